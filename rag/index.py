@@ -1,0 +1,275 @@
+"""Stage 4: the index, a versioned artifact.
+
+Layout of ``settings.index_dir``::
+
+    CURRENT                 the committed generation id (replaced atomically)
+    gen-<id>/manifest.json  schema version, embedders, chunking, corpus hash
+    gen-<id>/paragraphs.json  the paragraphs the vectors were built from
+    gen-<id>/bm25/          the saved BM25 index
+    chroma/                 embedded Chroma (unless RAG_CHROMA_URL is set)
+
+A generation's id is the hash of everything that built it, so a changed
+corpus or setting means a new generation; vectors of unchanged chunks are
+copied from the previous generation instead of re-embedded. ``CURRENT`` is
+written last: a build killed halfway leaves the previous generation serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .chunk import chunk_paragraphs
+from .embed import Embedder, model_id
+from .errors import IndexStateError
+from .ingest import corpus_sha256
+from .lexical import Bm25
+from .records import Document, Paragraph
+from .settings import EMBEDDERS, Settings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+Progress = Callable[[int], None]
+
+
+@dataclass
+class BuildReport:
+    status: str  # "built", "updated" or "unchanged"
+    generation: str
+    documents: int
+    paragraphs: int
+    chunks: int
+    embedded: int
+    reused: int
+    seconds: float
+
+    def summary(self) -> str:
+        return (
+            f"Index {self.status}: {self.documents} document(s), {self.paragraphs} paragraphs, "
+            f"{self.chunks} chunks; {self.embedded} embedded, {self.reused} reused "
+            f"in {self.seconds:.1f} s (generation {self.generation})."
+        )
+
+
+def fingerprint(settings: Settings, documents: list[Document] | None = None) -> dict:
+    """Everything that determines the index's content; its hash names the generation.
+
+    Without ``documents`` only the settings' part is returned (no corpus hash).
+    """
+    fp = {
+        "schema_version": SCHEMA_VERSION,
+        "embedders": {name: model_id(name) for name in settings.embedders},
+        "chunking": {"window_sentences": settings.window_sentences, "window_stride": settings.window_stride},
+        "bm25": settings.use_bm25,
+        "store": settings.chroma_url or "local",
+    }
+    if documents is not None:
+        fp["corpus_sha256"] = corpus_sha256(documents)
+    return fp
+
+
+def generation_id(fp: dict) -> str:
+    return hashlib.sha256(json.dumps(fp, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def current_generation(index_dir: Path) -> str | None:
+    try:
+        return (Path(index_dir) / "CURRENT").read_text().strip() or None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def collection_name(settings: Settings, generation: str, embedder: str) -> str:
+    return f"{settings.collection_prefix}-{generation}-{embedder}"
+
+
+class Index:
+    """A committed generation, opened for reading."""
+
+    def __init__(self, generation: str, manifest: dict, paragraphs: list[Paragraph],
+                 documents: list[dict], bm25: Bm25 | None, collections: dict[str, store.VectorCollection]) -> None:
+        self.generation = generation
+        self.manifest = manifest
+        self.paragraphs = paragraphs
+        self.documents = documents
+        self.bm25 = bm25
+        self.collections = collections
+
+    @classmethod
+    def open(cls, settings: Settings, client) -> Index:
+        index_dir = Path(settings.index_dir)
+        gen = current_generation(index_dir)
+        if gen is None:
+            raise IndexStateError(f"No index at {index_dir}; run `python -m rag index` to build it.")
+        folder = index_dir / f"gen-{gen}"
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text())
+            snapshot = json.loads((folder / "paragraphs.json").read_text())
+            paragraphs = [Paragraph(**p) for p in snapshot["paragraphs"]]
+            bm25 = Bm25.load(folder / "bm25", len(paragraphs)) if manifest["fingerprint"]["bm25"] else None
+            collections = {
+                name: store.VectorCollection.open(client, collection_name(settings, gen, name))
+                for name in manifest["fingerprint"]["embedders"]
+            }
+        except Exception as err:
+            raise IndexStateError(
+                f"The index at {index_dir} is damaged ({type(err).__name__}: {err}); "
+                "run `python -m rag index` to rebuild it."
+            ) from None
+        for name, col in collections.items():
+            if col.count() != manifest["chunks"]:
+                raise IndexStateError(
+                    f"The index at {index_dir} is incomplete ({name} holds {col.count()} of "
+                    f"{manifest['chunks']} chunks); run `python -m rag index` to rebuild it."
+                )
+        if manifest["fingerprint"]["schema_version"] != SCHEMA_VERSION:
+            raise IndexStateError(
+                f"The index at {index_dir} has schema {manifest['fingerprint']['schema_version']}, "
+                f"this version needs {SCHEMA_VERSION}; run `python -m rag index` to rebuild it."
+            )
+        return cls(gen, manifest, paragraphs, snapshot["documents"], bm25, collections)
+
+    def stale_reason(self, settings: Settings, documents: list[Document] | None) -> str | None:
+        """Why this index does not match the settings and corpus, or None if it does."""
+        have = self.manifest["fingerprint"]
+        want = fingerprint(settings, documents)
+        for key in want:
+            if have.get(key) != want[key]:
+                return "the corpus changed" if key == "corpus_sha256" else f"the {key} setting changed"
+        return None
+
+
+def build_index(
+    settings: Settings,
+    documents: list[Document],
+    embedders: dict[str, Embedder] | Callable[[], dict[str, Embedder]],
+    client,
+    progress: Callable[[int, str], Progress] | None = None,
+) -> BuildReport:
+    """Build or update the index for ``documents``; a no-op when nothing changed.
+
+    ``embedders`` may be a callable so that an unchanged index never loads a model.
+    ``progress(total, label)`` returns a callback advanced by the number of texts embedded.
+    """
+    started = time.perf_counter()
+    index_dir = Path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fp = fingerprint(settings, documents)
+    gen = generation_id(fp)
+    paragraphs = [p for d in documents for p in d.paragraphs]
+    previous = current_generation(index_dir)
+
+    if previous == gen:
+        try:
+            idx = Index.open(settings, client)
+            return BuildReport("unchanged", gen, len(documents), len(paragraphs), idx.manifest["chunks"], 0,
+                               idx.manifest["chunks"], time.perf_counter() - started)
+        except IndexStateError as err:
+            log.warning("%s Rebuilding.", err)
+
+    if callable(embedders):
+        embedders = embedders()
+    chunks = chunk_paragraphs(paragraphs, settings.window_sentences, settings.window_stride)
+    texts = [c.text for c in chunks]
+    folder = index_dir / f"gen-{gen}"
+    if folder.exists():  # a half-built generation from an interrupted run
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+
+    embedded = reused = 0
+    batch = client.get_max_batch_size() if hasattr(client, "get_max_batch_size") else 1000
+    for name in settings.embedders:
+        embedder = embedders[name]
+        known = _reusable_vectors(settings, client, previous, name, fp)
+        missing = sorted({t for t in texts if t not in known})
+        tick = progress(len(missing), f"embedding ({name})") if progress else None
+        fresh = _embed(embedder, missing, settings.embed_batch_size, tick)
+        known.update(fresh)
+        embedded += len(missing)
+        reused += sum(t not in fresh for t in texts)
+        vectors = np.stack([known[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+        col = store.VectorCollection.create(client, collection_name(settings, gen, name))
+        col.add([c.id for c in chunks], vectors, texts, [c.metadata() for c in chunks], batch)
+
+    if settings.use_bm25:
+        Bm25.build([p.text for p in paragraphs]).save(folder / "bm25")
+    _write_json(folder / "paragraphs.json", {
+        "documents": [{"doc": d.doc, "title": d.title, "path": d.path, "sha256": d.sha256,
+                       "header": list(d.header), "paragraphs": len(d.paragraphs)} for d in documents],
+        "paragraphs": [asdict(p) for p in paragraphs],
+    })
+    _write_json(folder / "manifest.json", {
+        "fingerprint": fp, "generation": gen, "chunks": len(chunks), "paragraphs": len(paragraphs),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    })
+    _commit(index_dir, gen)  # the one atomic step: from here on, readers see the new generation
+    _collect_garbage(settings, client, keep={gen, previous} - {None})
+    status = "built" if previous is None else "updated"
+    return BuildReport(status, gen, len(documents), len(paragraphs), len(chunks), embedded, reused,
+                       time.perf_counter() - started)
+
+
+def _reusable_vectors(settings: Settings, client, previous: str | None, name: str, fp: dict) -> dict[str, np.ndarray]:
+    """Vectors of the previous generation, if it used the same model and store."""
+    if previous is None:
+        return {}
+    try:
+        old = json.loads((Path(settings.index_dir) / f"gen-{previous}" / "manifest.json").read_text())
+        same = old["fingerprint"]["embedders"].get(name) == fp["embedders"][name] and \
+            old["fingerprint"]["store"] == fp["store"]
+        if not same:
+            return {}
+        return store.VectorCollection.open(client, collection_name(settings, previous, name)).vectors_by_text()
+    except Exception as err:  # an unreadable old generation only costs re-embedding
+        log.info("not reusing vectors of generation %s: %s", previous, err)
+        return {}
+
+
+def _embed(embedder: Embedder, texts: list[str], batch: int, tick: Progress | None) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, len(texts), batch):
+        part = texts[start : start + batch]
+        for text, vector in zip(part, embedder.embed_documents(part)):
+            out[text] = vector
+        if tick:
+            tick(len(part))
+    return out
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _commit(index_dir: Path, gen: str) -> None:
+    tmp = index_dir / "CURRENT.tmp"
+    with open(tmp, "w") as f:
+        f.write(gen + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, index_dir / "CURRENT")
+
+
+def _collect_garbage(settings: Settings, client, keep: set[str]) -> None:
+    """Drop generations other than the new one and the one it replaced."""
+    index_dir = Path(settings.index_dir)
+    for folder in index_dir.glob("gen-*"):
+        if folder.name[4:] not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    names = {collection_name(settings, g, e) for g in keep for e in EMBEDDERS}
+    store.drop_collections(client, settings.collection_prefix, names)

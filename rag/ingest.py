@@ -1,0 +1,188 @@
+"""Stage 1: read documents and parse them into numbered paragraphs.
+
+A paragraph starts on a line that begins with its number (``1.We``,
+`` 4.We``, ``12. The``, ``**3.** Text``) and runs until the next numbered
+line or section heading, across wrapped lines and blank lines. Lines before
+the first paragraph are the document's header (metadata, not a paragraph).
+Section headings (``## II. Commitments``, ``I. Purpose``) become the
+``section`` of the paragraphs that follow them, never paragraphs.
+
+>>> doc = parse_text("Title\\n\\n1.We met.\\n 2.We agreed\\non things.\\n", "d.txt")
+>>> [(p.number, p.text) for p in doc.paragraphs]
+[(1, 'We met.'), (2, 'We agreed on things.')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+from .errors import CorpusError
+from .records import Document, Paragraph
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md", ".markdown")
+
+# "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop)
+_PARA = re.compile(r"^\s*(?:\*\*)?(\d{1,4})\s*[.)．](?:\*\*)?\s*(?=\S)(.*)$")
+# Markdown heading of any level: "## II. Commitments"
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+# Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
+_PLAIN_HEADING = re.compile(
+    r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
+)
+_DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 file, raising one clear :class:`CorpusError` sentence on failure."""
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder.")
+    if not path.is_file():
+        raise CorpusError(f"{path}: not a regular file.")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise CorpusError(
+            f"{path}: not UTF-8 text (invalid byte 0x{data[err.start]:02x} at offset {err.start}); "
+            "save it as UTF-8."
+        ) from None
+    if not text.strip():
+        raise CorpusError(f"{path}: the file is empty.")
+    if "\x00" in text:
+        raise CorpusError(f"{path}: looks like a binary file (it contains NUL bytes), not a text document.")
+    return text
+
+
+def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Document:
+    """Parse one document's text into a :class:`Document` of numbered paragraphs."""
+    path = Path(path)
+    doc_id = path.stem
+    header: list[str] = []
+    title: str | None = None
+    section: str | None = None
+    paras: list[tuple[int, str | None, list[str], int]] = []  # number, section, lines, line no
+
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        heading = _heading(raw)
+        match = _PARA.match(raw)
+        if heading is not None and not match:
+            if not paras and title is None and raw.lstrip().startswith("# "):
+                title = heading
+                continue
+            if paras or _opens_section(raw):
+                section = heading
+                continue
+        if match:
+            number = int(match.group(1))
+            _check_order(path, paras, number, lineno)
+            paras.append((number, section, [match.group(2).strip()], lineno))
+        elif paras:
+            if line:
+                paras[-1][2].append(line)
+        elif line:
+            header.append(line)
+
+    if not paras:
+        raise CorpusError(
+            f"{path}: no numbered paragraphs found (expected lines such as '1. We ...' or '1.We ...')."
+        )
+    _warn_gaps(path, [p[0] for p in paras])
+    label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
+    paragraphs = tuple(
+        Paragraph(doc=doc_id, number=n, text=" ".join(lines).strip(), label=label(n), section=sec)
+        for n, sec, lines, _ in paras
+    )
+    empty = [p.number for p in paragraphs if not p.text]
+    if empty:
+        raise CorpusError(f"{path}: paragraph {empty[0]} has no text.")
+    return Document(
+        doc=doc_id,
+        path=str(path),
+        title=title or _title_from_header(header) or doc_id.replace("_", " "),
+        header=tuple(header),
+        paragraphs=paragraphs,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def load_corpus(path: Path) -> list[Document]:
+    """Load a file, or every .txt/.md file in a folder (sorted), as documents.
+
+    With more than one document, paragraph labels carry the document id
+    (``"report:6"``) so a citation is never ambiguous.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder.")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        if not files:
+            raise CorpusError(f"{path}: the folder holds no .txt or .md documents.")
+    else:
+        if path.suffix.lower() not in SUFFIXES:
+            raise CorpusError(f"{path}: unsupported file type {path.suffix or '(none)'}; use .txt or .md.")
+        files = [path]
+    stems: dict[str, Path] = {}
+    for f in files:
+        if f.stem in stems:
+            raise CorpusError(f"{f}: two documents share the name {f.stem!r} ({stems[f.stem].name}); rename one.")
+        stems[f.stem] = f
+    multi = len(files) > 1
+    return [parse_text(read_text(f), f, label_with_doc=multi) for f in files]
+
+
+def corpus_sha256(documents: list[Document]) -> str:
+    """One hash for the whole corpus: changes when any document's text or name does."""
+    h = hashlib.sha256()
+    for d in sorted(documents, key=lambda d: d.doc):
+        h.update(f"{d.doc}\0{d.sha256}\n".encode())
+    return h.hexdigest()
+
+
+def _heading(raw: str) -> str | None:
+    md = _MD_HEADING.match(raw)
+    if md:
+        return md.group(2).strip().strip("*").strip()
+    line = raw.strip()
+    # Short and not ending like a sentence: "I. Purpose", not "Part 2 of the deal is void."
+    if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith((".", ",", ";", ":")):
+        return line
+    return None
+
+
+def _opens_section(raw: str) -> bool:
+    # Before the first paragraph, a "##" or roman-numeral heading opens a section;
+    # other header lines (title, date, place) are metadata.
+    return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw))
+
+
+def _check_order(path: Path, paras: list, number: int, lineno: int) -> None:
+    if not paras:
+        return
+    previous = paras[-1][0]
+    if number == previous or any(p[0] == number for p in paras):
+        raise CorpusError(f"{path} line {lineno}: paragraph number {number} appears twice.")
+    if number < previous:
+        raise CorpusError(
+            f"{path} line {lineno}: paragraph {number} comes after paragraph {previous}; "
+            "numbers must increase."
+        )
+
+
+def _warn_gaps(path: Path, numbers: list[int]) -> None:
+    for a, b in zip(numbers, numbers[1:]):
+        if b != a + 1:
+            log.warning("%s: paragraph numbers jump from %d to %d", path, a, b)
+
+
+def _title_from_header(header: list[str]) -> str | None:
+    for line in header:
+        if not _DATE_ONLY.match(line):
+            return line
+    return None

@@ -1,0 +1,81 @@
+"""Assemble the stages once: corpus -> index (built or updated if needed) -> retriever.
+
+Entry points (CLI, ``app.py``, ``eval/``) call :func:`load_pipeline` with the
+settings object and keep the result; nothing here runs on import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import store
+from .embed import Embedder, make_embedder
+from .errors import CorpusError, IndexStateError
+from .index import BuildReport, Index, Progress, build_index
+from .ingest import load_corpus
+from .records import SearchResult
+from .retrieve import Retriever
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    index: Index
+    retriever: Retriever
+    report: BuildReport | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def search(self, query: str, k: int | None = None) -> SearchResult:
+        return self.retriever.search(query, k)
+
+
+class EmbedderPool:
+    """Loads each embedder once, on first use, and keeps it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._loaded: dict[str, Embedder] = {}
+
+    def get(self, name: str) -> Embedder:
+        if name not in self._loaded:
+            log.info("loading embedder %s", name)
+            self._loaded[name] = make_embedder(name, self.settings.threads, self.settings.embed_batch_size)
+        return self._loaded[name]
+
+    def all(self) -> dict[str, Embedder]:
+        return {name: self.get(name) for name in self.settings.embedders}
+
+
+def ensure_index(settings: Settings, client, pool: EmbedderPool,
+                 progress: Callable[[int, str], Progress] | None = None) -> tuple[Index, BuildReport | None, list[str]]:
+    """Open the index, building or updating it first if the corpus or settings changed.
+
+    A corpus that fails to parse leaves the previous index serving, with a warning.
+    """
+    try:
+        documents = load_corpus(settings.corpus)
+    except CorpusError as err:
+        try:
+            index = Index.open(settings, client)
+        except IndexStateError:
+            raise err from None
+        warning = f"{err} Serving the previous index (generation {index.generation})."
+        log.warning(warning)
+        return index, None, [warning]
+    report = build_index(settings, documents, pool.all, client, progress)
+    return Index.open(settings, client), report, []
+
+
+def load_pipeline(settings: Settings, progress: Callable[[int, str], Progress] | None = None,
+                  pool: EmbedderPool | None = None) -> Pipeline:
+    pool = pool or EmbedderPool(settings)
+    client = store.connect(settings.index_dir, settings.chroma_url)
+    index, report, warnings = ensure_index(settings, client, pool, progress)
+    embedders = {name: pool.get(name) for name in index.collections}
+    retriever = Retriever(index, embedders, k=settings.k, rrf_k=settings.rrf_k)
+    return Pipeline(settings, index, retriever, report, warnings)

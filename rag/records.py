@@ -1,0 +1,108 @@
+"""Small typed records that cross stage boundaries.
+
+A paragraph keeps the number its document gave it from ingest to the chat
+window; nothing downstream re-derives numbers from list order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One numbered paragraph of one document.
+
+    ``label`` is how citations name it: ``"6"`` when the corpus holds one
+    document, ``"report:6"`` when it holds several (so a citation always
+    says which document it points to).
+    """
+
+    doc: str
+    number: int
+    text: str
+    label: str
+    section: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.doc, self.number)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed document: its id (file stem), title, header lines and paragraphs."""
+
+    doc: str
+    path: str
+    title: str
+    header: tuple[str, ...]
+    paragraphs: tuple[Paragraph, ...]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable piece of exactly one paragraph (never crosses paragraphs)."""
+
+    id: str
+    doc: str
+    number: int
+    label: str
+    section: str | None
+    kind: str  # "paragraph" or "window"
+    text: str
+
+    def metadata(self) -> dict[str, str | int]:
+        meta: dict[str, str | int] = {
+            "doc": self.doc,
+            "number": self.number,
+            "label": self.label,
+            "kind": self.kind,
+        }
+        if self.section:
+            meta["section"] = self.section
+        return meta
+
+
+@dataclass
+class Hit:
+    """A retrieved paragraph with its fused score and per-retriever ranks."""
+
+    paragraph: Paragraph
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)  # 1-based rank per retriever
+    signals: dict[str, float] = field(default_factory=dict)  # raw score per retriever
+    pinned: bool = False  # named explicitly in the question ("paragraph 9")
+
+    def to_dict(self) -> dict:
+        p = self.paragraph
+        return {
+            "label": p.label,
+            "doc": p.doc,
+            "number": p.number,
+            "section": p.section,
+            "score": round(self.score, 6),
+            "ranks": self.ranks,
+            "signals": {k: round(v, 6) for k, v in self.signals.items()},
+            "pinned": self.pinned,
+            "text": p.text,
+        }
+
+
+@dataclass
+class SearchResult:
+    """Ranked hits for one query, plus paragraph references the document lacks."""
+
+    query: str
+    hits: list[Hit]
+    missing_refs: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query,
+            "hits": [h.to_dict() for h in self.hits],
+            "missing_refs": self.missing_refs,
+            "timings_ms": self.timings_ms,
+        }

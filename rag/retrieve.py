@@ -1,0 +1,120 @@
+"""Stage 5: hybrid retrieval of paragraphs.
+
+Each retriever ranks paragraphs on its own (BM25 over whole paragraphs; each
+dense embedder by the best-matching chunk of a paragraph), and the rankings
+are fused with reciprocal rank fusion (RRF), which needs no score
+calibration between retrievers. A question written mostly in a non-Latin
+script (e.g. Chinese) is ranked by the multilingual embedders alone: English
+BM25 and an English-only embedder only add noise there (measured in
+``eval/reports/retrieval.md``). A paragraph the question names explicitly
+("paragraph 9", "第9段") is pinned first; a named number the corpus lacks is
+reported in ``missing_refs``, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+
+from .embed import Embedder
+from .index import Index
+from .records import Hit, Paragraph, SearchResult
+from .refs import paragraph_refs
+
+DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
+_LATIN = re.compile(r"[A-Za-z]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def mostly_latin(text: str) -> bool:
+    """True when at least half of the letters are Latin (English-like queries).
+
+    >>> mostly_latin("What about peace?"), mostly_latin("第9段讲了什么？关于 UN")
+    (True, False)
+    """
+    letters = len(_LETTER.findall(text))
+    return letters == 0 or len(_LATIN.findall(text)) * 2 >= letters
+
+
+class Retriever:
+    def __init__(self, index: Index, embedders: dict[str, Embedder], k: int = 5, rrf_k: int = 60,
+                 weights: dict[str, float] | None = None) -> None:
+        self.index = index
+        self.embedders = embedders
+        self.k = k
+        self.rrf_k = rrf_k
+        self.weights = weights or {}
+        self._by_key = {p.key: p for p in index.paragraphs}
+        self._by_number: dict[int, list[Paragraph]] = defaultdict(list)
+        for p in index.paragraphs:
+            self._by_number[p.number].append(p)
+
+    def search(self, query: str, k: int | None = None) -> SearchResult:
+        """Rank the corpus' paragraphs for ``query``: named paragraphs first, then by fused score."""
+        k = k or self.k
+        timings: dict[str, float] = {}
+        rankings = self.rankings(query, timings)
+        fused = self._fuse(rankings)
+        numbers = paragraph_refs(query)
+        pinned = [p for n in numbers for p in self._by_number.get(n, [])]
+        missing = [str(n) for n in numbers if n not in self._by_number]
+        hits: list[Hit] = []
+        for p in pinned:
+            hits.append(self._hit(p, fused, rankings, pinned=True))
+        pinned_keys = {p.key for p in pinned}
+        for key, _ in sorted(fused.items(), key=lambda kv: -kv[1]):
+            if len(hits) >= max(k, len(pinned)):
+                break
+            if key not in pinned_keys:
+                hits.append(self._hit(self._by_key[key], fused, rankings))
+        return SearchResult(query=query, hits=hits[: max(k, len(pinned))], missing_refs=missing, timings_ms=timings)
+
+    def rankings(self, query: str, timings: dict[str, float] | None = None) -> dict[str, list[tuple[tuple, float]]]:
+        """Per retriever: paragraph keys with raw scores, best first."""
+        timings = {} if timings is None else timings
+        out: dict[str, list[tuple[tuple, float]]] = {}
+        names = list(self.index.collections)
+        latin = mostly_latin(query)
+        if not latin and any(self.embedders[n].multilingual for n in names):
+            names = [n for n in names if self.embedders[n].multilingual]
+        if self.index.bm25 is not None and (latin or not names):
+            t = time.perf_counter()
+            positions, scores = self.index.bm25.top(query, DENSE_POOL)
+            out["bm25"] = [(self.index.paragraphs[int(i)].key, float(s)) for i, s in zip(positions, scores)]
+            timings["bm25"] = _ms(t)
+        for name in names:
+            col = self.index.collections[name]
+            t = time.perf_counter()
+            vector = self.embedders[name].embed_query(query)
+            best: dict[tuple, float] = {}
+            for meta, sim in col.query(vector, DENSE_POOL):
+                key = (meta["doc"], int(meta["number"]))
+                if sim > best.get(key, float("-inf")):
+                    best[key] = sim
+            out[name] = sorted(best.items(), key=lambda kv: -kv[1])
+            timings[name] = _ms(t)
+        return out
+
+    def _fuse(self, rankings: dict[str, list[tuple[tuple, float]]]) -> dict[tuple, float]:
+        fused: dict[tuple, float] = defaultdict(float)
+        for name, ranked in rankings.items():
+            weight = self.weights.get(name, 1.0)
+            for rank, (key, _) in enumerate(ranked, start=1):
+                fused[key] += weight / (self.rrf_k + rank)
+        return fused
+
+    def _hit(self, p: Paragraph, fused: dict, rankings: dict, pinned: bool = False) -> Hit:
+        ranks, signals = {}, {}
+        for name, ranked in rankings.items():
+            for rank, (key, score) in enumerate(ranked, start=1):
+                if key == p.key:
+                    ranks[name], signals[name] = rank, score
+                    break
+        # A named paragraph scores 1.0: above any fused score (at most sum(weights)/(rrf_k+1)).
+        score = 1.0 if pinned else fused.get(p.key, 0.0)
+        return Hit(paragraph=p, score=score, ranks=ranks, signals=signals, pinned=pinned)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
