@@ -1,7 +1,8 @@
 """Stage 2: cut paragraphs into chunks that never cross a paragraph.
 
 Every paragraph yields one whole-paragraph chunk, and paragraphs with more
-sentences than the window also yield sliding windows of sentences. Each chunk
+sentences than the window also yield sliding windows of sentences (the last
+window always ends at the last sentence, whatever the stride). Each chunk
 carries its paragraph's document, number, label and section.
 
 >>> from rag.records import Paragraph
@@ -18,13 +19,17 @@ from collections.abc import Iterable
 
 from .records import Chunk, Paragraph
 
+CHUNKER_VERSION = 1  # bump when chunking changes what chunks come out: indexes rebuild
+
 # Split after sentence punctuation followed by space (English) or directly
-# after CJK full stops. Abbreviations such as "e.g. x" may split; harmless
-# here because windows overlap and the whole paragraph is always a chunk.
+# after CJK full stops; a closing quote or bracket stays with its sentence
+# ('said "yes." Then', '“好。”我们'). Abbreviations such as "e.g. x" may split;
+# harmless here because windows overlap and the whole paragraph is always a chunk.
+_CLOSERS = "\"'”’)\\]」』）》"
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?;])\s+(?=[\"'“‘(\[A-Z0-9\u4e00-\u9fff])"  # "end. Next"
+    rf"(?:(?<=[.!?;])|(?<=[.!?;][{_CLOSERS}]))\s+(?=[\"'“‘(\[A-Z0-9\u4e00-\u9fff])"  # "end. Next"
     r"|(?<=[a-z][a-z][.!?])(?=[A-Z][a-z])"  # "environment.As" (a missing space, as real text has)
-    r"|(?<=[。！？；])"
+    rf"|(?<=[。！？；])(?![{_CLOSERS}])|(?<=[。！？；][{_CLOSERS}])"
 )
 
 
@@ -33,6 +38,8 @@ def split_sentences(text: str) -> list[str]:
 
     >>> split_sentences("Peace matters. We agree! 和平很重要。我们同意。")
     ['Peace matters.', 'We agree!', '和平很重要。', '我们同意。']
+    >>> split_sentences('He said "yes." Then he left. 他说：“好。”我们走了。')
+    ['He said "yes."', 'Then he left.', '他说：“好。”', '我们走了。']
     """
     parts = (s.strip() for s in _SENTENCE_END.split(text))
     return [s for s in parts if s]
@@ -45,7 +52,10 @@ def chunk_paragraphs(paragraphs: Iterable[Paragraph], window: int = 2, stride: i
         sentences = split_sentences(p.text)
         if len(sentences) <= window:
             continue
-        for i, start in enumerate(range(0, len(sentences) - window + 1, stride)):
+        starts = list(range(0, len(sentences) - window + 1, stride))
+        if starts[-1] + window < len(sentences):  # a stride > 1 can skip the tail; every sentence gets a window
+            starts.append(len(sentences) - window)
+        for i, start in enumerate(starts):
             chunks.append(_chunk(p, "window", i, " ".join(sentences[start : start + window])))
     return chunks
 

@@ -16,7 +16,7 @@ from .errors import RagError
 
 
 def _settings(args: argparse.Namespace):
-    from .settings import Settings
+    from .settings import load_settings
 
     overrides = {}
     if getattr(args, "corpus", None):
@@ -25,7 +25,7 @@ def _settings(args: argparse.Namespace):
         overrides["index_dir"] = Path(args.index)
     if getattr(args, "k", None):
         overrides["k"] = args.k
-    return Settings(**overrides)
+    return load_settings(**overrides)
 
 
 def _progress(total: int, label: str):
@@ -127,13 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging(verbose: bool = False) -> None:
+    """Entry points configure logging; libraries only log."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.WARNING)  # it forces DEBUG
+
+
 def main(argv: list[str] | None = None) -> int:
     from .settings import apply_offline_environment
 
     apply_offline_environment()
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)
     try:
         return args.func(args)
     except RagError as err:

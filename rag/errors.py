@@ -23,3 +23,11 @@ class StoreUnavailable(RagError):
 
 class ConfigError(RagError):
     """A setting is invalid or a required secret is missing."""
+
+
+class ModelError(RagError):
+    """A model file is missing, damaged, or fails its checksum."""
+
+
+class BackendError(RagError):
+    """A generation backend failed, timed out, or returned unusable output."""

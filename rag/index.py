@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .chunk import chunk_paragraphs
+from .chunk import CHUNKER_VERSION, chunk_paragraphs
 from .embed import Embedder, model_id
 from .errors import IndexStateError
-from .ingest import corpus_sha256
+from .ingest import PARSER_VERSION, corpus_sha256
 from .lexical import Bm25
 from .records import Document, Paragraph
 from .settings import EMBEDDERS, Settings
@@ -50,14 +50,14 @@ class BuildReport:
     documents: int
     paragraphs: int
     chunks: int
-    embedded: int
-    reused: int
+    embedded: int  # chunk vectors computed now (summed over embedders)
+    reused: int  # chunk vectors copied from the previous generation
     seconds: float
 
     def summary(self) -> str:
         return (
             f"Index {self.status}: {self.documents} document(s), {self.paragraphs} paragraphs, "
-            f"{self.chunks} chunks; {self.embedded} embedded, {self.reused} reused "
+            f"{self.chunks} chunks; {self.embedded} vectors embedded, {self.reused} reused "
             f"in {self.seconds:.1f} s (generation {self.generation})."
         )
 
@@ -70,7 +70,9 @@ def fingerprint(settings: Settings, documents: list[Document] | None = None) -> 
     fp = {
         "schema_version": SCHEMA_VERSION,
         "embedders": {name: model_id(name) for name in settings.embedders},
-        "chunking": {"window_sentences": settings.window_sentences, "window_stride": settings.window_stride},
+        "parser_version": PARSER_VERSION,
+        "chunking": {"version": CHUNKER_VERSION, "window_sentences": settings.window_sentences,
+                     "window_stride": settings.window_stride},
         "bm25": settings.use_bm25,
         "store": settings.chroma_url or "local",
     }
@@ -122,21 +124,23 @@ class Index:
                 name: store.VectorCollection.open(client, collection_name(settings, gen, name))
                 for name in manifest["fingerprint"]["embedders"]
             }
+            counts = {name: col.count() for name, col in collections.items()}
+            expected, schema = manifest["chunks"], manifest["fingerprint"]["schema_version"]
         except Exception as err:
             raise IndexStateError(
                 f"The index at {index_dir} is damaged ({type(err).__name__}: {err}); "
                 "run `python -m rag index` to rebuild it."
             ) from None
-        for name, col in collections.items():
-            if col.count() != manifest["chunks"]:
+        for name, count in counts.items():
+            if count != expected:
                 raise IndexStateError(
-                    f"The index at {index_dir} is incomplete ({name} holds {col.count()} of "
-                    f"{manifest['chunks']} chunks); run `python -m rag index` to rebuild it."
+                    f"The index at {index_dir} is incomplete ({name} holds {count} of "
+                    f"{expected} chunks); run `python -m rag index` to rebuild it."
                 )
-        if manifest["fingerprint"]["schema_version"] != SCHEMA_VERSION:
+        if schema != SCHEMA_VERSION:
             raise IndexStateError(
-                f"The index at {index_dir} has schema {manifest['fingerprint']['schema_version']}, "
-                f"this version needs {SCHEMA_VERSION}; run `python -m rag index` to rebuild it."
+                f"The index at {index_dir} has schema {schema}, this version needs {SCHEMA_VERSION}; "
+                "run `python -m rag index` to rebuild it."
             )
         return cls(gen, manifest, paragraphs, snapshot["documents"], bm25, collections)
 
@@ -173,8 +177,9 @@ def build_index(
     if previous == gen:
         try:
             idx = Index.open(settings, client)
-            return BuildReport("unchanged", gen, len(documents), len(paragraphs), idx.manifest["chunks"], 0,
-                               idx.manifest["chunks"], time.perf_counter() - started)
+            chunks = idx.manifest["chunks"]
+            return BuildReport("unchanged", gen, len(documents), len(paragraphs), chunks, 0,
+                               chunks * len(idx.collections), time.perf_counter() - started)
         except IndexStateError as err:
             log.warning("%s Rebuilding.", err)
 
@@ -196,7 +201,7 @@ def build_index(
         tick = progress(len(missing), f"embedding ({name})") if progress else None
         fresh = _embed(embedder, missing, settings.embed_batch_size, tick)
         known.update(fresh)
-        embedded += len(missing)
+        embedded += sum(t in fresh for t in texts)
         reused += sum(t not in fresh for t in texts)
         vectors = np.stack([known[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
         col = store.VectorCollection.create(client, collection_name(settings, gen, name))

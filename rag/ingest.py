@@ -7,6 +7,13 @@ the first paragraph are the document's header (metadata, not a paragraph).
 Section headings (``## II. Commitments``, ``I. Purpose``) become the
 ``section`` of the paragraphs that follow them, never paragraphs.
 
+A wrapped line that merely looks like a paragraph start or a heading stays
+text: a number followed by a digit (``3.5 percent``, ``04.12.2017``) never
+opens a paragraph, and right after a line that stops mid-sentence (no final
+``.!?;:``), neither a number far ahead of the last paragraph's (``...until
+December`` / ``2017. They``) nor a plain-text heading (``...agree that`` /
+``Part 2 of the deal``) does.
+
 >>> doc = parse_text("Title\\n\\n1.We met.\\n 2.We agreed\\non things.\\n", "d.txt")
 >>> [(p.number, p.text) for p in doc.paragraphs]
 [(1, 'We met.'), (2, 'We agreed on things.')]
@@ -25,9 +32,11 @@ from .records import Document, Paragraph
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
+PARSER_VERSION = 1  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop)
-_PARA = re.compile(r"^\s*(?:\*\*)?(\d{1,4})\s*[.)．](?:\*\*)?\s*(?=\S)(.*)$")
+# A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph.
+_PARA = re.compile(r"^\s*(?:\*\*)?(\d{1,4})\s*[.)．](?!\d)(?:\*\*)?\s*(?=\S)(.*)$")
 # Markdown heading of any level: "## II. Commitments"
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
@@ -35,6 +44,10 @@ _PLAIN_HEADING = re.compile(
     r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
 )
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
+# A line that ends a sentence or a clause (closing quotes or brackets may follow).
+_ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
+# A numbered line this far past the last paragraph, inside a sentence, is wrapped text ("2017. They").
+_MAX_JUMP = 10
 
 
 def read_text(path: Path) -> str:
@@ -67,16 +80,26 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     section: str | None = None
     paras: list[tuple[int, str | None, list[str], int]] = []  # number, section, lines, line no
 
+    previous = ""  # the line before this one, stripped; "" after a blank line or a heading
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
+        # Inside a paragraph, right after a line that stops mid-sentence: a wrapped line.
+        wrapped = bool(paras) and bool(previous) and not _ENDS_UNIT.search(previous)
+        previous = line
         heading = _heading(raw)
         match = _PARA.match(raw)
+        if match and wrapped and int(match.group(1)) > paras[-1][0] + _MAX_JUMP:
+            match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
+        if heading is not None and wrapped and not _MD_HEADING.match(raw):
+            heading = None  # "...we agree that" / "Part 2 of the deal" / "is void." is not a section
         if heading is not None and not match:
             if not paras and title is None and raw.lstrip().startswith("# "):
                 title = heading
+                previous = ""
                 continue
             if paras or _opens_section(raw):
                 section = heading
+                previous = ""
                 continue
         if match:
             number = int(match.group(1))

@@ -77,5 +77,6 @@ def load_pipeline(settings: Settings, progress: Callable[[int, str], Progress] |
     client = store.connect(settings.index_dir, settings.chroma_url)
     index, report, warnings = ensure_index(settings, client, pool, progress)
     embedders = {name: pool.get(name) for name in index.collections}
-    retriever = Retriever(index, embedders, k=settings.k, rrf_k=settings.rrf_k)
+    retriever = Retriever(index, embedders, k=settings.k, rrf_k=settings.rrf_k,
+                          route_by_script=settings.route_by_script)
     return Pipeline(settings, index, retriever, report, warnings)

@@ -4,6 +4,8 @@
 [3, 4, 5, 9]
 >>> paragraph_refs("第十二段讲了什么？ 还有¶2")
 [12, 2]
+>>> paragraph_refs("第3至5段和第９段")
+[3, 4, 5, 9]
 >>> paragraph_refs("How many paragraphs are there?")
 []
 """
@@ -14,14 +16,23 @@ import re
 
 _MAX_RANGE = 50
 _NUM = r"\d{1,4}"
+# Not glued to other Latin letters, but may follow a CJK character ("关于paragraph 3").
 _EN = re.compile(
-    rf"(?:\bparagraphs?|\bparas?\b\.?|¶|§)\s*(?:no\.?\s*|number\s*|#\s*)?"
+    rf"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za-z])\.?|¶|§)\s*(?:no\.?\s*|number\s*|#\s*)?"
     rf"({_NUM}(?:\s*(?:-|–|—|to|through|and|or|,|&)\s*{_NUM})*)",
     re.IGNORECASE,
 )
+_EN_TOKEN = re.compile(rf"{_NUM}|-|–|—|(?<![A-Za-z])(?:to|through)(?![A-Za-z])", re.IGNORECASE)
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
               "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ZH = re.compile(r"第\s*([0-9零〇一二两三四五六七八九十百]+)\s*(?:段|条|款|节|自然段)")
+# \d also matches full-width digits ("第９段"), which int() reads.
+_ZH_NUM = r"[\d零〇一二两三四五六七八九十百]+"
+_ZH_RANGE = r"至|到|-|–|—|~|～"
+# "第9段", "第十二段", "第3至5段", "第3到第5段", "第三和第五段", "第3、5段"
+_ZH = re.compile(
+    rf"第\s*({_ZH_NUM}(?:\s*(?:{_ZH_RANGE}|、|,|，|和|及|与|或)\s*第?\s*{_ZH_NUM})*)\s*(?:段|条|款|节|自然段)"
+)
+_ZH_TOKEN = re.compile(rf"{_ZH_NUM}|{_ZH_RANGE}")
 _ZH_PLAIN = re.compile(r"(?:段落|段)\s*(\d{1,4})")
 
 
@@ -29,36 +40,40 @@ def paragraph_refs(question: str) -> list[int]:
     """Paragraph numbers the question names, in order of mention, without repeats."""
     found: list[tuple[int, int]] = []  # (position, number)
     for m in _EN.finditer(question):
-        found.extend((m.start(), n) for n in _expand(m.group(1)))
+        found.extend((m.start(), n) for n in _expand(_EN_TOKEN.findall(m.group(1)), int))
     for m in _ZH.finditer(question):
-        n = _zh_number(m.group(1))
-        if n is not None:
-            found.append((m.start(), n))
+        found.extend((m.start(), n) for n in _expand(_ZH_TOKEN.findall(m.group(1)), _zh_number))
     for m in _ZH_PLAIN.finditer(question):
         found.append((m.start(), int(m.group(1))))
     seen: list[int] = []
-    for _, n in sorted(found, key=lambda x: x[0]):
+    for _, n in sorted(found, key=lambda x: x[0]):  # stable: a range keeps its order
         if n not in seen:
             seen.append(n)
     return seen
 
 
-def _expand(span: str) -> list[int]:
+_RANGE = object()  # a range mark between two numbers: "-", "to", "至" ...
+_RANGE_MARKS = {"-", "–", "—", "to", "through", "至", "到", "~", "～"}
+
+
+def _expand(tokens: list[str], to_int) -> list[int]:
+    """Numbers and range marks ("3", "-", "5", "7") -> [3, 4, 5, 7]; ``to_int`` reads a number."""
+    values = [_RANGE if t.lower() in _RANGE_MARKS else to_int(t) for t in tokens]
+    values = [v for v in values if v is not None]  # an unreadable numeral names nothing
     numbers: list[int] = []
-    tokens = re.findall(rf"{_NUM}|-|–|—|\bto\b|\bthrough\b", span, re.IGNORECASE)
     i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.isdigit():
-            if i + 2 < len(tokens) and not tokens[i + 1].isdigit() and tokens[i + 2].isdigit():
-                a, b = int(tok), int(tokens[i + 2])
+    while i < len(values):
+        value = values[i]
+        if value is not _RANGE:
+            if i + 2 < len(values) and values[i + 1] is _RANGE and values[i + 2] is not _RANGE:
+                a, b = value, values[i + 2]
                 if a <= b and b - a <= _MAX_RANGE:
                     numbers.extend(range(a, b + 1))
                 else:
                     numbers.extend([a, b])
                 i += 3
                 continue
-            numbers.append(int(tok))
+            numbers.append(value)
         i += 1
     return numbers
 

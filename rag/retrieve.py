@@ -38,9 +38,10 @@ def mostly_latin(text: str) -> bool:
 
 
 class Retriever:
-    def __init__(self, index: Index, embedders: dict[str, Embedder], k: int = 5, rrf_k: int = 60,
-                 weights: dict[str, float] | None = None) -> None:
+    def __init__(self, index: Index, embedders: dict[str, Embedder], k: int = 5, rrf_k: int = 10,
+                 weights: dict[str, float] | None = None, route_by_script: bool = True) -> None:
         self.index = index
+        self.route_by_script = route_by_script
         self.embedders = embedders
         self.k = k
         self.rrf_k = rrf_k
@@ -76,9 +77,9 @@ class Retriever:
         out: dict[str, list[tuple[tuple, float]]] = {}
         names = list(self.index.collections)
         latin = mostly_latin(query)
-        if not latin and any(self.embedders[n].multilingual for n in names):
+        if self.route_by_script and not latin and any(self.embedders[n].multilingual for n in names):
             names = [n for n in names if self.embedders[n].multilingual]
-        if self.index.bm25 is not None and (latin or not names):
+        if self.index.bm25 is not None and (latin or not self.route_by_script or not names):
             t = time.perf_counter()
             positions, scores = self.index.bm25.top(query, DENSE_POOL)
             out["bm25"] = [(self.index.paragraphs[int(i)].key, float(s)) for i, s in zip(positions, scores)]

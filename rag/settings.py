@@ -13,8 +13,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import ConfigError
 
 EMBEDDERS = ("minilm", "e5", "hash")
 
@@ -33,10 +37,12 @@ class Settings(BaseSettings):
     window_stride: int = Field(1, ge=1, le=10)
 
     # Retrieval
-    embedders: tuple[str, ...] = Field(("minilm", "e5"), description="Dense embedders fused with BM25.")
+    # NoDecode: read "minilm,e5" from the environment as text, split below (not as JSON)
+    embedders: Annotated[tuple[str, ...], NoDecode] = Field(("minilm", "e5"), description="Dense embedders fused with BM25.")
     k: int = Field(5, ge=1, le=100)
     rrf_k: int = Field(10, ge=1, description="RRF constant; 10 beat the customary 60 here (eval/reports/retrieval.md).")
     use_bm25: bool = True
+    route_by_script: bool = Field(True, description="Rank non-Latin-script questions with multilingual embedders only.")
     embed_batch_size: int = Field(32, ge=1)
     threads: int = Field(2, ge=1, description="CPU threads for the embedders.")
 
@@ -54,6 +60,27 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown embedder {unknown[0]!r}; choose from {', '.join(EMBEDDERS)}")
         return value
+
+    @model_validator(mode="after")
+    def _windows_cover_sentences(self) -> Settings:
+        if self.window_stride > self.window_sentences:
+            raise ValueError("window_stride must not exceed window_sentences, or windows would skip sentences")
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from ``RAG_*`` variables and explicit overrides.
+
+    An invalid value becomes one :class:`ConfigError` sentence naming the setting.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(f"Invalid setting {name} (RAG_{name.upper()}): {first['msg']}.") from None
+    except Exception as err:  # pydantic-settings' own parse errors for env values
+        raise ConfigError(f"Invalid settings in the environment: {err}.") from None
 
 
 def apply_offline_environment() -> None:

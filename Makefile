@@ -1,0 +1,35 @@
+# Two commands for a fresh machine (see README):
+#   make search Q="What does paragraph 9 say?"   set up, index the corpus, answer from it
+#   make test                                      set up, run the whole test suite
+# Setup is idempotent: a stamp records which requirements the venv holds.
+
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+Q       ?= What does the initiative say about climate change?
+
+.PHONY: setup search index test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+search: setup
+	$(BIN)/python -m rag search "$(Q)"
+
+index: setup
+	$(BIN)/python -m rag index
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m eval retrieval
+
+clean:
+	rm -rf .index .pytest_cache

@@ -1,0 +1,50 @@
+"""Pure metric functions. Each takes plain values and returns a number.
+
+>>> recall_at_k([3, 6, 9], {6}, 1), recall_at_k([3, 6, 9], {6}, 3)
+(0.0, 1.0)
+>>> reciprocal_rank([3, 6, 9], {9})
+0.3333333333333333
+>>> percentile([1.0, 2.0, 3.0, 4.0], 50)
+2.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+def recall_at_k(ranked: Sequence, gold: Iterable, k: int) -> float:
+    """1.0 if any gold paragraph is in the top ``k``, else 0.0 (hit rate per question)."""
+    gold = set(gold)
+    if not gold:
+        raise ValueError("recall needs at least one gold paragraph")
+    return 1.0 if any(p in gold for p in ranked[:k]) else 0.0
+
+
+def full_recall_at_k(ranked: Sequence, gold: Iterable, k: int) -> float:
+    """Fraction of the gold paragraphs found in the top ``k``."""
+    gold = set(gold)
+    if not gold:
+        raise ValueError("recall needs at least one gold paragraph")
+    return len(gold & set(ranked[:k])) / len(gold)
+
+
+def reciprocal_rank(ranked: Sequence, gold: Iterable) -> float:
+    """1 / rank of the first gold paragraph; 0.0 when none is retrieved."""
+    gold = set(gold)
+    for rank, p in enumerate(ranked, start=1):
+        if p in gold:
+            return 1.0 / rank
+    return 0.0
+
+
+def mean(values: Iterable[float]) -> float:
+    values = list(values)
+    return float(sum(values) / len(values)) if values else float("nan")
+
+
+def percentile(values: Iterable[float], q: float) -> float:
+    values = list(values)
+    return float(np.percentile(values, q)) if values else float("nan")

@@ -1,0 +1,186 @@
+"""Retrieval benchmark: several systems side by side, in one run, on the same questions.
+
+    python -m eval retrieval [--out eval/reports]
+
+For each question set (a corpus and its JSONL) every system builds its own
+index in a temporary folder and ranks the answerable questions (history is
+ignored, as in ``python -m rag search --dataset``). Writes ``retrieval.md``,
+``retrieval.json`` and ``retrieval.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.pipeline import EmbedderPool, load_pipeline
+from rag.settings import Settings
+
+from .dataset import Row, load_rows
+from .metrics import mean, percentile, reciprocal_rank, recall_at_k
+
+DATASETS = {
+    "beijing_initiative": (Path("corpus/beijing_initiative_2017.txt"), Path("eval/datasets/beijing_initiative.jsonl")),
+    "city_water_charter": (Path("eval/corpora/city_water_charter.md"), Path("eval/datasets/city_water_charter.jsonl")),
+}
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    description: str
+    overrides: dict = field(default_factory=dict)
+    tutorial: bool = False
+
+
+WHOLE = {"window_sentences": 10}  # ten-sentence windows: in practice whole paragraphs only
+SYSTEMS = [
+    System("bm25", "BM25 only (bm25s, Snowball stemming), whole paragraphs", {"embedders": (), **WHOLE}),
+    System("tutorial", "Tutorial RAG: 1000/200 char splitter, MiniLM, LangChain Chroma", tutorial=True),
+    System("minilm", "Dense all-MiniLM-L6-v2, whole paragraphs", {"embedders": ("minilm",), "use_bm25": False, **WHOLE}),
+    System("e5", "Dense multilingual-e5-small, whole paragraphs", {"embedders": ("e5",), "use_bm25": False, **WHOLE}),
+    System("hybrid-rrf60", "Hybrid, customary RRF k=60, no script routing",
+           {"rrf_k": 60, "route_by_script": False}),
+    System("hybrid-noroute", "Hybrid, RRF k=10, no script routing", {"route_by_script": False}),
+    System("hybrid-para", "Hybrid without sentence windows", dict(WHOLE)),
+    System("hybrid", "Default: BM25 + MiniLM + e5 (paragraphs and 2-sentence windows), RRF k=10, "
+           "script routing, named paragraphs pinned", {}),
+]
+
+
+def _searcher(system: System, corpus: Path, index_dir: Path, pool: EmbedderPool) -> tuple[Callable, float, int]:
+    """Build the system's index; return (question -> ranked numbers, build seconds, chunks)."""
+    if system.tutorial:
+        from .baselines import TutorialRetriever
+
+        started = time.perf_counter()
+        tutorial = TutorialRetriever(corpus, pool.get("minilm"))
+        return (lambda q: tutorial.ranked(q, 10)), time.perf_counter() - started, tutorial.chunks
+    settings = Settings(corpus=corpus, index_dir=index_dir, k=10, **system.overrides)
+    for name in settings.embedders:
+        pool.get(name)  # load models first: build time below excludes model loading
+    pipeline = load_pipeline(settings, pool=pool)
+    report = pipeline.report
+    return (lambda q: [h.paragraph.number for h in pipeline.search(q, 10).hits]), report.seconds, report.chunks
+
+
+def score(rows: list[Row], search: Callable[[str], list[int]]) -> dict:
+    per_row, latencies = [], []
+    for row in rows:
+        started = time.perf_counter()
+        ranked = search(row.question)
+        latencies.append((time.perf_counter() - started) * 1000)
+        per_row.append({
+            "id": row.id, "kind": row.kind, "gold": list(row.gold), "retrieved": ranked[:5],
+            "r1": recall_at_k(ranked, row.gold, 1), "r3": recall_at_k(ranked, row.gold, 3),
+            "r5": recall_at_k(ranked, row.gold, 5), "rr": reciprocal_rank(ranked, row.gold),
+        })
+    return {"rows": per_row, "latency_ms": latencies}
+
+
+def aggregate(per_row: list[dict]) -> dict:
+    return {
+        "n": len(per_row),
+        "recall@1": mean(r["r1"] for r in per_row),
+        "recall@3": mean(r["r3"] for r in per_row),
+        "recall@5": mean(r["r5"] for r in per_row),
+        "mrr": mean(r["rr"] for r in per_row),
+    }
+
+
+def run(out: Path, systems: list[System] = SYSTEMS, datasets: dict = DATASETS) -> dict:
+    pool = EmbedderPool(Settings())
+    results: dict = {"systems": {s.name: s.description for s in systems}, "datasets": {}}
+    for ds_name, (corpus, path) in datasets.items():
+        rows = [r for r in load_rows(path) if r.answerable]
+        results["datasets"][ds_name] = {}
+        for system in systems:
+            with tempfile.TemporaryDirectory() as tmp:
+                search, build_s, chunks = _searcher(system, corpus, Path(tmp) / "index", pool)
+                search(rows[0].question)  # warm-up
+                scored = score(rows, search)
+            kinds = sorted({r["kind"] for r in scored["rows"]})
+            results["datasets"][ds_name][system.name] = {
+                "all": aggregate(scored["rows"]),
+                "by_kind": {k: aggregate([r for r in scored["rows"] if r["kind"] == k]) for k in kinds},
+                "build_s": build_s, "chunks": chunks,
+                "search_p50_ms": percentile(scored["latency_ms"], 50),
+                "search_p95_ms": percentile(scored["latency_ms"], 95),
+                "misses": [r for r in scored["rows"] if r["r1"] == 0.0],
+            }
+            print(f"{ds_name:20s} {system.name:15s} " + " ".join(
+                f"{k}={v:.3f}" for k, v in results["datasets"][ds_name][system.name]["all"].items() if k != "n"))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "retrieval.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    _chart(results, out / "retrieval.png")
+    (out / "retrieval.md").write_text(render(results))
+    return results
+
+
+def render(results: dict) -> str:
+    lines = [
+        "# Retrieval benchmark",
+        "",
+        "Measured in one run by `python -m eval retrieval` on this machine (2 CPU cores).",
+        "All systems rank the same answerable questions; chat history is ignored, as in",
+        "`python -m rag search --dataset`. recall@k counts a question as found when any of its",
+        "gold paragraphs is in the top k; MRR uses the first gold paragraph's rank.",
+        "Build time excludes model loading. Latency is warm, per question, p50/p95.",
+        "",
+        "![recall@1 and MRR by system](retrieval.png)",
+        "",
+    ]
+    for ds_name, systems in results["datasets"].items():
+        n = next(iter(systems.values()))["all"]["n"]
+        lines += [f"## {ds_name} ({n} answerable questions)", "",
+                  "| system | recall@1 | recall@3 | recall@5 | MRR | build s | search p50 ms | p95 ms |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, r in systems.items():
+            a = r["all"]
+            lines.append(f"| {name} | {a['recall@1']:.3f} | {a['recall@3']:.3f} | {a['recall@5']:.3f} | "
+                         f"{a['mrr']:.3f} | {r['build_s']:.2f} | {r['search_p50_ms']:.1f} | {r['search_p95_ms']:.1f} |")
+        kinds = list(next(iter(systems.values()))["by_kind"])
+        lines += ["", "recall@1 / MRR by question kind:", "",
+                  "| system | " + " | ".join(f"{k} (n={systems['hybrid']['by_kind'][k]['n']})" if "hybrid" in systems
+                                               else k for k in kinds) + " |",
+                  "|---|" + "---|" * len(kinds)]
+        for name, r in systems.items():
+            cells = [f"{r['by_kind'][k]['recall@1']:.2f} / {r['by_kind'][k]['mrr']:.2f}" for k in kinds]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        if "hybrid" in systems:
+            lines += ["", "Questions the default system does not rank first (gold -> top 5):", ""]
+            for m in systems["hybrid"]["misses"]:
+                lines.append(f"- `{m['id']}` ({m['kind']}): gold {m['gold']} -> {m['retrieved']}")
+        lines.append("")
+    lines += ["## Systems", ""] + [f"- **{k}**: {v}" for k, v in results["systems"].items()] + [""]
+    return "\n".join(lines)
+
+
+def _chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = list(results["datasets"])
+    fig, axes = plt.subplots(1, len(datasets), figsize=(6 * len(datasets), 4), squeeze=False)
+    for ax, ds in zip(axes[0], datasets):
+        systems = results["datasets"][ds]
+        names = list(systems)
+        x = range(len(names))
+        r1 = [systems[n]["all"]["recall@1"] for n in names]
+        mrr = [systems[n]["all"]["mrr"] for n in names]
+        ax.bar([i - 0.2 for i in x], r1, width=0.4, label="recall@1")
+        ax.bar([i + 0.2 for i in x], mrr, width=0.4, label="MRR")
+        ax.set_xticks(list(x), names, rotation=35, ha="right", fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.axhline(0.9, color="grey", linestyle=":", linewidth=1)
+        ax.set_title(ds)
+        ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,388 @@
+"""Stage 1: parsing documents into numbered paragraphs (rag/ingest.py)."""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.errors import CorpusError
+from rag.ingest import corpus_sha256, load_corpus, parse_text, read_text
+
+# --------------------------------------------------------------------------- good input, table-driven
+
+# (filename, text, [(number, text, section)], title or None = not checked, header or None = not checked)
+PARSE_CASES = [
+    pytest.param(
+        "d.txt", "1.We met.\n2.We agreed.\n",
+        [(1, "We met.", None), (2, "We agreed.", None)], None, (),
+        id="number-then-text-without-space",
+    ),
+    pytest.param(
+        "d.txt", " 4.We met.\n   5. We agreed.\n\t6.We left.\n",
+        [(4, "We met.", None), (5, "We agreed.", None), (6, "We left.", None)], None, None,
+        id="leading-spaces-before-number",
+    ),
+    pytest.param(
+        "d.txt", "1. We met in\nBeijing on a\n   cold day.\n2. We agreed\non things.\n",
+        [(1, "We met in Beijing on a cold day.", None), (2, "We agreed on things.", None)], None, None,
+        id="paragraph-wrapped-over-lines",
+    ),
+    pytest.param(
+        "d.txt", "1. We met.\n\n\nWe also ate.\n\n2. We agreed.\n",
+        [(1, "We met. We also ate.", None), (2, "We agreed.", None)], None, None,
+        id="blank-lines-inside-paragraph",
+    ),
+    pytest.param(
+        "d.txt", "2017-12-04 16:41:27\n\n\nBeijing Initiative\n\n\n3 December 2017\n\n1.We met.\n",
+        [(1, "We met.", None)], "Beijing Initiative", ("2017-12-04 16:41:27", "Beijing Initiative", "3 December 2017"),
+        id="blank-lines-inside-header",
+    ),
+    pytest.param(
+        "charter.txt",
+        "City Charter\n\nI. Purpose\n\n1. We set goals.\n\nII. Commitments\n\n2. We supply water.\n3. We test it.\n",
+        [(1, "We set goals.", "I. Purpose"), (2, "We supply water.", "II. Commitments"),
+         (3, "We test it.", "II. Commitments")],
+        "City Charter", ("City Charter",),
+        id="plain-text-section-headings",
+    ),
+    pytest.param(
+        "charter.txt",
+        "1. We set goals.\nII. Commitments\n2. We supply water.\n",
+        [(1, "We set goals.", None), (2, "We supply water.", "II. Commitments")], None, None,
+        id="plain-heading-right-after-a-sentence",
+    ),
+    pytest.param(
+        "charter.md",
+        "# Riverside Water Charter\nAdopted 2024\n\n## I. Purpose\n\n1. We set goals.\n\n"
+        "## II. Commitments\n\n2. We supply water.\n\n### III. Review ###\n\n3. We review it.\n",
+        [(1, "We set goals.", "I. Purpose"), (2, "We supply water.", "II. Commitments"),
+         (3, "We review it.", "III. Review")],
+        "Riverside Water Charter", ("Adopted 2024",),
+        id="markdown-title-and-section-headings",
+    ),
+    pytest.param(
+        "notes.md", "Some intro line\n\n1. First.\n2. Second.\n",
+        [(1, "First.", None), (2, "Second.", None)], "Some intro line", ("Some intro line",),
+        id="markdown-without-title-uses-header",
+    ),
+    pytest.param(
+        "plain_doc.txt", "1. Only.\n",
+        [(1, "Only.", None)], "plain doc", (),
+        id="no-header-title-from-file-name",
+    ),
+    pytest.param(
+        "d.txt", "Report\n\n5. Five.\n6. Six.\n7. Seven.\n",
+        [(5, "Five.", None), (6, "Six.", None), (7, "Seven.", None)], "Report", None,
+        id="numbers-kept-as-given-starting-at-5",
+    ),
+    pytest.param(
+        "d.txt", "1. We agree.\nPart 2 of the deal is void.\n2. Next point.\n",
+        [(1, "We agree. Part 2 of the deal is void.", None), (2, "Next point.", None)], None, None,
+        id="part-n-sentence-stays-paragraph-text",
+    ),
+    pytest.param(
+        "d.txt", "1. We agree that\nPart 2 of the deal\nis void.\n2. Next point.\n",
+        [(1, "We agree that Part 2 of the deal is void.", None), (2, "Next point.", None)], None, None,
+        id="wrapped-line-looking-like-heading-stays-paragraph-text",
+    ),
+    pytest.param(
+        "d.txt", "1. Growth reached\n3.5 percent last year.\n2. Next point.\n",
+        [(1, "Growth reached 3.5 percent last year.", None), (2, "Next point.", None)], None, None,
+        id="wrapped-line-starting-with-a-decimal",
+    ),
+    pytest.param(
+        "d.txt", "1. The talks ran until December\n2017. They ended well.\n2. Next point.\n",
+        [(1, "The talks ran until December 2017. They ended well.", None), (2, "Next point.", None)], None, None,
+        id="wrapped-line-starting-with-a-year",
+    ),
+    pytest.param(
+        "d.txt", "1. Water for all\n5. Food for all\n",
+        [(1, "Water for all", None), (5, "Food for all", None)], None, None,
+        id="small-gap-after-unpunctuated-paragraph-is-a-paragraph",
+    ),
+    pytest.param(
+        "d.txt", "1. We agree on water;\nII. Commitments\n2. We supply it.\n",
+        [(1, "We agree on water;", None), (2, "We supply it.", "II. Commitments")], None, None,
+        id="heading-after-a-clause-ending-semicolon",
+    ),
+    pytest.param(
+        "d.txt", "04.12.2017 Beijing\n\n1. We met.\n",
+        [(1, "We met.", None)], "04.12.2017 Beijing", ("04.12.2017 Beijing",),
+        id="dotted-date-in-header-is-not-a-paragraph",
+    ),
+    pytest.param(
+        "d.txt", "1. We met.\r\n2. We agreed\r\non things.\r\n",
+        [(1, "We met.", None), (2, "We agreed on things.", None)], None, None,
+        id="windows-line-endings",
+    ),
+    pytest.param(
+        "d.md", "**1.** We met.\n**2.** We agreed.\n",
+        [(1, "We met.", None), (2, "We agreed.", None)], None, None,
+        id="bold-markdown-numbers",
+    ),
+    pytest.param(
+        "d.txt", "1) We met.\n2．我们同意。\n",
+        [(1, "We met.", None), (2, "我们同意。", None)], None, None,
+        id="parenthesis-and-full-width-stop",
+    ),
+]
+
+
+@pytest.mark.parametrize(("filename", "text", "expected", "title", "header"), PARSE_CASES)
+def test_parse_cases(write, filename, text, expected, title, header):
+    path = write(f"docs/{filename}", text)
+    [doc] = load_corpus(path)
+    assert [(p.number, p.text, p.section) for p in doc.paragraphs] == expected
+    assert [p.label for p in doc.paragraphs] == [str(n) for n, _, _ in expected]  # single document
+    assert {p.doc for p in doc.paragraphs} == {Path(filename).stem}
+    if title is not None:
+        assert doc.title == title
+    if header is not None:
+        assert doc.header == header
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".TXT", ".markdown"])
+def test_supported_suffixes(write, suffix):
+    [doc] = load_corpus(write(f"doc{suffix}", "1. Alpha.\n2. Beta.\n"))
+    assert [p.text for p in doc.paragraphs] == ["Alpha.", "Beta."]
+
+
+def test_utf8_byte_order_mark_is_not_part_of_paragraph_one(write):
+    [doc] = load_corpus(write("bom.txt", "\ufeff1.We met.\n2.We agreed.\n".encode("utf-8")))
+    assert [(p.number, p.text) for p in doc.paragraphs] == [(1, "We met."), (2, "We agreed.")]
+
+
+def test_section_heading_is_never_a_paragraph(write):
+    [doc] = load_corpus(write("d.md", "## I. Purpose\n\n1. A.\n\n## II. Commitments\n\n2. B.\n"))
+    texts = " ".join(p.text for p in doc.paragraphs)
+    assert "Purpose" not in texts and "Commitments" not in texts
+    assert len(doc.paragraphs) == 2
+
+
+def test_gap_in_numbers_is_kept_and_logged(write, caplog):
+    with caplog.at_level(logging.WARNING, logger="rag.ingest"):
+        [doc] = load_corpus(write("gap.txt", "1. A.\n2. B.\n5. E.\n"))
+    assert [p.number for p in doc.paragraphs] == [1, 2, 5]
+    assert "jump from 2 to 5" in caplog.text
+
+
+def test_sha256_tracks_the_text(write, tmp_path):
+    a = load_corpus(write("a/doc.txt", "1. Alpha.\n"))
+    b = load_corpus(write("b/doc.txt", "1. Alpha.\n"))
+    c = load_corpus(write("c/doc.txt", "1. Alpha!\n"))
+    assert a[0].sha256 == b[0].sha256 != c[0].sha256
+    assert corpus_sha256(a) == corpus_sha256(b) != corpus_sha256(c)
+
+
+# --------------------------------------------------------------------------- the real corpus
+
+
+def test_real_corpus_has_sixteen_paragraphs(beijing):
+    [doc] = load_corpus(beijing)
+    assert [p.number for p in doc.paragraphs] == list(range(1, 17))
+    assert [p.label for p in doc.paragraphs] == [str(n) for n in range(1, 17)]
+    assert doc.doc == "beijing_initiative_2017"
+
+
+def test_real_corpus_paragraph_boundaries(beijing):
+    [doc] = load_corpus(beijing)
+    by_number = {p.number: p for p in doc.paragraphs}
+    assert by_number[1].text.startswith("We, the over 600 delegates")
+    assert by_number[4].text.startswith("We are of the view that, in face of")  # " 4.We" (leading space)
+    assert by_number[12].text.startswith("We call on political parties to be the guardians of ecology")
+    assert by_number[12].text.endswith("clear water.")
+    assert by_number[16].text.endswith("eager anticipation!")
+    for p in doc.paragraphs:  # no paragraph swallowed its neighbour's number
+        assert f"{p.number + 1}.We" not in p.text
+
+
+def test_real_corpus_header_does_not_leak_into_paragraph_one(beijing):
+    [doc] = load_corpus(beijing)
+    first = doc.paragraphs[0].text
+    for header_line in doc.header:
+        assert header_line not in first
+    for fragment in ("2017-12-04", "16:41:27", "北京倡议", "Beijing Initiative", "2017年12月3日"):
+        assert fragment not in first
+    assert len(doc.header) == 4
+    assert doc.header[0] == "2017-12-04 16:41:27"
+    assert "Beijing Initiative" in " ".join(doc.header)
+    assert not doc.title.startswith("2017")  # the timestamp line is not a title
+
+
+# --------------------------------------------------------------------------- several documents
+
+
+def test_folder_of_documents_gets_unambiguous_labels(write, tmp_path):
+    write("corpus/alpha.txt", "1. Alpha one.\n2. Alpha two.\n")
+    write("corpus/beta.md", "# Beta\n\n1. Beta one.\n2. Beta two.\n")
+    write("corpus/ignored.pdf", "not a document")
+    docs = load_corpus(tmp_path / "corpus")
+    assert [d.doc for d in docs] == ["alpha", "beta"]
+    labels = [p.label for d in docs for p in d.paragraphs]
+    assert labels == ["alpha:1", "alpha:2", "beta:1", "beta:2"]
+    assert len(set(labels)) == len(labels)
+    for d in docs:
+        assert all(p.doc == d.doc and p.label == f"{d.doc}:{p.number}" for p in d.paragraphs)
+
+
+def test_folder_with_one_document_keeps_plain_labels(write, tmp_path):
+    write("corpus/only.txt", "1. One.\n")
+    [doc] = load_corpus(tmp_path / "corpus")
+    assert doc.paragraphs[0].label == "1"
+
+
+def test_documents_in_subfolders_are_found(write, tmp_path):
+    write("corpus/a.txt", "1. A.\n")
+    write("corpus/sub/b.txt", "1. B.\n")
+    assert [d.doc for d in load_corpus(tmp_path / "corpus")] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("corpus/report.txt", "corpus/report.md"), ("corpus/report.txt", "corpus/2024/report.txt")],
+    ids=["txt-and-md", "same-name-in-subfolder"],
+)
+def test_two_documents_with_the_same_stem_is_an_error(write, tmp_path, one_sentence, first, second):
+    write(first, "1. One.\n")
+    write(second, "1. Other.\n")
+    with pytest.raises(CorpusError) as err:
+        load_corpus(tmp_path / "corpus")
+    one_sentence(str(err.value), "report")
+    assert "share the name" in str(err.value)
+
+
+# --------------------------------------------------------------------------- bad input, table-driven
+
+
+def _make_bad(write, tmp_path: Path, case: str) -> Path:
+    if case == "no-numbered-paragraphs":
+        return write("bad.txt", "Just a title\n\nSome prose without numbers.\n")
+    if case == "duplicate-number":
+        return write("bad.txt", "1. One.\n2. Two.\n2. Two again.\n")
+    if case == "out-of-order-number":
+        return write("bad.txt", "1. One.\n3. Three.\n2. Two.\n")
+    if case == "non-utf8-bytes":
+        return write("bad.txt", "1. Caf\u00e9 talk.\n".encode("latin-1"))
+    if case == "empty-file":
+        return write("bad.txt", b"")
+    if case == "whitespace-only-file":
+        return write("bad.txt", " \n\t\n\n   ")
+    if case == "binary-nul-bytes":
+        return write("bad.txt", b"1. One.\x00\x00\n")
+    if case == "missing-path":
+        return tmp_path / "does_not_exist.txt"
+    if case == "folder-without-documents":
+        write("empty_folder/readme.pdf", "x")
+        return tmp_path / "empty_folder"
+    if case == "unsupported-suffix":
+        return write("bad.pdf", "1. One.\n")
+    raise AssertionError(case)
+
+
+BAD_CASES = [
+    pytest.param("no-numbered-paragraphs", "no numbered paragraphs", id="no-numbered-paragraphs"),
+    pytest.param("duplicate-number", "appears twice", id="duplicate-number"),
+    pytest.param("out-of-order-number", "numbers must increase", id="out-of-order-number"),
+    pytest.param("non-utf8-bytes", "not UTF-8", id="non-utf8-bytes"),
+    pytest.param("empty-file", "empty", id="empty-file"),
+    pytest.param("whitespace-only-file", "empty", id="whitespace-only-file"),
+    pytest.param("binary-nul-bytes", "binary", id="binary-nul-bytes"),
+    pytest.param("missing-path", "no such file", id="missing-path"),
+    pytest.param("folder-without-documents", "no .txt or .md", id="folder-without-documents"),
+    pytest.param("unsupported-suffix", "unsupported file type .pdf", id="unsupported-suffix"),
+]
+
+
+@pytest.mark.parametrize(("case", "problem"), BAD_CASES)
+def test_bad_input_is_one_sentence_naming_file_and_problem(write, tmp_path, one_sentence, case, problem):
+    path = _make_bad(write, tmp_path, case)
+    with pytest.raises(CorpusError) as err:
+        load_corpus(path)
+    message = str(err.value)
+    one_sentence(message, str(path), problem)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("1. One.\n2. Two.\n2. Two again.\n", 3, "paragraph number 2 appears twice"),
+        ("1. One.\n3. Three.\n\n2. Two.\n", 4, "paragraph 2 comes after paragraph 3"),
+        ("1. One.\n2. Two.\n3. Three.\n1. One again.\n", 4, "paragraph number 1 appears twice"),
+    ],
+    ids=["repeat-of-previous", "decrease", "repeat-of-earlier"],
+)
+def test_numbering_errors_name_the_line(write, one_sentence, text, line, problem):
+    path = write("numbers.txt", text)
+    with pytest.raises(CorpusError) as err:
+        load_corpus(path)
+    one_sentence(str(err.value), f"{path} line {line}", problem)
+
+
+def test_bad_document_in_folder_names_that_document(write, tmp_path, one_sentence):
+    write("corpus/good.txt", "1. Fine.\n")
+    bad = write("corpus/broken.txt", b"1. \xff\xfe oops\n")
+    with pytest.raises(CorpusError) as err:
+        load_corpus(tmp_path / "corpus")
+    one_sentence(str(err.value), str(bad), "not UTF-8")
+
+
+def test_read_text_on_a_folder(tmp_path, one_sentence):
+    with pytest.raises(CorpusError) as err:
+        read_text(tmp_path)
+    one_sentence(str(err.value), str(tmp_path), "not a regular file")
+
+
+def test_parse_text_accepts_a_string_path():
+    doc = parse_text("Title\n\n1. One.\n", "some/dir/name.txt")
+    assert doc.doc == "name" and doc.path == str(Path("some/dir/name.txt"))
+    assert doc.paragraphs[0].label == "1"
+    doc = parse_text("1. One.\n", "name.txt", label_with_doc=True)
+    assert doc.paragraphs[0].label == "name:1"
+
+
+# --------------------------------------------------------------------------- round trip (property)
+
+_WORDS = ["peace", "water", "council", "we", "agree", "the", "river", "growth", "delegates", "shared",
+          "future", "and", "of", "to", "cooperation", "planet", "nations", "parties", "clean", "trade"]
+_word = st.sampled_from(_WORDS)
+_sentence = st.builds(
+    lambda words, end: " ".join([words[0].capitalize(), *words[1:]]) + end,
+    st.lists(_word, min_size=1, max_size=9),
+    st.sampled_from([".", "!", "?", ";", ":", ",", ""]),
+)
+_paragraph = st.lists(_sentence, min_size=1, max_size=4).map(" ".join)
+
+
+@st.composite
+def _documents(draw):
+    texts = draw(st.lists(_paragraph, min_size=1, max_size=6))
+    first = draw(st.integers(min_value=1, max_value=60))
+    steps = draw(st.lists(st.integers(min_value=1, max_value=10), min_size=len(texts) - 1, max_size=len(texts) - 1))
+    numbers = [first]
+    for step in steps:
+        numbers.append(numbers[-1] + step)
+    lines = draw(st.sampled_from([[], ["Title of the document"], ["2017-12-04", "", "A Declaration", ""]]))
+    for number, text in zip(numbers, texts):
+        width = draw(st.integers(min_value=15, max_value=120))
+        stop = draw(st.sampled_from([".", ". ", ".  ", ")", ") ", "．"]))
+        indent = " " * draw(st.integers(min_value=0, max_value=3))
+        wrapped = textwrap.wrap(text, width) or [text]
+        lines.append(f"{indent}{number}{stop}{wrapped[0]}")
+        for extra in wrapped[1:]:
+            lines.extend([""] * draw(st.integers(min_value=0, max_value=1)) + [extra])
+        lines.extend([""] * draw(st.integers(min_value=0, max_value=2)))
+    return list(zip(numbers, texts)), "\n".join(lines) + "\n"
+
+
+@given(_documents())
+def test_round_trip_of_rendered_documents(case):
+    """Paragraphs rendered in any supported style (wrapped, indented, "1.We" or "1) We",
+    blank lines, gaps of up to 10 in numbering, no final stop) parse back unchanged."""
+    expected, text = case
+    doc = parse_text(text, "generated.txt")
+    assert [(p.number, p.text) for p in doc.paragraphs] == expected

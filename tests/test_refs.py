@@ -1,0 +1,88 @@
+"""Explicit paragraph references in questions (rag/refs.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.refs import paragraph_refs
+
+REF_CASES = [
+    # English forms
+    pytest.param("What does paragraph 9 say?", [9], id="paragraph-N"),
+    pytest.param("Summarise para. 9 please", [9], id="para-dot-N"),
+    pytest.param("Para 9", [9], id="Para-N-capitalised"),
+    pytest.param("PARAGRAPH 9?", [9], id="upper-case"),
+    pytest.param("What is in ¶9?", [9], id="pilcrow-no-space"),
+    pytest.param("¶ 9", [9], id="pilcrow-space"),
+    pytest.param("see § 9", [9], id="section-sign"),
+    pytest.param("paragraph no. 7", [7], id="paragraph-no-N"),
+    pytest.param("paragraph #7", [7], id="paragraph-hash-N"),
+    pytest.param("Para.9", [9], id="para-dot-no-space"),
+    pytest.param("What do paragraphs 3-5 say?", [3, 4, 5], id="range-hyphen"),
+    pytest.param("paragraphs 3–5", [3, 4, 5], id="range-en-dash"),
+    pytest.param("paragraphs 3 to 5", [3, 4, 5], id="range-to"),
+    pytest.param("paragraphs 3 through 5", [3, 4, 5], id="range-through"),
+    pytest.param("paragraphs 3 to5", [3, 4, 5], id="range-to-missing-space"),
+    pytest.param("Compare paragraphs 3 and 7.", [3, 7], id="pair-and"),
+    pytest.param("paragraph 3 or 4", [3, 4], id="pair-or"),
+    pytest.param("paragraphs 3, 5 and 7", [3, 5, 7], id="list"),
+    pytest.param("paragraphs 3-5 and 7", [3, 4, 5, 7], id="range-then-number"),
+    pytest.param("paragraphs 5-3", [5, 3], id="backwards-range-is-two-numbers"),
+    pytest.param("paragraphs 1-100", [1, 100], id="huge-range-is-two-numbers"),
+    pytest.param("What does paragraph 42 say?", [42], id="number-beyond-document"),
+    # Chinese forms
+    pytest.param("第9段讲了什么？", [9], id="zh-arabic"),
+    pytest.param("第十二段讲了什么？", [12], id="zh-numeral-12"),
+    pytest.param("第十段", [10], id="zh-numeral-10"),
+    pytest.param("第二十段", [20], id="zh-numeral-20"),
+    pytest.param("第一百零五段", [105], id="zh-numeral-105"),
+    pytest.param("第９段", [9], id="zh-full-width-digit"),
+    pytest.param("第3至5段", [3, 4, 5], id="zh-range-zhi"),
+    pytest.param("第3到第5段", [3, 4, 5], id="zh-range-dao"),
+    pytest.param("第三和第五段", [3, 5], id="zh-pair"),
+    pytest.param("第3、5段", [3, 5], id="zh-list"),
+    pytest.param("段落9", [9], id="zh-duanluo-N"),
+    pytest.param("第9段和paragraph 3", [9, 3], id="mixed-languages"),
+    pytest.param("关于paragraph 3", [3], id="english-right-after-chinese"),
+    # No reference
+    pytest.param("no paragraph mentioned", [], id="word-paragraph-without-number"),
+    pytest.param("How many paragraphs are there?", [], id="how-many-paragraphs"),
+    pytest.param("Write 3 paragraphs about peace.", [], id="count-before-word"),
+    pytest.param("What is the parameter 5?", [], id="para-inside-word"),
+    pytest.param("subparagraph 3", [], id="subparagraph"),
+    pytest.param("What happened in 2017?", [], id="bare-number"),
+    pytest.param("", [], id="empty"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), REF_CASES)
+def test_paragraph_refs(question, expected):
+    assert paragraph_refs(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("paragraph 7, then paragraph 3", [7, 3]),
+        ("第9段和第2段", [9, 2]),
+        ("¶12 and paragraph 2 and 第五段", [12, 2, 5]),
+    ],
+    ids=["english", "chinese", "mixed"],
+)
+def test_order_of_mention_is_kept(question, expected):
+    assert paragraph_refs(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["paragraph 9 and para 9 and ¶9", "第9段, paragraph 9", "paragraphs 3-5 and paragraph 4"],
+    ids=["same-number-three-ways", "zh-and-en", "inside-a-range"],
+)
+def test_no_duplicates(question):
+    refs = paragraph_refs(question)
+    assert len(refs) == len(set(refs)) > 0
+
+
+def test_returns_plain_ints():
+    refs = paragraph_refs("paragraph 9 and 第十段")
+    assert refs == [9, 10] and all(type(n) is int for n in refs)
