@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 
@@ -15,8 +16,23 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("retrieval", help="compare retrieval systems side by side and write a report")
     p.add_argument("--out", default="eval/reports", help="report folder (default eval/reports)")
+    r = sub.add_parser("run", help="run the real pipeline over a question set and write a report")
+    r.add_argument("--dataset", required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--answerer", choices=["local", "extractive", "ollama", "openai", "fake"])
+    r.add_argument("--corpus")
+    r.add_argument("--index")
     args = parser.parse_args(argv)
     configure_logging()
+    if args.command == "run":
+        from .run import run as run_eval
+
+        metrics = run_eval(Path(args.dataset), Path(args.out), args.answerer,
+                           Path(args.corpus) if args.corpus else None, Path(args.index) if args.index else None)
+        print(json.dumps({k: metrics[k] for k in ("cites_correct_rate", "citation_precision", "key_fact_recall",
+                                                  "declined_unanswerable", "wrongly_declined_answerable",
+                                                  "uncited_answers", "latency_p50_s")}, indent=1))
+        print(f"wrote {Path(args.out) / 'report.md'}")
     if args.command == "retrieval":
         from .retrieval import run
 

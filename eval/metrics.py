@@ -48,3 +48,41 @@ def mean(values: Iterable[float]) -> float:
 def percentile(values: Iterable[float], q: float) -> float:
     values = list(values)
     return float(np.percentile(values, q)) if values else float("nan")
+
+
+def fact_found(answer: str, fact: str) -> bool:
+    """A key fact is found when any of its ``|``-separated alternatives occurs (case-insensitive).
+
+    >>> fact_found("They pursue win-win cooperation [6].", "win win|win-win")
+    True
+    >>> fact_found("Peace [5].", "mutual respect")
+    False
+    """
+    text = answer.lower()
+    return any(alt.strip().lower() in text for alt in fact.split("|") if alt.strip())
+
+
+def key_fact_recall(answer: str, facts: Sequence[str]) -> float:
+    """Share of key facts found in the answer."""
+    if not facts:
+        raise ValueError("key-fact recall needs at least one fact")
+    return sum(fact_found(answer, f) for f in facts) / len(facts)
+
+
+def citation_precision(cited: Sequence[int], gold: Iterable[int]) -> float:
+    """Share of cited paragraphs that are gold; NaN when nothing is cited (reported separately)."""
+    cited = list(dict.fromkeys(cited))
+    if not cited:
+        return float("nan")
+    gold = set(gold)
+    return sum(c in gold for c in cited) / len(cited)
+
+
+def cites_correct(cited: Sequence[int], gold: Iterable[int]) -> float:
+    """1.0 when at least one cited paragraph is gold."""
+    return 1.0 if set(cited) & set(gold) else 0.0
+
+
+def nanmean(values: Iterable[float]) -> float:
+    kept = [v for v in values if v == v]  # NaN != NaN
+    return float(sum(kept) / len(kept)) if kept else float("nan")

@@ -87,6 +87,57 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .pipeline import load_pipeline
+
+    settings = _settings(args)
+    history = _read_history(Path(args.history)) if args.history else None
+    pipeline = load_pipeline(settings, _progress)
+    for warning in pipeline.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    asker = pipeline.asker(args.answerer)
+    result = None
+    streamed = False
+    for kind, value in asker.stream(args.question, history):
+        if kind == "token" and not args.json:
+            if not streamed:
+                print("draft: ", end="", file=sys.stderr)
+            print(value, end="", file=sys.stderr, flush=True)
+            streamed = True
+        elif kind == "result":
+            result = value
+    if streamed:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(result.answer)
+    if result.query != result.question:
+        print(f"\n(searched for: {result.query})")
+    if result.fallback:
+        print(f"\nnote: extractive answer used ({result.fallback}).")
+    for note in result.notes:
+        print(f"note: {note}")
+    shown = result.citations
+    if shown:
+        print("\nCited paragraphs:")
+        for c in shown:
+            print(f"  [{c.label}] {c.quote}")
+    elif result.refused and result.retrieved:
+        print("\nClosest paragraphs: " + ", ".join(f"[{r['label']}]" for r in result.retrieved[:3]))
+    return 0
+
+
+def _read_history(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise RagError(f"{path}: no such file.")
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise RagError(f"{path}: not valid JSON ({err}).") from None
+    return history
+
+
 def _read_jsonl(path: Path) -> list[dict]:
     if not path.is_file():
         raise RagError(f"{path}: no such file.")
@@ -124,14 +175,24 @@ def build_parser() -> argparse.ArgumentParser:
     p_search.add_argument("--json", action="store_true", help="print JSON")
     common(p_search)
     p_search.set_defaults(func=cmd_search)
+
+    p_ask = sub.add_parser("ask", help="answer a question with cited paragraphs, or decline")
+    p_ask.add_argument("question")
+    p_ask.add_argument("--history", help='JSON file: [{"role": "user"|"assistant", "content": ...}, ...]')
+    p_ask.add_argument("--answerer", choices=["local", "extractive", "ollama", "openai", "fake"],
+                       help="default: RAG_ANSWERER or local")
+    p_ask.add_argument("--json", action="store_true", help="print the structured result")
+    common(p_ask)
+    p_ask.set_defaults(func=cmd_ask)
     return parser
 
 
 def configure_logging(verbose: bool = False) -> None:
     """Entry points configure logging; libraries only log."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.INFO if verbose else logging.WARNING)  # it forces DEBUG
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # on the handler: bm25s sets its own logger to DEBUG when imported
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,9 +15,12 @@ from .embed import Embedder, make_embedder
 from .errors import CorpusError, IndexStateError
 from .index import BuildReport, Index, Progress, build_index
 from .ingest import load_corpus
+from .answer import AnswerResult, Asker
+from .llm import make_chat_model
 from .records import SearchResult
 from .retrieve import Retriever
 from .settings import Settings
+from .support import SentenceScorer
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +30,33 @@ class Pipeline:
     settings: Settings
     index: Index
     retriever: Retriever
+    pool: EmbedderPool
     report: BuildReport | None = None
     warnings: list[str] = field(default_factory=list)
+    _askers: dict = field(default_factory=dict)
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         return self.retriever.search(query, k)
+
+    def asker(self, answerer: str | None = None) -> Asker:
+        """The question answerer for ``answerer`` (default: the settings'), built once."""
+        name = answerer or self.settings.answerer
+        if name not in self._askers:
+            chat_model = None if name == "extractive" else make_chat_model(self.settings, name)
+            scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
+            self._askers[name] = Asker(
+                self.retriever, scorer, chat_model, name=name, k=self.settings.k,
+                max_question_chars=self.settings.max_question_chars,
+                first_token_timeout=self.settings.first_token_timeout_s,
+                answer_timeout=self.settings.answer_timeout_s,
+            )
+        return self._askers[name]
+
+    def ask(self, question: str, history: list[dict] | None = None, answerer: str | None = None) -> AnswerResult:
+        return self.asker(answerer).ask(question, history)
+
+    def _embedder(self, name: str) -> Embedder | None:
+        return self.retriever.embedders.get(name) or (self.pool.get(name) if name in self.settings.embedders else None)
 
 
 class EmbedderPool:
@@ -79,4 +104,4 @@ def load_pipeline(settings: Settings, progress: Callable[[int, str], Progress] |
     embedders = {name: pool.get(name) for name in index.collections}
     retriever = Retriever(index, embedders, k=settings.k, rrf_k=settings.rrf_k,
                           route_by_script=settings.route_by_script)
-    return Pipeline(settings, index, retriever, report, warnings)
+    return Pipeline(settings, index, retriever, pool, report, warnings)

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from .errors import ConfigError
 
 EMBEDDERS = ("minilm", "e5", "hash")
+ANSWERERS = ("local", "extractive", "ollama", "openai", "fake")
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,22 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1)
     threads: int = Field(2, ge=1, description="CPU threads for the embedders.")
 
+    # Answering
+    answerer: str = Field("local", description="local | extractive | ollama | openai | fake")
+    local_model: str = Field("qwen2.5-coder-1.5b", description="qwen2.5-coder-1.5b or qwen2.5-coder-0.5b")
+    model_cache: Path = Field(Path(".cache/models"), description="Where the GGUF file is assembled once.")
+    llm_model: str | None = Field(None, description="Model name for the ollama/openai backends.")
+    llm_base_url: str | None = Field(None, description="Server URL for the ollama/openai backends.")
+    llm_api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the API key.")
+    max_answer_tokens: int = Field(200, ge=16, le=2048)
+    first_token_timeout_s: float = Field(20.0, gt=0)
+    answer_timeout_s: float = Field(60.0, gt=0)
+    max_question_chars: int = Field(4000, ge=10)
+
+    @property
+    def llm_backend(self) -> str:
+        return self.answerer if self.answerer in ("local", "ollama", "openai", "fake") else "local"
+
     @field_validator("embedders", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
@@ -59,6 +76,13 @@ class Settings(BaseSettings):
         unknown = [v for v in value if v not in EMBEDDERS]
         if unknown:
             raise ValueError(f"unknown embedder {unknown[0]!r}; choose from {', '.join(EMBEDDERS)}")
+        return value
+
+    @field_validator("answerer")
+    @classmethod
+    def _known_answerer(cls, value: str) -> str:
+        if value not in ANSWERERS:
+            raise ValueError(f"unknown answerer {value!r}; choose from {', '.join(ANSWERERS)}")
         return value
 
     @model_validator(mode="after")

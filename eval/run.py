@@ -1,0 +1,133 @@
+"""Run the real pipeline over a question set and score it.
+
+    python -m eval run --dataset FILE --out DIR [--answerer NAME] [--corpus PATH] [--index PATH]
+
+Writes ``DIR/results.jsonl`` (one row per question), ``DIR/metrics.json`` and
+``DIR/report.md``. A question that raises is scored as a failure and the run
+goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from rag.pipeline import load_pipeline
+from rag.settings import load_settings
+
+from .dataset import Row, load_rows
+from .metrics import (cites_correct, citation_precision, key_fact_recall, mean, nanmean, percentile,
+                      recall_at_k, reciprocal_rank)
+
+
+def score_row(row: Row, answer: str, cited: list[int], refused: bool, retrieved: list[int]) -> dict:
+    """Per-question metrics; each is a pure function of the row and the outcome."""
+    out: dict = {"uncited": (not refused) and not cited}
+    if row.answerable:
+        out.update({
+            "r1": recall_at_k(retrieved, row.gold, 1), "r3": recall_at_k(retrieved, row.gold, 3),
+            "r5": recall_at_k(retrieved, row.gold, 5), "rr": reciprocal_rank(retrieved, row.gold),
+            "wrongly_declined": refused,
+            "cites_correct": 0.0 if refused else cites_correct(cited, row.gold),
+            "citation_precision": float("nan") if refused else citation_precision(cited, row.gold),
+            "fact_recall": (0.0 if refused else key_fact_recall(answer, row.key_facts)) if row.key_facts else float("nan"),
+        })
+    else:
+        out["declined"] = refused
+    return out
+
+
+def aggregate(records: list[dict]) -> dict:
+    ans = [r for r in records if r["answerable"]]
+    una = [r for r in records if not r["answerable"]]
+    lat = [r["latency_s"] for r in records if r.get("latency_s") is not None]
+    first = [r["first_token_s"] for r in records if r.get("first_token_s") is not None]
+    return {
+        "questions": len(records), "answerable": len(ans), "unanswerable": len(una),
+        "errors": sum(1 for r in records if r.get("error")),
+        "recall@1": mean(r["r1"] for r in ans), "recall@3": mean(r["r3"] for r in ans),
+        "recall@5": mean(r["r5"] for r in ans), "mrr": mean(r["rr"] for r in ans),
+        "cites_correct_rate": mean(r["cites_correct"] for r in ans),
+        "citation_precision": nanmean(r["citation_precision"] for r in ans),
+        "key_fact_recall": nanmean(r["fact_recall"] for r in ans),
+        "declined_unanswerable": mean(float(r["declined"]) for r in una),
+        "wrongly_declined_answerable": mean(float(r["wrongly_declined"]) for r in ans),
+        "uncited_answers": sum(1 for r in records if r["uncited"]),
+        "fallbacks": sum(1 for r in records if r.get("fallback")),
+        "latency_p50_s": percentile(lat, 50), "latency_p95_s": percentile(lat, 95),
+        "first_token_p50_s": percentile(first, 50), "first_token_p95_s": percentile(first, 95),
+    }
+
+
+def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | None = None,
+        index: Path | None = None, progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    overrides: dict = {}
+    if corpus:
+        overrides["corpus"] = Path(corpus)
+        overrides["index_dir"] = Path(index) if index else Path(".cache/eval-index") / Path(corpus).stem
+    elif index:
+        overrides["index_dir"] = Path(index)
+    if answerer:
+        overrides["answerer"] = answerer
+    settings = load_settings(**overrides)
+    rows = load_rows(dataset)
+    pipeline = load_pipeline(settings)
+    asker = pipeline.asker()
+    records = []
+    for row in tqdm(rows, desc=f"eval ({asker.name})", disable=not progress):
+        started = time.perf_counter()
+        record = {"id": row.id, "question": row.question, "answerable": row.answerable, "gold": list(row.gold),
+                  "kind": row.kind}
+        try:
+            result = asker.ask(row.question, list(row.history))
+            cited = result.cited_numbers
+            retrieved = [r["number"] for r in result.retrieved]
+            record.update({
+                "answer": result.answer, "citations": cited, "refused": result.refused,
+                "refusal_reason": result.refusal_reason, "retrieved": retrieved, "query": result.query,
+                "fallback": result.fallback, "notes": result.notes, "draft": result.draft,
+                "latency_s": round(time.perf_counter() - started, 3),
+                "first_token_s": result.timings.get("first_token_s"),
+            })
+            record.update(score_row(row, result.answer, cited, result.refused, retrieved))
+        except Exception as err:  # scored as a failure; the run goes on
+            record.update({"answer": "", "citations": [], "refused": False, "retrieved": [],
+                           "error": f"{type(err).__name__}: {err}", "latency_s": None})
+            record.update(score_row(row, "", [], False, []))
+            if row.answerable:
+                record["cites_correct"] = 0.0
+        records.append(record)
+    metrics = {"dataset": str(dataset), "answerer": asker.name, "corpus": str(settings.corpus),
+               **aggregate(records)}
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.jsonl", "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
+    (out / "report.md").write_text(render(metrics, records))
+    return metrics
+
+
+def render(metrics: dict, records: list[dict]) -> str:
+    m = metrics
+    lines = [f"# Grounding evaluation: {m['answerer']} on {Path(m['dataset']).name}", "",
+             f"{m['questions']} questions ({m['answerable']} answerable, {m['unanswerable']} not), "
+             f"corpus `{m['corpus']}`. Produced by `python -m eval run`.", "",
+             "| metric | value |", "|---|---|"]
+    for key in ("cites_correct_rate", "citation_precision", "key_fact_recall", "declined_unanswerable",
+                "wrongly_declined_answerable", "uncited_answers", "fallbacks", "errors", "recall@1",
+                "recall@3", "mrr", "latency_p50_s", "latency_p95_s", "first_token_p50_s", "first_token_p95_s"):
+        v = m[key]
+        lines.append(f"| {key} | {v:.3f} |" if isinstance(v, float) else f"| {key} | {v} |")
+    worst = [r for r in records if r.get("error") or (r["answerable"] and (r.get("refused") or not r.get("cites_correct")))
+             or (not r["answerable"] and not r.get("refused"))]
+    lines += ["", f"## Items that failed ({len(worst)})", ""]
+    for r in worst:
+        why = r.get("error") or ("wrongly declined" if r["answerable"] and r.get("refused") else
+                                 "answered an unanswerable question" if not r["answerable"] else
+                                 f"cited {r.get('citations')}, gold {r['gold']}")
+        lines.append(f"- `{r['id']}` ({r['kind']}): {why} — {r['question'][:90]!r}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,304 @@
+"""Stage 6: answer a question with cited, verified sentences, or decline.
+
+    question (+ history) -> standalone query -> hybrid retrieval -> refusal checks
+    -> evidence sentences -> answerer (streams tokens) -> citation verification
+    -> AnswerResult (fallback to the extractive answer when the model fails)
+
+The model is treated as a phrasing engine: its citations and refusals are
+checked, not trusted (see ``cite.py`` and ``refusal.py``).
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+from . import refusal
+from .cite import verify
+from .errors import RagError
+from .evidence import Evidence, select_evidence
+from .extractive import ExtractiveAnswerer
+from .prompts import render
+from .records import Paragraph, SearchResult
+from .refs import paragraph_refs
+from .retrieve import Retriever, mostly_latin
+from .support import SentenceScorer
+
+SUPPORT_THRESHOLD = 0.5
+# A real match reaches at least one of these raw scores (see eval/reports/answers.md).
+RELEVANCE_FLOORS = {"bm25": 0.5, "minilm": 0.2, "e5": 0.80}
+_MODEL_DECLINES = re.compile(
+    r"NOT IN DOCUMENT|\b(does|do|did) not (mention|specify|say|state|provide|contain|address|include|give)\b"
+    r"|\bno (information|mention)\b|\bnot (mentioned|specified|stated|provided)\b|没有(提到|提及|说明|涉及|具体)|未(提及|说明)",
+    re.IGNORECASE,
+)
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|also|so|what about|how about|then)\b|\b(it|its|that|this|there|they|them|those|these|"
+    r"the one|which paragraph|same)\b|^(那|还有|它|这|那个|这个|此)|呢[？?]?\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Citation:
+    label: str
+    doc: str
+    number: int
+    section: str | None
+    quote: str  # the verbatim sentence of the paragraph that supports the claim
+    status: str  # checked | recited
+
+
+@dataclass
+class AnswerResult:
+    question: str
+    query: str  # the standalone retrieval query (rewritten when there is history)
+    answer: str
+    citations: list[Citation]
+    refused: bool
+    refusal_reason: str | None
+    retrieved: list[dict]
+    answerer: str
+    fallback: str | None = None  # why the extractive answer replaced the model's, if it did
+    notes: list[str] = field(default_factory=list)  # what verification changed
+    sentences: list[dict] = field(default_factory=list)
+    draft: str = ""  # the model's raw text, as streamed
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cited_numbers(self) -> list[int]:
+        out: list[int] = []
+        for c in self.citations:
+            if c.number not in out:
+                out.append(c.number)
+        return out
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["cited_paragraphs"] = self.cited_numbers
+        return data
+
+
+class Asker:
+    """Answers questions about one index. Built once; safe to share between threads."""
+
+    def __init__(self, retriever: Retriever, scorer: SentenceScorer, chat_model=None, name: str = "extractive",
+                 k: int = 5, max_question_chars: int = 4000, first_token_timeout: float = 20.0,
+                 answer_timeout: float = 60.0) -> None:
+        self.retriever = retriever
+        self.scorer = scorer
+        self.chat_model = chat_model
+        self.name = name if chat_model is not None else "extractive"
+        self.k = k
+        self.max_question_chars = max_question_chars
+        self.first_token_timeout = first_token_timeout
+        self.answer_timeout = answer_timeout
+        self.extractive = ExtractiveAnswerer()
+        paragraphs = retriever.index.paragraphs
+        self.known = {p.label for p in paragraphs}
+        numbers = [p.number for p in paragraphs]
+        self.span = (min(numbers), max(numbers)) if numbers else None
+        self._chain = None
+
+    # -- public -------------------------------------------------------------
+    def ask(self, question: str, history: list[dict] | None = None) -> AnswerResult:
+        result = None
+        for kind, value in self.stream(question, history):
+            if kind == "result":
+                result = value
+        return result
+
+    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[tuple[str, object]]:
+        """Yield ("status", text), ("token", text) while working, then ("result", AnswerResult)."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        question = self._validate(question)
+        history = _clean_history(history)
+        query = self.rewrite(question, history)
+        timings["rewrite_s"] = _since(started)
+
+        declined = refusal.check_request(question)
+        t = time.perf_counter()
+        result = self.retriever.search(query, self.k)
+        timings["retrieve_s"] = _since(t)
+        declined = declined or refusal.check_retrieval(question, result, self.span, RELEVANCE_FLOORS)
+        if declined:
+            yield "result", self._declined(question, query, result, declined, timings, started)
+            return
+
+        t = time.perf_counter()
+        evidence = select_evidence(query, result.hits, self.scorer)
+        timings["evidence_s"] = _since(t)
+        draft, failure = "", None
+        if self.chat_model is not None:
+            yield "status", "generating"
+            t = time.perf_counter()
+            try:
+                for token in self._generate(question, evidence, history):
+                    if not draft:
+                        timings["first_token_s"] = _since(started)
+                    draft += token
+                    yield "token", token
+            except TimeoutError as err:
+                failure = f"timeout: {err}"
+            except Exception as err:  # any backend failure falls back, never crashes
+                failure = f"backend error: {type(err).__name__}: {err}"[:200]
+            timings["generate_s"] = _since(t)
+        yield "status", "verifying"
+        t = time.perf_counter()
+        final = self._finish(question, query, result, evidence, draft, failure)
+        timings["verify_s"] = _since(t)
+        final.timings = {**timings, "total_s": _since(started)}
+        yield "result", final
+
+    # -- steps --------------------------------------------------------------
+    def rewrite(self, question: str, history: list[dict]) -> str:
+        """A standalone retrieval query: a follow-up borrows the previous user question's words."""
+        if not history:
+            return question
+        previous = [t["content"] for t in history if t["role"] == "user"]
+        if not previous:
+            return question
+        short = len(question.split()) <= 6 if mostly_latin(question) else len(question) <= 12
+        if short or _FOLLOW_UP.search(question):
+            refs = paragraph_refs(question)
+            borrowed = previous[-1] if not refs else ""
+            return f"{borrowed} {question}".strip()
+        return question
+
+    def _generate(self, question: str, evidence: list[Evidence], history: list[dict]) -> Iterator[str]:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+
+        if self._chain is None:
+            prompt = ChatPromptTemplate.from_messages([("system", "{system}"), ("human", "{user}")])
+            self._chain = prompt | self.chat_model | StrOutputParser()
+        inputs = {
+            "system": render("answer_system"),
+            "user": render("answer_user", passages=[{"label": e.label, "text": e.text} for e in evidence],
+                           history=history[-4:], question=question),
+        }
+        yield from _with_deadline(self._chain.stream(inputs), self.first_token_timeout, self.answer_timeout)
+
+    def _finish(self, question: str, query: str, result: SearchResult, evidence: list[Evidence],
+                draft: str, failure: str | None) -> AnswerResult:
+        context = [e.paragraph for e in evidence]
+        fallback = failure
+        text = draft
+        if self.chat_model is not None and failure is None and _MODEL_DECLINES.search(draft):
+            # The model says the passages do not answer. Small models say so even when they
+            # do, so decline only if the evidence is weak too; otherwise answer extractively.
+            if max((e.relevance for e in evidence), default=0.0) < STRONG_EVIDENCE:
+                return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
+                                      draft=draft)
+            fallback = "model declined although the evidence is strong"
+        if self.chat_model is None or fallback:
+            text = self.extractive.compose(question, evidence)
+        checked = verify(text, context, self.known, self.scorer.support, SUPPORT_THRESHOLD)
+        if not checked.kept and self.chat_model is not None and not fallback:
+            fallback = "no sentence of the model's answer is supported by the document"
+            text = self.extractive.compose(question, evidence)
+            checked = verify(text, context, self.known, self.scorer.support, SUPPORT_THRESHOLD)
+        if not checked.kept:
+            return self._declined(question, query, result, refusal.unsupported(question), {}, None, draft=draft)
+        by_label = {p.label: p for p in context}
+        citations: list[Citation] = []
+        for claim in checked.kept:
+            for label in claim.labels:
+                p = by_label[label]
+                if not any(c.label == label for c in citations):
+                    citations.append(Citation(label, p.doc, p.number, p.section, claim.quotes[label], claim.status))
+        return AnswerResult(
+            question=question, query=query, answer=checked.text(), citations=citations, refused=False,
+            refusal_reason=None, retrieved=_retrieved(result), answerer=self.name, fallback=fallback,
+            notes=checked.changes(), draft=draft,
+            sentences=[{"text": c.text, "labels": c.labels, "status": c.status, "score": round(c.score, 3)}
+                       for c in checked.claims],
+        )
+
+    def _declined(self, question: str, query: str, result: SearchResult, why: refusal.Refusal,
+                  timings: dict, started: float | None, draft: str = "") -> AnswerResult:
+        if started is not None:
+            timings = {**timings, "total_s": _since(started)}
+        return AnswerResult(question=question, query=query, answer=why.message, citations=[], refused=True,
+                            refusal_reason=why.reason, retrieved=_retrieved(result), answerer=self.name,
+                            draft=draft, timings=timings)
+
+    def _validate(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise RagError("Ask a question about the document.")
+        question = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        if len(question) > self.max_question_chars:
+            raise RagError(f"The question is too long ({len(question)} characters); "
+                           f"keep it under {self.max_question_chars}.")
+        if not question:
+            raise RagError("Ask a question about the document.")
+        return question
+
+
+STRONG_EVIDENCE = 0.55
+
+
+def _retrieved(result: SearchResult) -> list[dict]:
+    return [{"label": h.paragraph.label, "number": h.paragraph.number, "doc": h.paragraph.doc,
+             "score": round(h.score, 6), "pinned": h.pinned} for h in result.hits]
+
+
+def _clean_history(history: list[dict] | None) -> list[dict]:
+    if not history:
+        return []
+    if not isinstance(history, list):
+        raise RagError("History must be a list of {\"role\": \"user\"|\"assistant\", \"content\": ...} turns.")
+    out = []
+    for turn in history:
+        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") \
+                or not isinstance(turn.get("content"), str):
+            raise RagError("History must be a list of {\"role\": \"user\"|\"assistant\", \"content\": ...} turns.")
+        out.append({"role": turn["role"], "content": turn["content"]})
+    return out
+
+
+def _with_deadline(tokens: Iterator[str], first_timeout: float, total_timeout: float) -> Iterator[str]:
+    """Relay tokens from a worker thread; raise TimeoutError past either limit."""
+    q: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    done = object()
+
+    def pump() -> None:
+        try:
+            for tok in tokens:
+                if stop.is_set():
+                    break
+                q.put(tok)
+        except Exception as err:
+            q.put(err)
+        finally:
+            q.put(done)
+
+    threading.Thread(target=pump, daemon=True).start()
+    started = time.monotonic()
+    first = True
+    try:
+        while True:
+            limit = first_timeout if first else total_timeout - (time.monotonic() - started)
+            try:
+                item = q.get(timeout=max(limit, 0.001))
+            except queue.Empty:
+                raise TimeoutError("no first token within %.0f s" % first_timeout if first
+                                   else "answer took longer than %.0f s" % total_timeout) from None
+            if item is done:
+                return
+            if isinstance(item, Exception):
+                raise item
+            first = False
+            yield item
+    finally:
+        stop.set()
+
+
+def _since(t: float) -> float:
+    return round(time.perf_counter() - t, 3)

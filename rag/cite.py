@@ -1,0 +1,149 @@
+"""Citations: parse them from an answer, check every sentence against the
+paragraphs it cites, re-cite or drop what is unsupported. One module owns this.
+
+A citation is ``[6]``, ``[3, 7]``, ``[3-5]``, ``[doc:6]`` or the full-width
+``【6】``. ``[0]`` and numbers the corpus lacks are never silently mapped to
+some paragraph: they are removed and reported.
+
+>>> parse_labels("Peace matters [3, 5-6] and [doc:2].")
+['3', '5', '6', 'doc:2']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .chunk import split_sentences
+from .records import Paragraph
+
+CITATION = re.compile(r"[\[【]\s*((?:[\w.-]+:)?\d+(?:\s*(?:[-–,;、]|and)\s*(?:[\w.-]+:)?\d+)*)\s*[\]】]")
+_MAX_RANGE = 50
+# A citation written after the sentence's full stop: "... cooperation. [6]" -> "... cooperation [6]."
+_TRAILING = re.compile(r"([.!?。！？])(\s*)((?:[\[【][^\]】]*[\]】]\s*)+)")
+
+
+def parse_labels(text: str) -> list[str]:
+    """Every paragraph label cited in ``text``, in order, ranges expanded, no repeats."""
+    labels: list[str] = []
+    for m in CITATION.finditer(text):
+        for label in _expand(m.group(1)):
+            if label not in labels:
+                labels.append(label)
+    return labels
+
+
+def _expand(body: str) -> list[str]:
+    out: list[str] = []
+    for part in re.split(r"\s*(?:[,;、]|and)\s*", body):
+        span = re.fullmatch(r"((?:[\w.-]+:)?)(\d+)\s*[-–]\s*(?:[\w.-]+:)?(\d+)", part)
+        if span:
+            prefix, a, b = span.group(1), int(span.group(2)), int(span.group(3))
+            if a <= b and b - a <= _MAX_RANGE:
+                out.extend(f"{prefix}{n}" for n in range(a, b + 1))
+            continue
+        if part:
+            out.append(part.replace(" ", ""))
+    return out
+
+
+@dataclass
+class Claim:
+    """One answer sentence and what verification decided about it."""
+
+    text: str  # the sentence without its citations
+    cited: list[str]  # labels as the model wrote them (valid ones only)
+    labels: list[str] = field(default_factory=list)  # labels after verification
+    status: str = "pending"  # checked | recited | dropped
+    quotes: dict[str, str] = field(default_factory=dict)  # label -> verbatim supporting sentence
+    score: float = 0.0
+    removed: list[str] = field(default_factory=list)  # invalid labels removed from this sentence
+
+
+@dataclass
+class Verification:
+    claims: list[Claim]
+    invalid: list[str]  # labels removed: not in the corpus, or not in the context
+
+    @property
+    def kept(self) -> list[Claim]:
+        return [c for c in self.claims if c.status != "dropped"]
+
+    def text(self) -> str:
+        return " ".join(render_sentence(c.text, c.labels) for c in self.kept)
+
+    def changes(self) -> list[str]:
+        notes = [f"removed citation [{label}] (no such paragraph in the context)" for label in self.invalid]
+        for c in self.claims:
+            if c.status == "recited":
+                notes.append(f"re-cited to [{', '.join(c.labels)}]: {_short(c.text)}")
+            elif c.status == "dropped":
+                notes.append(f"dropped, unsupported by the document: {_short(c.text)}")
+        return notes
+
+
+def split_claims(answer: str) -> list[tuple[str, list[str]]]:
+    """Split an answer into (sentence without citations, cited labels)."""
+    normalized = _TRAILING.sub(lambda m: f" {m.group(3).strip()}{m.group(1)} ", answer.strip())
+    out: list[tuple[str, list[str]]] = []
+    for sentence in split_sentences(normalized):
+        labels = parse_labels(sentence)
+        bare = re.sub(r"\s+([.!?,;:。！？，；：])", r"\1", CITATION.sub("", sentence)).strip()
+        if re.search(r"\w", bare):
+            out.append((bare, labels))
+        elif out and labels:  # a sentence that is only a citation belongs to the previous one
+            out[-1][1].extend(l for l in labels if l not in out[-1][1])
+    return out
+
+
+Support = Callable[[str, Paragraph], tuple[float, str]]  # (score in [0, 1], best supporting sentence)
+
+
+def verify(answer: str, context: Sequence[Paragraph], known: set[str], support: Support,
+           threshold: float) -> Verification:
+    """Check each sentence against the paragraphs it cites.
+
+    ``context`` are the paragraphs the answerer saw; ``known`` every label in the
+    corpus. A sentence whose cited paragraphs do not support it (score below
+    ``threshold``) is re-cited to the context paragraph that does, or dropped.
+    """
+    by_label = {p.label: p for p in context}
+    claims: list[Claim] = []
+    invalid: list[str] = []
+    for text, labels in split_claims(answer):
+        valid = [l for l in labels if l in by_label]
+        removed = [l for l in labels if l not in by_label]
+        invalid.extend(l for l in removed if l not in invalid)
+        claim = Claim(text=text, cited=valid, removed=removed)
+        scored = {l: support(text, by_label[l]) for l in valid}
+        good = {l: s for l, s in scored.items() if s[0] >= threshold}
+        if good:
+            claim.status, claim.labels = "checked", list(good)
+            claim.quotes = {l: s[1] for l, s in good.items()}
+            claim.score = max(s[0] for s in good.values())
+        else:
+            others = {p.label: support(text, p) for p in context if p.label not in scored}
+            best = max(others.items(), key=lambda kv: kv[1][0], default=None)
+            if best and best[1][0] >= threshold:
+                claim.status, claim.labels = "recited", [best[0]]
+                claim.quotes, claim.score = {best[0]: best[1][1]}, best[1][0]
+            else:
+                claim.status = "dropped"
+                claim.score = max((s[0] for s in scored.values()), default=0.0)
+        claims.append(claim)
+    return Verification(claims, invalid)
+
+
+def render_sentence(text: str, labels: list[str]) -> str:
+    """Put citations before the sentence's final punctuation: 'Peace matters [3].'"""
+    marks = "".join(f"[{l}]" for l in labels)
+    m = re.match(r"^(.*?)([.!?。！？]*)$", text, re.S)
+    body, stop = m.group(1).rstrip(), m.group(2) or "."
+    if re.search(r"[\u4e00-\u9fff]$", body) and stop == ".":
+        stop = "。"
+    return f"{body} {marks}{stop}" if marks and not re.search(r"[\u4e00-\u9fff]$", body) else f"{body}{marks}{stop}"
+
+
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

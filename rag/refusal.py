@@ -1,0 +1,82 @@
+"""Whether the document can answer: decided by the system from measurable
+signals, never left to the model alone.
+
+Before generation: requests to set the document aside, paragraph numbers the
+document lacks, and questions that nothing in the document resembles. After
+generation (in ``answer.py``): an answer none of whose sentences the cited
+paragraphs support is declined too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .records import SearchResult
+from .retrieve import mostly_latin
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|bypass|override)\b.{0,40}\b(document|instructions?|text|context|rules|"
+    r"passages?|sources?|above|previous|system)\b"
+    r"|\b(tell|write|give|make)\b.{0,12}\b(joke|poem|story|haiku|song|limerick)\b"
+    r"|\bpretend\b|\byou are now\b|\bsystem prompt\b|\bjailbreak\b"
+    r"|忽略|无视|不要理会|别管|忘记.{0,6}(文件|指令|规则|说明)|讲个笑话|写一首|扮演",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # instruction | missing_paragraph | not_addressed | unsupported
+    message: str
+
+
+def check_request(question: str) -> Refusal | None:
+    """A request to set the document aside, or to do something else entirely."""
+    if _INSTRUCTION.search(question):
+        return Refusal("instruction", _say(question,
+                       "I answer only from the document, so I can't set it aside or take on other tasks.",
+                       "我只根据文件内容回答问题，不能抛开文件或执行其他任务。"))
+    return None
+
+
+def check_retrieval(question: str, result: SearchResult, span: tuple[int, int] | None,
+                    floors: dict[str, float]) -> Refusal | None:
+    """Missing paragraph numbers, or a question nothing in the document resembles.
+
+    ``floors`` maps retriever names to the raw score a real match reaches; when
+    every retriever's best hit stays below its floor, nothing matched.
+    """
+    pinned = any(h.pinned for h in result.hits)
+    if result.missing_refs and not pinned:
+        missing = ", ".join(result.missing_refs)
+        where = f"; its paragraphs run from {span[0]} to {span[1]}" if span else ""
+        where_zh = f"（段落编号为{span[0]}至{span[1]}）" if span else ""
+        return Refusal("missing_paragraph", _say(question, f"The document has no paragraph {missing}{where}.",
+                                                 f"文件中没有第{missing}段{where_zh}。"))
+    if not result.hits:
+        return not_addressed(question)
+    if pinned:
+        return None
+    best = {name: max(h.signals.get(name, 0.0) for h in result.hits) for name in floors}
+    if all(best[name] < floor for name, floor in floors.items()):
+        return not_addressed(question)
+    return None
+
+
+def _not_addressed(question: str) -> str:
+    return _say(question, "The document does not address this question.", "文件没有涉及这个问题。")
+
+
+def not_addressed(question: str) -> Refusal:
+    return Refusal("not_addressed", _not_addressed(question))
+
+
+def unsupported(question: str) -> Refusal:
+    return Refusal("unsupported", _say(
+        question, "The document does not address this question: nothing in it supports an answer.",
+        "文件没有涉及这个问题：文件中没有内容能支持回答。"))
+
+
+def _say(question: str, english: str, chinese: str) -> str:
+    return english if mostly_latin(question) else chinese

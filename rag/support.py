@@ -1,0 +1,97 @@
+"""Sentence-level relevance and support scores, shared by evidence selection
+and citation verification.
+
+``support(claim, paragraph)`` answers "does this paragraph say this?" with a
+score in [0, 1] and the paragraph's sentence that best supports the claim:
+
+- lexical coverage: the share of the claim's content words (stemmed) found in
+  the best sentence, or the whole paragraph;
+- semantic similarity of claim and sentence (MiniLM for English claims, the
+  multilingual e5 for others, mapped onto the same scale);
+- numbers are facts: a number in the claim that the paragraph lacks makes the
+  score 0, whatever the wording.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import numpy as np
+
+from .chunk import split_sentences
+from .embed import Embedder
+from .lexical import tokenize
+from .records import Paragraph
+from .retrieve import mostly_latin
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# e5 cosines crowd into a narrow band; map [E5_FLOOR, E5_CEIL] onto [0, 1].
+E5_FLOOR, E5_CEIL = 0.80, 0.92
+
+
+class SentenceScorer:
+    def __init__(self, english: Embedder | None, multilingual: Embedder | None) -> None:
+        self.english = english
+        self.multilingual = multilingual
+        self._cache: dict[tuple[str, tuple], tuple[list[str], np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def sentences(self, p: Paragraph, embedder: Embedder | None) -> tuple[list[str], np.ndarray | None]:
+        sents = split_sentences(p.text) or [p.text]
+        if embedder is None:
+            return sents, None
+        key = (embedder.name, p.key)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is None:
+            cached = (sents, embedder.embed_documents(sents))
+            with self._lock:
+                self._cache[key] = cached
+        return cached
+
+    def _embedder_for(self, text: str) -> tuple[Embedder | None, bool]:
+        if mostly_latin(text) and self.english is not None:
+            return self.english, False
+        if self.multilingual is not None:
+            return self.multilingual, True
+        return self.english, False
+
+    def relevance(self, query: str, p: Paragraph) -> list[tuple[str, float]]:
+        """Each sentence of ``p`` with its relevance to ``query`` (semantic, in [0, 1])."""
+        embedder, multilingual = self._embedder_for(query)
+        sents, vectors = self.sentences(p, embedder)
+        if vectors is None:
+            return [(s, _coverage(query, s)) for s in sents]
+        q = embedder.embed_query(query)
+        sims = vectors @ q
+        if multilingual:
+            sims = np.clip((sims - E5_FLOOR) / (E5_CEIL - E5_FLOOR), 0.0, 1.0)
+        return [(s, float(x)) for s, x in zip(sents, sims)]
+
+    def support(self, claim: str, p: Paragraph) -> tuple[float, str]:
+        """How well ``p`` supports ``claim`` (0..1) and the best supporting sentence."""
+        missing = set(_NUMBER.findall(claim)) - set(_NUMBER.findall(p.text))
+        embedder, multilingual = self._embedder_for(claim)
+        sents, vectors = self.sentences(p, embedder)
+        lexical = [_coverage(claim, s) for s in sents]
+        if vectors is not None:
+            if multilingual:
+                sims = vectors @ embedder.embed_query(claim)
+                sims = np.clip((sims - E5_FLOOR) / (E5_CEIL - E5_FLOOR), 0.0, 1.0)
+            else:
+                sims = vectors @ embedder.embed_documents([claim])[0]
+        else:
+            sims = np.zeros(len(sents))
+        scores = [max(lx, float(sm)) for lx, sm in zip(lexical, sims)]
+        best = int(np.argmax(scores))
+        score = max(scores[best], _coverage(claim, p.text) * 0.9)
+        return (0.0 if missing else score), sents[best]
+
+
+def _coverage(claim: str, text: str) -> float:
+    """Share of the claim's content words that occur in ``text`` (stemmed)."""
+    words = set(tokenize([claim])[0])
+    if not words:
+        return 0.0
+    return len(words & set(tokenize([text])[0])) / len(words)
