@@ -16,7 +16,6 @@ from .errors import CorpusError, IndexStateError
 from .index import BuildReport, Index, Progress, build_index
 from .ingest import load_corpus
 from .answer import AnswerResult, Asker
-from .llm import make_chat_model
 from .records import SearchResult
 from .retrieve import Retriever
 from .settings import Settings
@@ -42,6 +41,8 @@ class Pipeline:
         """The question answerer for ``answerer`` (default: the settings'), built once."""
         name = answerer or self.settings.answerer
         if name not in self._askers:
+            from .llm import make_chat_model  # LangChain loads only when answering
+
             chat_model = None if name == "extractive" else make_chat_model(self.settings, name)
             scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
             self._askers[name] = Asker(
