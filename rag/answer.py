@@ -288,8 +288,8 @@ def _with_deadline(tokens: Iterator[str], first_timeout: float, total_timeout: f
             try:
                 item = q.get(timeout=max(limit, 0.001))
             except queue.Empty:
-                raise TimeoutError("no first token within %.0f s" % first_timeout if first
-                                   else "answer took longer than %.0f s" % total_timeout) from None
+                raise TimeoutError(f"no first token within {first_timeout:g} s" if first
+                                   else f"answer took longer than {total_timeout:g} s") from None
             if item is done:
                 return
             if isinstance(item, Exception):

@@ -42,6 +42,8 @@ def _expand(body: str) -> list[str]:
             prefix, a, b = span.group(1), int(span.group(2)), int(span.group(3))
             if a <= b and b - a <= _MAX_RANGE:
                 out.extend(f"{prefix}{n}" for n in range(a, b + 1))
+            else:  # reversed or absurd: keep the endpoints, so they are checked and reported
+                out.extend([f"{prefix}{a}", f"{prefix}{b}"])
             continue
         if part:
             out.append(part.replace(" ", ""))
@@ -65,6 +67,7 @@ class Claim:
 class Verification:
     claims: list[Claim]
     invalid: list[str]  # labels removed: not in the corpus, or not in the context
+    known: set[str] = field(default_factory=set)  # every label the corpus has
 
     @property
     def kept(self) -> list[Claim]:
@@ -74,8 +77,12 @@ class Verification:
         return " ".join(render_sentence(c.text, c.labels) for c in self.kept)
 
     def changes(self) -> list[str]:
-        notes = [f"removed citation [{label}] (no such paragraph in the context)" for label in self.invalid]
+        notes = [f"removed citation [{label}] ({'not among the passages given' if label in self.known else 'no such paragraph'})"
+                 for label in self.invalid]
         for c in self.claims:
+            trimmed = [l for l in c.cited if l not in c.labels]
+            if c.status == "checked" and trimmed:
+                notes.append(f"removed citation {''.join(f'[{l}]' for l in trimmed)} that does not support: {_short(c.text)}")
             if c.status == "recited":
                 notes.append(f"re-cited to [{', '.join(c.labels)}]: {_short(c.text)}")
             elif c.status == "dropped":
@@ -89,7 +96,8 @@ def split_claims(answer: str) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     for sentence in split_sentences(normalized):
         labels = parse_labels(sentence)
-        bare = re.sub(r"\s+([.!?,;:。！？，；：])", r"\1", CITATION.sub("", sentence)).strip()
+        bare = re.sub(r"\s+([.!?,;:。！？，；：])", r"\1", CITATION.sub("", sentence))
+        bare = re.sub(r"\s{2,}", " ", bare).strip()
         if re.search(r"\w", bare):
             out.append((bare, labels))
         elif out and labels:  # a sentence that is only a citation belongs to the previous one
@@ -132,12 +140,13 @@ def verify(answer: str, context: Sequence[Paragraph], known: set[str], support: 
                 claim.status = "dropped"
                 claim.score = max((s[0] for s in scored.values()), default=0.0)
         claims.append(claim)
-    return Verification(claims, invalid)
+    return Verification(claims, invalid, set(known))
 
 
 def render_sentence(text: str, labels: list[str]) -> str:
     """Put citations before the sentence's final punctuation: 'Peace matters [3].'"""
     marks = "".join(f"[{l}]" for l in labels)
+    text = re.sub(r"[\s;:,；：，]+$", "", text.strip())
     m = re.match(r"^(.*?)([.!?。！？]*)$", text, re.S)
     body, stop = m.group(1).rstrip(), m.group(2) or "."
     if re.search(r"[\u4e00-\u9fff]$", body) and stop == ".":

@@ -34,8 +34,13 @@ class Evidence:
 
 
 def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_paragraphs: int = 3,
-                    sentences_first: int = 2, sentences_other: int = 1) -> list[Evidence]:
-    """The top paragraphs with their best sentences (more for the best paragraph)."""
+                    sentences_first: int = 2, sentences_other: int = 1, min_share: float = 0.5) -> list[Evidence]:
+    """The top paragraphs with their best sentences (more for the best paragraph).
+
+    A lower-ranked paragraph is kept only if its best sentence is at least
+    ``min_share`` as relevant as the best one so far: every token of evidence
+    costs prompt-reading time, and weak passages invite wrong citations.
+    """
     out: list[Evidence] = []
     for rank, hit in enumerate(hits[:max_paragraphs]):
         scored = scorer.relevance(query, hit.paragraph)
@@ -45,5 +50,8 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
             keep = sentences_first if rank == 0 else sentences_other
             best = sorted(range(len(scored)), key=lambda i: -scored[i][1])[:keep]
             chosen = [scored[i] for i in sorted(best)]
-        out.append(Evidence(hit.paragraph, chosen, hit.score, hit.pinned))
+        evidence = Evidence(hit.paragraph, chosen, hit.score, hit.pinned)
+        if out and not hit.pinned and evidence.relevance < min_share * max(e.relevance for e in out):
+            continue
+        out.append(evidence)
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .cite import render_sentence
 from .evidence import Evidence
 from .retrieve import mostly_latin
 
@@ -47,7 +48,4 @@ class ExtractiveAnswerer:
 
 
 def _cite(sentence: str, label: str) -> str:
-    body = sentence.rstrip()
-    stop = body[-1] if body and body[-1] in ".!?;" else "."
-    body = body[:-1] if body and body[-1] in ".!?;" else body
-    return f"{body} [{label}]{stop if stop != ';' else '.'}"
+    return render_sentence(sentence, [label])

@@ -93,7 +93,11 @@ def _part_path(spec: GGUFSpec, i: int) -> Path:
         raise ModelError(
             f"The model part package {spec.dist_prefix}{i} is not installed: {spec.install_hint()}."
         ) from None
-    return Path(module.get_part_path())
+    path = Path(module.get_part_path())
+    if not path.is_file():
+        raise ModelError(f"The model part package {spec.dist_prefix}{i} is damaged (its data file is missing): "
+                         f"{spec.install_hint()}.")
+    return path
 
 
 def _sha256_file(path: Path) -> str:

@@ -20,7 +20,7 @@ _INSTRUCTION = re.compile(
     r"passages?|sources?|above|previous|system)\b"
     r"|\b(tell|write|give|make)\b.{0,12}\b(joke|poem|story|haiku|song|limerick)\b"
     r"|\bpretend\b|\byou are now\b|\bsystem prompt\b|\bjailbreak\b"
-    r"|忽略|无视|不要理会|别管|忘记.{0,6}(文件|指令|规则|说明)|讲个笑话|写一首|扮演",
+    r"|忽略|无视|不要理会|别管|忘记.{0,6}(文件|指令|规则|说明)|讲个笑话|写一首|假装|你现在是",
     re.IGNORECASE,
 )
 

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     # Answering
     answerer: str = Field("local", description="local | extractive | ollama | openai | fake")
     local_model: str = Field("qwen2.5-coder-1.5b", description="qwen2.5-coder-1.5b or qwen2.5-coder-0.5b")
-    model_cache: Path = Field(Path(".cache/models"), description="Where the GGUF file is assembled once.")
+    model_cache: Path = Field(default_factory=lambda: _user_cache() / "models",
+                              description="Where the GGUF file is assembled once (shared by every checkout).")
     llm_model: str | None = Field(None, description="Model name for the ollama/openai backends.")
     llm_base_url: str | None = Field(None, description="Server URL for the ollama/openai backends.")
     llm_api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the API key.")
@@ -105,6 +106,10 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"Invalid setting {name} (RAG_{name.upper()}): {first['msg']}.") from None
     except Exception as err:  # pydantic-settings' own parse errors for env values
         raise ConfigError(f"Invalid settings in the environment: {err}.") from None
+
+
+def _user_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cited-answers"
 
 
 def apply_offline_environment() -> None:

@@ -1,0 +1,85 @@
+"""The extractive answerer (rag/extractive.py): the document's own sentences, each cited."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.chunk import split_sentences
+from rag.cite import parse_labels, split_claims
+from rag.evidence import Evidence
+from rag.extractive import ZH_LEAD, ExtractiveAnswerer
+from rag.records import Paragraph
+
+
+def evidence(number: int, sentences: list[tuple[str, float]], pinned: bool = False) -> Evidence:
+    p = Paragraph("d", number, " ".join(s for s, _ in sentences), str(number))
+    return Evidence(p, sentences, retrieval_score=0.1, pinned=pinned)
+
+
+EV = [
+    evidence(3, [("Peace and development remain the call of our day.", 0.40),
+                 ("The world is changing fast.", 0.10)]),
+    evidence(5, [("Peace is like air and sunshine.", 0.90), ("Nobody can live without it.", 0.30)]),
+    evidence(6, [("Win-win cooperation matters.", 0.80)]),
+]
+
+
+def test_most_relevant_sentence_comes_first_and_near_ties_follow():
+    answer = ExtractiveAnswerer().compose("Why is peace like air?", EV)
+    # 0.90 is the best; 0.80 >= 0.9 * 0.8 is kept; 0.40 is not; at most two sentences
+    assert answer == "Peace is like air and sunshine [5]. Win-win cooperation matters [6]."
+
+
+def test_every_emitted_sentence_is_cited():
+    answer = ExtractiveAnswerer(max_sentences=5, keep_ratio=0.0).compose("peace?", EV)
+    sentences = split_sentences(answer)
+    assert len(sentences) == 5
+    assert all(len(parse_labels(s)) == 1 for s in sentences), sentences
+    assert all(labels for _, labels in split_claims(answer))
+
+
+def test_max_sentences_and_keep_ratio():
+    assert ExtractiveAnswerer(max_sentences=1).compose("peace?", EV) == "Peace is like air and sunshine [5]."
+    only_best = ExtractiveAnswerer(keep_ratio=0.95).compose("peace?", EV)
+    assert only_best == "Peace is like air and sunshine [5]."
+
+
+def test_pinned_paragraph_gives_its_opening_sentences_in_order():
+    pinned = evidence(9, [("We call on political parties to contribute to world peace.", 0.05),
+                          ("Yearning for safety is a human instinct.", 0.02),
+                          ("We should foster new thinking on security.", 0.99)], pinned=True)
+    answer = ExtractiveAnswerer().compose("What does paragraph 9 say?", [pinned, *EV])
+    assert answer == ("We call on political parties to contribute to world peace [9]. "
+                      "Yearning for safety is a human instinct [9].")
+
+
+def test_chinese_question_gets_the_chinese_lead_in():
+    answer = ExtractiveAnswerer().compose("和平为什么像空气和阳光？", EV)
+    assert answer.startswith(ZH_LEAD)
+    assert answer[len(ZH_LEAD):] == ExtractiveAnswerer().compose("Why is peace like air?", EV)
+
+
+@pytest.mark.parametrize("ev", [[], [evidence(3, [])]], ids=["no-evidence", "no-sentences"])
+def test_nothing_to_say_gives_empty_text(ev):
+    assert ExtractiveAnswerer().compose("peace?", ev) == ""
+    assert ExtractiveAnswerer().compose("和平？", ev) == ""
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cited"),
+    [("Peace matters.", "Peace matters [4]."), ("Peace matters", "Peace matters [4]."),
+     ("Is peace noticed?", "Is peace noticed [4]?"), ("Peace matters;", "Peace matters [4].")],
+    ids=["full-stop", "no-stop", "question", "semicolon"],
+)
+def test_citation_goes_before_the_final_punctuation(sentence, cited):
+    assert ExtractiveAnswerer().compose("peace?", [evidence(4, [(sentence, 0.5)])]) == cited
+
+
+def test_chinese_sentence_is_cited_before_its_full_stop():
+    answer = ExtractiveAnswerer().compose("和平？", [evidence(5, [("和平很重要。", 0.9)])])
+    assert answer == f"{ZH_LEAD}和平很重要[5]。"
+
+
+def test_stream_yields_the_composed_answer():
+    answerer = ExtractiveAnswerer()
+    assert "".join(answerer.stream("peace?", EV)) == answerer.compose("peace?", EV)

@@ -1,0 +1,138 @@
+"""Chat-model backends (rag/llm.py): the fake model, and the factory. Nothing
+here loads a real model or contacts a server."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from rag.errors import BackendError, ConfigError
+from rag.llm import REFUSAL_MARK, FakeChatModel, make_chat_model
+from rag.prompts import render
+from rag.settings import Settings
+
+PROMPT = render("answer_user", passages=[
+    {"label": "5", "text": "Peace is like air and sunshine. Nobody can live without it."},
+    {"label": "6", "text": "Win-win cooperation matters."},
+], history=[], question="Why is peace like air?")
+
+
+def ask(model: FakeChatModel, prompt: str = PROMPT) -> str:
+    return model.invoke([SystemMessage(content=render("answer_system")), HumanMessage(content=prompt)]).content
+
+
+# --------------------------------------------------------------------------- FakeChatModel
+
+
+def test_fake_model_cites_the_first_sentence_of_the_first_passage():
+    assert ask(FakeChatModel()) == "Peace is like air and sunshine [5]."
+
+
+def test_fake_model_is_deterministic():
+    assert ask(FakeChatModel()) == ask(FakeChatModel()) == ask(FakeChatModel())
+
+
+def test_fake_model_declines_without_passages():
+    prompt = render("answer_user", passages=[], history=[], question="Why is peace like air?")
+    assert ask(FakeChatModel(), prompt) == REFUSAL_MARK == "NOT IN DOCUMENT"
+
+
+def test_fake_model_passes_a_rewrite_prompt_through():
+    prompt = render("rewrite", history=[{"role": "user", "content": "Peace?"}], question="And fairness?")
+    assert ask(FakeChatModel(), prompt) == "And fairness?"
+
+
+def test_scripted_responses_pop_in_order_then_ground_again():
+    script = ["First reply [1].", "Second reply [2]."]
+    model = FakeChatModel(responses=script)
+    assert [ask(model), ask(model), ask(model)] == ["First reply [1].", "Second reply [2].",
+                                                    "Peace is like air and sunshine [5]."]
+    assert script == ["First reply [1].", "Second reply [2]."]  # the caller's list is not consumed
+    assert FakeChatModel().responses == []  # and no queue is shared between instances
+
+
+def test_failing_fake_model_raises_a_backend_error():
+    with pytest.raises(BackendError, match="told to fail"):
+        ask(FakeChatModel(fail=True))
+
+
+def test_fake_model_streams_through_a_langchain_chain():
+    chain = ChatPromptTemplate.from_messages([("system", "{system}"), ("human", "{user}")]) \
+        | FakeChatModel() | StrOutputParser()
+    chunks = list(chain.stream({"system": render("answer_system"), "user": PROMPT}))
+    assert all(isinstance(c, str) for c in chunks)
+    words = [c for c in chunks if c]  # LangChain may close the stream with an empty chunk
+    assert len(words) >= 3 and words[0] == "Peace "
+    assert "".join(chunks) == "Peace is like air and sunshine [5]."
+    assert chain.invoke({"system": "s", "user": PROMPT}) == "".join(chunks)
+
+
+# --------------------------------------------------------------------------- make_chat_model
+
+
+def settings(**overrides) -> Settings:
+    return Settings(embedders=("hash",), **overrides)
+
+
+def test_make_fake():
+    model = make_chat_model(settings(answerer="fake"))
+    assert isinstance(model, FakeChatModel)
+    assert isinstance(make_chat_model(settings(), "fake"), FakeChatModel)
+
+
+@pytest.mark.parametrize("backend", ["openai", "ollama"])
+def test_backend_without_a_model_name_names_the_setting(backend, one_sentence):
+    with pytest.raises(ConfigError) as err:
+        make_chat_model(settings(), backend)
+    one_sentence(str(err.value), "RAG_LLM_MODEL", backend)
+
+
+@pytest.mark.parametrize("variable", ["OPENAI_API_KEY", "MY_LLM_KEY"])
+def test_openai_without_key_or_server_names_the_variable(monkeypatch, variable, one_sentence):
+    monkeypatch.delenv(variable, raising=False)
+    with pytest.raises(ConfigError) as err:
+        make_chat_model(settings(llm_model="gpt-x", llm_api_key_env=variable), "openai")
+    one_sentence(str(err.value), variable)
+
+
+def test_openai_with_a_key_builds_a_client_without_calling_it(monkeypatch):
+    from langchain_openai import ChatOpenAI
+
+    monkeypatch.setenv("MY_LLM_KEY", "sk-test")
+    model = make_chat_model(settings(llm_model="gpt-x", llm_api_key_env="MY_LLM_KEY"), "openai")
+    assert isinstance(model, ChatOpenAI)
+    assert model.model_name == "gpt-x" and model.openai_api_key.get_secret_value() == "sk-test"
+    assert model.max_retries == 0
+
+
+def test_openai_compatible_server_needs_no_key(monkeypatch):
+    from langchain_openai import ChatOpenAI
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    model = make_chat_model(settings(llm_model="local-x", llm_base_url="http://127.0.0.1:9/v1"), "openai")
+    assert isinstance(model, ChatOpenAI)
+    assert model.openai_api_base == "http://127.0.0.1:9/v1"
+
+
+def test_ollama_builds_without_contacting_a_server():
+    from langchain_ollama import ChatOllama
+
+    # Port 9 (discard) has no server: building must not connect anywhere.
+    model = make_chat_model(settings(llm_model="llama3", llm_base_url="http://127.0.0.1:9", max_answer_tokens=64),
+                            "ollama")
+    assert isinstance(model, ChatOllama)
+    assert (model.model, model.base_url, model.num_predict, model.temperature) == \
+        ("llama3", "http://127.0.0.1:9", 64, 0)
+
+
+def test_ollama_defaults_to_the_local_server():
+    model = make_chat_model(settings(llm_model="llama3"), "ollama")
+    assert model.base_url == "http://127.0.0.1:11434"
+
+
+def test_unknown_backend_is_a_config_error(one_sentence):
+    with pytest.raises(ConfigError) as err:
+        make_chat_model(settings(llm_model="x"), "mystery")
+    one_sentence(str(err.value), "mystery")

