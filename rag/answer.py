@@ -28,7 +28,10 @@ from .refs import paragraph_refs
 from .retrieve import Retriever, mostly_latin
 from .support import SentenceScorer
 
-SUPPORT_THRESHOLD = 0.5
+# A claim is supported when 3/4 of its content words are in the paragraph, or it is a close
+# paraphrase of one of its sentences ("The delegates stayed in the Beijing International
+# Hotel [1]" shares 3 of 5 words with paragraph 1 and must fail).
+SUPPORT_THRESHOLD = 0.75
 # A real match reaches at least one of these raw scores (see eval/reports/answers.md).
 RELEVANCE_FLOORS = {"bm25": 0.5, "minilm": 0.2, "e5": 0.80}
 _MODEL_DECLINES = re.compile(
@@ -189,6 +192,7 @@ class Asker:
         context = [e.paragraph for e in evidence]
         fallback = failure
         text = draft
+        model_notes: list[str] = []
         if self.chat_model is not None and failure is None and _MODEL_DECLINES.search(draft):
             # The model says the passages do not answer. Small models say so even when they
             # do, so decline only if the evidence is weak too; otherwise answer extractively.
@@ -200,7 +204,13 @@ class Asker:
             text = self.extractive.compose(question, evidence)
         checked = verify(text, context, self.known, self.scorer.support, SUPPORT_THRESHOLD)
         if not checked.kept and self.chat_model is not None and not fallback:
+            # The model's claims are not in the text. With strong evidence that is the model's
+            # fault (answer from the text instead); with weak evidence, the document's silence.
+            if max((e.relevance for e in evidence), default=0.0) < STRONG_EVIDENCE:
+                return self._declined(question, query, result, refusal.unsupported(question), {}, None,
+                                      draft=draft)
             fallback = "no sentence of the model's answer is supported by the document"
+            model_notes = checked.changes()  # keep what was wrong with the model's draft
             text = self.extractive.compose(question, evidence)
             checked = verify(text, context, self.known, self.scorer.support, SUPPORT_THRESHOLD)
         if not checked.kept:
@@ -215,7 +225,7 @@ class Asker:
         return AnswerResult(
             question=question, query=query, answer=checked.text(), citations=citations, refused=False,
             refusal_reason=None, retrieved=_retrieved(result), answerer=self.name, fallback=fallback,
-            notes=checked.changes(), draft=draft,
+            notes=model_notes + checked.changes(), draft=draft,
             sentences=[{"text": c.text, "labels": c.labels, "status": c.status, "score": round(c.score, 3)}
                        for c in checked.claims],
         )

@@ -17,9 +17,10 @@ ZH_LEAD = "文件中的相关原文："
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, max_sentences: int = 2, keep_ratio: float = 0.8) -> None:
+    def __init__(self, max_sentences: int = 2, keep_ratio: float = 0.6, other_ratio: float = 0.95) -> None:
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
+        self.other_ratio = other_ratio
 
     def stream(self, question: str, evidence: list[Evidence], history: list[dict] | None = None) -> Iterator[str]:
         yield self.compose(question, evidence)
@@ -40,8 +41,12 @@ class ExtractiveAnswerer:
             picked = [(1.0, s, e.label) for s, _ in e.sentences[: self.max_sentences]]
         else:
             candidates.sort(key=lambda c: -c[0])
-            top = candidates[0][0]
-            picked = [c for c in candidates if c[0] >= top * self.keep_ratio][: self.max_sentences]
+            top, _, first_label = candidates[0]
+            # More sentences of the best paragraph when nearly as relevant; another paragraph
+            # only when it is practically as relevant (each extra citation risks a wrong one).
+            picked = [c for c in candidates
+                      if c[0] >= top * (self.keep_ratio if c[2] == first_label else self.other_ratio)]
+            picked = picked[: self.max_sentences]
         parts = [_cite(s, label) for _, s, label in picked]
         text = " ".join(parts)
         return text if mostly_latin(question) else f"{ZH_LEAD}{text}"

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name for the ollama/openai backends.")
     llm_base_url: str | None = Field(None, description="Server URL for the ollama/openai backends.")
     llm_api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the API key.")
-    max_answer_tokens: int = Field(200, ge=16, le=2048)
+    max_answer_tokens: int = Field(120, ge=16, le=2048, description="One to three sentences need no more.")
     first_token_timeout_s: float = Field(20.0, gt=0)
     answer_timeout_s: float = Field(60.0, gt=0)
     max_question_chars: int = Field(4000, ge=10)

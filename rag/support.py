@@ -7,7 +7,7 @@ score in [0, 1] and the paragraph's sentence that best supports the claim:
 - lexical coverage: the share of the claim's content words (stemmed) found in
   the best sentence, or the whole paragraph;
 - semantic similarity of claim and sentence (MiniLM for English claims, the
-  multilingual e5 for others, mapped onto the same scale);
+  multilingual e5 for others), mapped so that only a close paraphrase scores high;
 - numbers are facts: a number in the claim that the paragraph lacks makes the
   score 0, whatever the wording.
 """
@@ -26,8 +26,10 @@ from .records import Paragraph
 from .retrieve import mostly_latin
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# e5 cosines crowd into a narrow band; map [E5_FLOOR, E5_CEIL] onto [0, 1].
-E5_FLOOR, E5_CEIL = 0.80, 0.92
+# Cosines mapped onto [0, 1] so one threshold serves both: MiniLM cosine 0.85 (a close
+# paraphrase) -> 1.0, 0.5 -> 0; e5 cosines crowd into a narrow band, 0.88 -> 1.0, 0.80 -> 0.
+MINILM_FLOOR, MINILM_CEIL = 0.50, 0.85
+E5_FLOOR, E5_CEIL = 0.80, 0.88
 
 
 class SentenceScorer:
@@ -81,6 +83,7 @@ class SentenceScorer:
                 sims = np.clip((sims - E5_FLOOR) / (E5_CEIL - E5_FLOOR), 0.0, 1.0)
             else:
                 sims = vectors @ embedder.embed_documents([claim])[0]
+                sims = np.clip((sims - MINILM_FLOOR) / (MINILM_CEIL - MINILM_FLOOR), 0.0, 1.0)
         else:
             sims = np.zeros(len(sents))
         scores = [max(lx, float(sm)) for lx, sm in zip(lexical, sims)]

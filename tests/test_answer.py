@@ -257,8 +257,9 @@ def test_timeout_message_states_the_limit(pipeline):
 
 
 def test_invalid_citation_is_removed_and_unsupported_sentence_dropped(pipeline, paragraphs):
+    assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise: a fallback, not a refusal
     model = FakeChatModel(responses=["Peace matters [42]. Invented fact about Mars [3]."])
-    result = asker_with(pipeline, model).ask(PARIS)
+    result = asker_with(pipeline, model).ask(STRONG_Q)
     assert "[42]" not in result.answer and "Mars" not in result.answer
     assert "removed citation [42] (no such paragraph)" in result.notes
     assert any(n.startswith("dropped") and "Mars" in n for n in result.notes), result.notes
@@ -270,12 +271,20 @@ def test_invalid_citation_is_removed_and_unsupported_sentence_dropped(pipeline, 
     assert_cited_and_grounded(result, paragraphs)
 
 
-def test_wholly_unsupported_answer_falls_back_to_extractive(pipeline, paragraphs):
-    result = asker_with(pipeline, FakeChatModel(responses=["Mars has two moons [12]."])).ask(PARIS)
+def test_wholly_unsupported_answer_with_strong_evidence_falls_back_to_extractive(pipeline, paragraphs):
+    assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise
+    result = asker_with(pipeline, FakeChatModel(responses=["Mars has two moons [12]."])).ask(STRONG_Q)
     assert result.fallback == "no sentence of the model's answer is supported by the document"
     assert "Mars" not in result.answer
     assert_cited_and_grounded(result, paragraphs)
-    assert result.cited_numbers[0] == 12
+
+
+def test_wholly_unsupported_answer_with_weak_evidence_is_declined(pipeline):
+    assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
+    result = asker_with(pipeline, FakeChatModel(responses=["Mars has two moons [12]."])).ask(WEAK_Q)
+    assert result.refused and result.refusal_reason == "unsupported"
+    assert "Mars" not in result.answer and not result.citations
+    assert result.draft == "Mars has two moons [12]."
 
 
 def test_miscited_sentence_is_recited(pipeline, paragraphs):

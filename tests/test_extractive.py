@@ -26,12 +26,23 @@ EV = [
 
 def test_most_relevant_sentence_comes_first_and_near_ties_follow():
     answer = ExtractiveAnswerer().compose("Why is peace like air?", EV)
-    # 0.90 is the best; 0.80 >= 0.9 * 0.8 is kept; 0.40 is not; at most two sentences
-    assert answer == "Peace is like air and sunshine [5]. Win-win cooperation matters [6]."
+    # 0.90 is the best; another paragraph's 0.80 < 0.9 * 0.95 is left out (a citation it would risk)
+    assert answer == "Peace is like air and sunshine [5]."
+    near_tie = [*EV[:2], evidence(6, [("Win-win cooperation matters.", 0.88)])]
+    assert ExtractiveAnswerer().compose("Why is peace like air?", near_tie) == (
+        "Peace is like air and sunshine [5]. Win-win cooperation matters [6].")
+
+
+def test_more_of_the_best_paragraph_before_other_paragraphs():
+    ev = [evidence(5, [("Peace is like air and sunshine.", 0.90), ("Nobody can live without it.", 0.60)]),
+          evidence(6, [("Win-win cooperation matters.", 0.80)])]
+    # 0.60 >= 0.9 * 0.6 from the same paragraph is kept; 0.80 from paragraph 6 is not
+    assert ExtractiveAnswerer().compose("peace?", ev) == (
+        "Peace is like air and sunshine [5]. Nobody can live without it [5].")
 
 
 def test_every_emitted_sentence_is_cited():
-    answer = ExtractiveAnswerer(max_sentences=5, keep_ratio=0.0).compose("peace?", EV)
+    answer = ExtractiveAnswerer(max_sentences=5, keep_ratio=0.0, other_ratio=0.0).compose("peace?", EV)
     sentences = split_sentences(answer)
     assert len(sentences) == 5
     assert all(len(parse_labels(s)) == 1 for s in sentences), sentences
