@@ -1,5 +1,5 @@
 # Two commands for a fresh machine (see README):
-#   make search Q="What does paragraph 9 say?"   set up, index the corpus, answer from it
+#   make ask Q="What does paragraph 9 say?"      set up, index the corpus, answer with citations
 #   make test                                      set up, run the whole test suite
 # Setup is idempotent: a stamp records which requirements the venv holds.
 
@@ -12,7 +12,7 @@ Q       ?= What does the initiative say about climate change?
 # instructions that crash in this VM (SIGSEGV in ggml_backend_amx_mul_mat).
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-.PHONY: setup search index test bench clean
+.PHONY: setup ask search index test bench eval clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
+
+ask: setup
+	$(BIN)/python -m rag ask "$(Q)"
 
 search: setup
 	$(BIN)/python -m rag search "$(Q)"
@@ -33,6 +36,18 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m eval retrieval
+
+# The full evaluation with every answerer on both question sets (about 25 minutes on 2 cores).
+eval: setup
+	$(BIN)/python -m eval retrieval
+	for a in extractive local; do \
+	  $(BIN)/python -m eval run --dataset eval/datasets/beijing_initiative.jsonl \
+	    --out eval/reports/beijing_initiative/$$a --answerer $$a || exit 1; \
+	  $(BIN)/python -m eval run --dataset eval/datasets/city_water_charter.jsonl \
+	    --corpus eval/corpora/city_water_charter.md --out eval/reports/city_water_charter/$$a --answerer $$a || exit 1; \
+	done
+	$(BIN)/python -m eval compare eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
+	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive --out eval/reports/answers.md
 
 clean:
 	rm -rf .index .pytest_cache

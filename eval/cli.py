@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--answerer", choices=["local", "extractive", "ollama", "openai", "fake"])
     r.add_argument("--corpus")
     r.add_argument("--index")
+    c = sub.add_parser("compare", help="put several runs' metrics side by side")
+    c.add_argument("runs", nargs="+")
+    c.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     configure_logging()
     if args.command == "run":
@@ -33,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
                                                   "declined_unanswerable", "wrongly_declined_answerable",
                                                   "uncited_answers", "latency_p50_s")}, indent=1))
         print(f"wrote {Path(args.out) / 'report.md'}")
+    if args.command == "compare":
+        from .compare import compare
+
+        print(compare([Path(r) for r in args.runs], Path(args.out)))
     if args.command == "retrieval":
         from .retrieval import run
 

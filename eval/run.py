@@ -101,7 +101,7 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
                 record["cites_correct"] = 0.0
         records.append(record)
     metrics = {"dataset": str(dataset), "answerer": asker.name, "corpus": str(settings.corpus),
-               **aggregate(records)}
+               **{k: (None if isinstance(v, float) and v != v else v) for k, v in aggregate(records).items()}}
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.jsonl", "w", encoding="utf-8") as f:
         for r in records:
@@ -121,6 +121,7 @@ def render(metrics: dict, records: list[dict]) -> str:
                 "wrongly_declined_answerable", "uncited_answers", "fallbacks", "errors", "recall@1",
                 "recall@3", "mrr", "latency_p50_s", "latency_p95_s", "first_token_p50_s", "first_token_p95_s"):
         v = m[key]
+        v = "–" if v is None else v
         lines.append(f"| {key} | {v:.3f} |" if isinstance(v, float) else f"| {key} | {v} |")
     worst = [r for r in records if r.get("error") or (r["answerable"] and (r.get("refused") or not r.get("cites_correct")))
              or (not r["answerable"] and not r.get("refused"))]

@@ -156,6 +156,7 @@ class Asker:
         final = self._finish(question, query, result, evidence, draft, failure)
         timings["verify_s"] = _since(t)
         final.timings = {**timings, "total_s": _since(started)}
+        final.timings.setdefault("first_token_s", final.timings["total_s"])  # extractive: all at once
         yield "result", final
 
     # -- steps --------------------------------------------------------------

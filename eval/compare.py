@@ -1,0 +1,66 @@
+"""Put several eval runs side by side: ``python -m eval compare DIR... --out FILE.md``.
+
+Reads each run's ``metrics.json`` and writes one markdown table and a PNG chart
+beside it, so answerers and datasets are compared from the same runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+COLUMNS = [
+    ("cites_correct_rate", "correct paragraph cited", ">= 0.95"),
+    ("citation_precision", "citation precision", ">= 0.95"),
+    ("key_fact_recall", "key-fact recall", ">= 0.85"),
+    ("declined_unanswerable", "unanswerable declined", ">= 0.95"),
+    ("wrongly_declined_answerable", "answerable wrongly declined", "<= 0.05"),
+    ("uncited_answers", "answers without citation", "0"),
+    ("latency_p50_s", "latency p50 s", ""),
+    ("latency_p95_s", "latency p95 s", ""),
+    ("first_token_p50_s", "first token p50 s", ""),
+]
+
+
+def compare(runs: list[Path], out: Path) -> str:
+    rows = []
+    for run in runs:
+        m = json.loads((Path(run) / "metrics.json").read_text())
+        rows.append((f"{Path(m['dataset']).stem} / {m['answerer']}", m))
+    lines = ["| run | " + " | ".join(label for _, label, _ in COLUMNS) + " |",
+             "|---|" + "---|" * len(COLUMNS),
+             "| target | " + " | ".join(t for _, _, t in COLUMNS) + " |"]
+    for name, m in rows:
+        cells = []
+        for key, _, _ in COLUMNS:
+            v = m.get(key)
+            cells.append("–" if v is None or v != v else (f"{v:.3f}" if isinstance(v, float) else str(v)))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines) + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    chart = out.with_suffix(".png")
+    _chart(rows, chart)
+    out.write_text(f"# Answer quality, side by side\n\nFrom the runs in {', '.join(f'`{r}`' for r in runs)}.\n\n"
+                   f"![answer quality]({chart.name})\n\n{table}")
+    return table
+
+
+def _chart(rows: list[tuple[str, dict]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [k for k, _, _ in COLUMNS[:5]]
+    labels = [label for _, label, _ in COLUMNS[:5]]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    width = 0.8 / max(len(rows), 1)
+    for i, (name, m) in enumerate(rows):
+        values = [m.get(k) or 0.0 for k in keys]
+        ax.bar([x + i * width for x in range(len(keys))], values, width=width, label=name)
+    ax.set_xticks([x + width * (len(rows) - 1) / 2 for x in range(len(keys))], labels, fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
