@@ -1,6 +1,6 @@
 # Two commands for a fresh machine (see README):
-#   make ask Q="What does paragraph 9 say?"      set up, index the corpus, answer with citations
-#   make test                                      set up, run the whole test suite
+#   make run     set up, build the index if missing, start the chat on http://127.0.0.1:7860
+#   make test    set up (with Debian's chromium for the browser test), run the whole test suite
 # Setup is idempotent: a stamp records which requirements the venv holds.
 
 PY      ?= python3
@@ -12,7 +12,7 @@ Q       ?= What does the initiative say about climate change?
 # instructions that crash in this VM (SIGSEGV in ggml_backend_amx_mul_mat).
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-.PHONY: setup ask search index test bench eval clean
+.PHONY: setup browser run ask search index test bench eval clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
+
+run: setup
+	$(BIN)/python app.py
 
 ask: setup
 	$(BIN)/python -m rag ask "$(Q)"
@@ -31,7 +34,12 @@ search: setup
 index: setup
 	$(BIN)/python -m rag index
 
-test: setup
+# Playwright cannot download its own browser here: the test uses Debian's chromium.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -108,14 +108,15 @@ class Asker:
         self._chain = None
 
     # -- public -------------------------------------------------------------
-    def ask(self, question: str, history: list[dict] | None = None) -> AnswerResult:
+    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> AnswerResult:
         result = None
-        for kind, value in self.stream(question, history):
+        for kind, value in self.stream(question, history, k):
             if kind == "result":
                 result = value
         return result
 
-    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[tuple[str, object]]:
+    def stream(self, question: str, history: list[dict] | None = None,
+               k: int | None = None) -> Iterator[tuple[str, object]]:
         """Yield ("status", text), ("token", text) while working, then ("result", AnswerResult)."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -126,7 +127,7 @@ class Asker:
 
         declined = refusal.check_request(question)
         t = time.perf_counter()
-        result = self.retriever.search(query, self.k)
+        result = self.retriever.search(query, k or self.k)
         timings["retrieve_s"] = _since(t)
         declined = declined or refusal.check_retrieval(question, result, self.span, RELEVANCE_FLOORS)
         if declined:

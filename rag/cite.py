@@ -28,13 +28,14 @@ def parse_labels(text: str) -> list[str]:
     """Every paragraph label cited in ``text``, in order, ranges expanded, no repeats."""
     labels: list[str] = []
     for m in CITATION.finditer(text):
-        for label in _expand(m.group(1)):
+        for label in expand_labels(m.group(1)):
             if label not in labels:
                 labels.append(label)
     return labels
 
 
-def _expand(body: str) -> list[str]:
+def expand_labels(body: str) -> list[str]:
+    """The labels inside one citation's brackets: "3, 5-6" -> ["3", "5", "6"]."""
     out: list[str] = []
     for part in re.split(r"\s*(?:[,;、]|and)\s*", body):
         span = re.fullmatch(r"((?:[\w.-]+:)?)(\d+)\s*[-–]\s*(?:[\w.-]+:)?(\d+)", part)

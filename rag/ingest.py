@@ -32,7 +32,7 @@ from .records import Document, Paragraph
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 1  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 2  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop)
 # A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph.
@@ -44,6 +44,7 @@ _PLAIN_HEADING = re.compile(
     r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
 )
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
+_YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
 _ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
 # A numbered line this far past the last paragraph, inside a sentence, is wrapped text ("2017. They").
@@ -205,7 +206,11 @@ def _warn_gaps(path: Path, numbers: list[int]) -> None:
 
 
 def _title_from_header(header: list[str]) -> str | None:
-    for line in header:
-        if not _DATE_ONLY.match(line):
-            return line
-    return None
+    """The shortest header line that names no year: the title, not the date, place or event.
+
+    >>> _title_from_header(["2017-12-04 16:41:27", "The CPC in Dialogue with World Political Parties",
+    ...                     "北京倡议 Beijing Initiative", "Beijing, 3 December 2017"])
+    '北京倡议 Beijing Initiative'
+    """
+    candidates = [line for line in header if not _DATE_ONLY.match(line) and not _YEAR.search(line)]
+    return min(candidates, key=len) if candidates else None

@@ -1,0 +1,162 @@
+"""The Gradio chat: streamed, cited answers with the source paragraphs beside them.
+
+    python app.py            # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT honoured)
+
+Thin on purpose: ``respond`` turns one message into chat updates, ``build_app``
+lays out the page around a pipeline built once, ``main`` reads the settings and
+loads the models. Rendering lives in ``rag/render.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from rag.errors import RagError
+from rag.render import answer_html, document_html, esc, sources_html
+
+log = logging.getLogger("app")
+
+EXAMPLES = [
+    "What does the initiative say about climate change?",
+    "Which principles should a new form of international relations feature?",
+    "What does paragraph 9 say?",
+    "关于不同文明之间的交流，倡议怎么说？",
+    "Who won the 2018 FIFA World Cup?",
+]
+CSS = """
+.declined { border-left: 4px solid #b45309; padding-left: 8px; color: #7c2d12; }
+.source { border-bottom: 1px solid #e5e7eb; padding: 6px 0; }
+.source mark { background: #fde68a; }
+.status { font-size: 0.8em; color: #166534; }
+.notice { color: #92400e; }
+a.cite { text-decoration: none; font-weight: 600; }
+.pending { color: #6b7280; }
+"""
+
+
+def respond(message: str, history: list[dict], pipeline, answerer: str | None = None,
+            k: int | None = None) -> Iterator[tuple[list[dict], str, object]]:
+    """Answer ``message``; yield (chat messages, sources HTML, result or None) as it streams.
+
+    The last yield carries the verified answer. Errors become one short message,
+    never a traceback; an empty message changes nothing.
+    """
+    history = list(history or [])
+    if not isinstance(message, str) or not message.strip():
+        yield history, sources_html(None, {}), None
+        return
+    paragraphs = {p.label: p for p in pipeline.index.paragraphs}
+    shown = history + [{"role": "user", "content": esc(message)}]
+    turns = [{"role": t["role"], "content": _plain(t)} for t in history]
+    try:
+        asker = pipeline.asker(answerer)
+        draft = ""
+        for kind, value in asker.stream(message, turns, int(k) if k else None):
+            if kind == "token":
+                draft += value
+                yield shown + [{"role": "assistant", "content": esc(draft) + " ▌"}], \
+                    sources_html(None, paragraphs, pending=True), None
+            elif kind == "status" and value == "verifying":
+                yield shown + [{"role": "assistant", "content": esc(draft) or "…"}], \
+                    sources_html(None, paragraphs, pending=True), None
+            elif kind == "result":
+                yield shown + [{"role": "assistant", "content": answer_html(value, paragraphs),
+                                "metadata": None}], sources_html(value, paragraphs), value
+    except RagError as err:
+        yield shown + [{"role": "assistant", "content": f'<div class="declined">{esc(str(err))}</div>'}], \
+            sources_html(None, paragraphs), None
+    except Exception as err:  # a backend or bug must not show a traceback
+        log.exception("answering failed")
+        yield shown + [{"role": "assistant", "content": esc(f"Something went wrong ({type(err).__name__}); "
+                                                             "please try again.")}], sources_html(None, paragraphs), None
+
+
+def _plain(turn: dict) -> str:
+    """History as text for the model: the chat stores rendered HTML."""
+    import html
+    import re
+
+    content = turn.get("content", "")
+    if not isinstance(content, str):
+        content = str(content)
+    return html.unescape(re.sub(r"<[^>]+>", "", content)).replace(" ▌", "").strip()
+
+
+def build_app(pipeline):
+    """The page around a ready pipeline; nothing is loaded here."""
+    import gradio as gr
+
+    settings = pipeline.settings
+    answerers = list(dict.fromkeys([settings.answerer, "local", "extractive"]))
+
+    def ask_api(question: str, history: list | None = None, answerer: str | None = None) -> dict:
+        """Answer ``question`` (optional ``history`` of role/content turns) as a structured result."""
+        try:
+            return pipeline.asker(answerer).ask(question, history or []).to_dict()
+        except RagError as err:
+            return {"error": str(err), "answer": str(err), "refused": True, "citations": [], "retrieved": []}
+
+    def chat(message, history, answerer, k):
+        for messages, sources, _ in respond(message, history, pipeline, answerer, k):
+            yield "", messages, sources
+
+    def retry(history, answerer, k):
+        history = list(history or [])
+        last_user = max((i for i, t in enumerate(history) if t["role"] == "user"), default=None)
+        if last_user is None:
+            yield history, sources_html(None, {})
+            return
+        message = _plain(history[last_user])
+        for messages, sources, _ in respond(message, history[:last_user], pipeline, answerer, k):
+            yield messages, sources
+
+    with gr.Blocks(title="Cited answers") as demo:
+        gr.Markdown(f"### Ask the document — {esc(pipeline.index.documents[0]['title'])}"
+                    if len(pipeline.index.documents) == 1 else "### Ask the documents")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Chat", height=520, sanitize_html=True, elem_id="chat")
+                box = gr.Textbox(placeholder="Ask a question in English or Chinese…", show_label=False,
+                                 elem_id="question", max_lines=6)
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", elem_id="ask")
+                    again = gr.Button("Retry", elem_id="retry")
+                    clear = gr.Button("Clear", elem_id="clear")
+                gr.Examples(EXAMPLES, inputs=[box], label="Try")
+                with gr.Accordion("Settings", open=False):
+                    answerer = gr.Dropdown(answerers, value=settings.answerer, label="Answerer")
+                    k = gr.Slider(1, 10, value=settings.k, step=1, label="Paragraphs retrieved")
+            with gr.Column(scale=2):
+                with gr.Tab("Sources"):
+                    sources = gr.HTML(sources_html(None, {}), elem_id="sources")
+                with gr.Tab("Document"):
+                    gr.HTML(document_html(pipeline.index.paragraphs), elem_id="document")
+        box.submit(chat, [box, chatbot, answerer, k], [box, chatbot, sources], api_visibility="private")
+        send.click(chat, [box, chatbot, answerer, k], [box, chatbot, sources], api_visibility="private")
+        again.click(retry, [chatbot, answerer, k], [chatbot, sources], api_visibility="private")
+        clear.click(lambda: ([], sources_html(None, {})), None, [chatbot, sources], api_visibility="private")
+        gr.api(ask_api, api_name="ask")
+    demo.queue(default_concurrency_limit=8)
+    return demo
+
+
+def main() -> None:
+    from rag.cli import _progress, configure_logging
+    from rag.pipeline import load_pipeline
+    from rag.settings import apply_offline_environment, load_settings
+
+    apply_offline_environment()
+    configure_logging(verbose=True)
+    settings = load_settings()
+    log.info("loading the index and models (a missing index is built now)")
+    pipeline = load_pipeline(settings, _progress)
+    asker = pipeline.asker()
+    if hasattr(asker.chat_model, "load"):
+        asker.chat_model.load()  # load the local model now, not on the first question
+    log.info("ready: %d paragraphs, answerer %s", len(pipeline.index.paragraphs), asker.name)
+    build_app(pipeline).launch(share=False, css=CSS)
+
+
+if __name__ == "__main__":
+    main()

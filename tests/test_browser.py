@@ -1,0 +1,90 @@
+"""A real browser (Debian's chromium, driven by Playwright) against the running app.
+
+Types a question, waits for the streamed answer, clicks its [n] citation and
+sees that paragraph, and checks that a <script> in a question never runs.
+Set RAG_SCREENSHOT=path to keep the screenshot (the README's comes from here).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+import app
+from rag.pipeline import load_pipeline
+from rag.settings import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed; `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    settings = Settings(corpus=CORPUS, index_dir=tmp_path_factory.mktemp("index"), embedders=("hash",),
+                        answerer="fake")
+    demo = app.build_app(load_pipeline(settings))
+    demo.launch(server_port=_free_port(), prevent_thread_lock=True, quiet=True, css=app.CSS)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.goto(demo.local_url)
+        yield page
+        browser.close()
+    demo.close()
+
+
+def _ask(page, question: str) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+
+
+def test_question_streams_a_cited_answer_and_the_citation_opens_its_paragraph(page, tmp_path):
+    _ask(page, "Which climate agreement should be implemented?")
+    link = page.locator("#chat a.cite").first
+    link.wait_for(timeout=60_000)
+    assert link.inner_text() == "[12]"
+    link.click()
+    source = page.locator("#sources #para-12")
+    source.wait_for(timeout=10_000)
+    assert source.is_visible()
+    assert "Paris Agreement" in source.inner_text()
+    assert page.locator("#sources #para-12 mark").count() == 1  # the supporting sentence
+    shot = tmp_path / "screenshot.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("RAG_SCREENSHOT"):
+        shutil.copy(shot, os.environ["RAG_SCREENSHOT"])
+
+
+def test_script_in_a_question_is_shown_as_text_and_never_runs(page):
+    page.locator("#clear").click()
+    _ask(page, "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> climate?")
+    page.locator("#chat .declined, #chat a.cite").first.wait_for(timeout=60_000)
+    assert page.evaluate("window.__pwned") is None
+    assert "<script>window.__pwned = 1</script>" in page.locator("#chat").inner_text()
+
+
+def test_document_tab_shows_every_paragraph(page):
+    page.get_by_role("tab", name="Document").click()
+    doc = page.locator("#document")
+    doc.wait_for(timeout=10_000)
+    text = doc.inner_text()
+    assert all(f"{n}." in text for n in range(1, 17))
+    page.get_by_role("tab", name="Sources").click()
