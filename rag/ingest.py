@@ -212,5 +212,8 @@ def _title_from_header(header: list[str]) -> str | None:
     ...                     "北京倡议 Beijing Initiative", "Beijing, 3 December 2017"])
     '北京倡议 Beijing Initiative'
     """
-    candidates = [line for line in header if not _DATE_ONLY.match(line) and not _YEAR.search(line)]
-    return min(candidates, key=len) if candidates else None
+    lines = [line for line in header if not _DATE_ONLY.match(line)]
+    candidates = [line for line in lines if not _YEAR.search(line)]
+    if candidates:
+        return min(candidates, key=len)
+    return lines[0] if lines else None
