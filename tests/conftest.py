@@ -12,12 +12,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+from rag.settings import OFFLINE_ENV
 
 # Property tests: reproducible (no random seed, no example database written to disk) and quick.
 hypothesis_settings.register_profile("rag", max_examples=60, deadline=None, derandomize=True, database=None)
@@ -26,14 +29,18 @@ hypothesis_settings.load_profile("rag")
 ROOT = Path(__file__).resolve().parents[1]
 BEIJING = ROOT / "corpus" / "beijing_initiative_2017.txt"
 
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """Pick a free port on loopback (for servers the tests start)."""
+
+    def pick() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    return pick
 
 
 @pytest.fixture(autouse=True)

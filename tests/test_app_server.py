@@ -3,7 +3,6 @@ eight simultaneous users, and the default bind address."""
 
 from __future__ import annotations
 
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,19 +16,14 @@ pytestmark = pytest.mark.integration
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, free_port):
     settings = Settings(corpus=CORPUS, index_dir=tmp_path_factory.mktemp("index"), embedders=("hash",),
                         answerer="fake")
     pipeline = load_pipeline(settings)
     demo = app.build_app(pipeline)
-    demo.launch(server_port=_free_port(), prevent_thread_lock=True, quiet=True)
+    demo.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True)
     yield demo, pipeline
     demo.close()
 

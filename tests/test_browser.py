@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,9 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def page(tmp_path_factory, free_port):
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed; `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -40,7 +34,7 @@ def page(tmp_path_factory):
     settings = Settings(corpus=CORPUS, index_dir=tmp_path_factory.mktemp("index"), embedders=("hash",),
                         answerer="fake")
     demo = app.build_app(load_pipeline(settings))
-    demo.launch(server_port=_free_port(), prevent_thread_lock=True, quiet=True, css=app.CSS)
+    demo.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True, css=app.CSS)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1300, "height": 900})

@@ -8,7 +8,6 @@ clear error.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,18 +24,13 @@ pytestmark = pytest.mark.integration
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
+def chroma_url(tmp_path_factory, free_port):
     exe = Path(sys.executable).with_name("chroma")
     if not exe.exists():
         exe = Path(shutil.which("chroma") or "chroma")
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen([str(exe), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -73,8 +67,8 @@ def test_index_and_search_through_chroma_server(chroma_url, tmp_path):
     assert again.report.status == "unchanged" and again.report.embedded == 0
 
 
-def test_unreachable_server_is_one_clear_sentence(tmp_path):
-    url = f"http://127.0.0.1:{_free_port()}"
+def test_unreachable_server_is_one_clear_sentence(tmp_path, free_port):
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreUnavailable) as err:
         store.connect(tmp_path, url)
     message = str(err.value)

@@ -1,0 +1,362 @@
+"""app.py without a server: ``respond`` over a real pipeline (hash embedder, fake /
+extractive answerers), ``_plain``, and ``build_app`` building the Blocks.
+
+The index is built once per module in its own tmp folder (only read afterwards);
+every test opens its own pipeline on it. Nothing is launched here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import app
+
+gr = pytest.importorskip("gradio")  # imported once at collection (about 2 s), not inside a timed test
+from app import _plain, build_app, respond
+from rag.answer import AnswerResult
+from rag.pipeline import load_pipeline
+from rag.render import esc, sources_html
+from rag.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+BEIJING = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
+PARIS = "Which agreement on climate, the Paris Agreement, should be implemented for ecology?"
+PENDING = sources_html(None, {}, pending=True)
+EMPTY = sources_html(None, {})
+CITE_LINK = re.compile(r'<a class="cite" href="#para-(\d+)" title="[^"]*">\[\d+\]</a>')
+PREVIOUS = "What does the document say about peace and development?"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Settings:
+    """Settings for a private copy of the corpus whose index is built once for this module."""
+    root = tmp_path_factory.mktemp("app")
+    corpus = root / "corpus" / BEIJING.name
+    corpus.parent.mkdir()
+    shutil.copyfile(BEIJING, corpus)
+    with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):
+            if key.startswith("RAG_"):
+                mp.delenv(key)
+        settings = Settings(embedders=("hash",), answerer="fake", corpus=corpus, index_dir=root / "index")
+        load_pipeline(settings)
+    return settings
+
+
+@pytest.fixture
+def pipeline(built):
+    return load_pipeline(built)
+
+
+@pytest.fixture
+def texts(pipeline) -> dict[str, str]:
+    return {p.label: p.text for p in pipeline.index.paragraphs}
+
+
+def last_assistant(messages: list[dict]) -> str:
+    assert messages and messages[-1]["role"] == "assistant", messages
+    return messages[-1]["content"]
+
+
+def assert_user_facing(text: str) -> None:
+    assert "Traceback" not in text and 'File "' not in text and "line " not in text, text
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def test_fake_model_streams_drafts_then_a_cited_answer(pipeline, texts):
+    updates = list(respond(PARIS, [], pipeline))
+    assert len(updates) >= 3
+    *intermediate, final = updates
+
+    drafts = []
+    for messages, sources, result in intermediate:
+        assert result is None and sources == PENDING
+        assert [m["role"] for m in messages] == ["user", "assistant"]
+        assert messages[0]["content"] == esc(PARIS)
+        drafts.append(last_assistant(messages))
+    growing = [d.removesuffix(" ▌").rstrip() for d in drafts if d.endswith(" ▌")]
+    assert len(set(growing)) >= 3, drafts  # token updates with the cursor, each a longer draft
+    assert all(b.startswith(a) for a, b in zip(growing, growing[1:])), growing
+
+    messages, sources, result = final
+    assert isinstance(result, AnswerResult) and not result.refused and result.answerer == "fake"
+    assert result.draft and esc(result.draft).rstrip().startswith(growing[-1])  # the drafts were the model's text
+    bubble = last_assistant(messages)
+    cited = CITE_LINK.findall(bubble)
+    assert cited and cited == [str(n) for n in result.cited_numbers][: len(cited)]
+    assert "▌" not in bubble and "declined" not in bubble
+    for c in result.citations:
+        assert f'id="para-{c.label}"' in sources
+        assert esc(texts[c.label]) in sources.replace("<mark>", "").replace("</mark>", "")  # in full
+        assert f"<mark>{esc(c.quote)}</mark>" in sources
+    assert sources != PENDING
+
+
+def test_extractive_answerer_yields_no_token_drafts(pipeline):
+    updates = list(respond(PARIS, [], pipeline, answerer="extractive"))
+    assert all("▌" not in last_assistant(m) for m, _, _ in updates)
+    assert updates[-1][2].answerer == "extractive" and CITE_LINK.search(last_assistant(updates[-1][0]))
+
+
+@pytest.mark.parametrize("k", [1, 3.0, "2"], ids=["int", "slider-float", "string"])
+def test_k_from_the_slider_limits_retrieval(pipeline, k):
+    result = list(respond(PARIS, [], pipeline, k=k))[-1][2]
+    assert len(result.retrieved) <= int(float(k))
+
+
+# --------------------------------------------------------------------------- input edge cases
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\n\t ", None], ids=["empty", "spaces", "whitespace", "none"])
+def test_empty_message_changes_nothing(pipeline, message):
+    history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello [3]."}]
+    before = [dict(t) for t in history]
+    updates = list(respond(message, history, pipeline))
+    assert len(updates) == 1
+    messages, sources, result = updates[0]
+    assert messages == before and history == before and result is None
+    assert sources == EMPTY
+
+
+def test_too_long_message_is_one_sentence(pipeline, one_sentence):
+    message = "peace " * 833 + "??"
+    assert len(message) == 5000
+    updates = list(respond(message, [], pipeline))
+    assert len(updates) == 1
+    messages, sources, result = updates[0]
+    assert result is None and sources == EMPTY
+    bubble = last_assistant(messages)
+    assert 'class="declined"' in bubble
+    assert_user_facing(bubble)
+    one_sentence(_plain(messages[-1]), "5000", "4000")
+
+
+def test_script_in_the_question_is_escaped(pipeline):
+    question = "<script>alert(1)</script> What does the initiative say about climate change?"
+    updates = list(respond(question, [], pipeline))
+    for messages, sources, _ in updates:
+        assert messages[0]["role"] == "user"
+        assert messages[0]["content"] == esc(question)
+        for m in messages:
+            assert "<script" not in m["content"].lower()
+        assert "<script" not in sources.lower()
+    assert "&lt;script&gt;" in updates[-1][0][0]["content"]
+    assert updates[-1][2] is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [("What does paragraph 42 say?", "missing_paragraph"), ("段落42说了什么？", "missing_paragraph")],
+    ids=["english", "chinese"],
+)
+def test_unanswerable_question_renders_a_declined_bubble(pipeline, question, reason):
+    messages, sources, result = list(respond(question, [], pipeline))[-1]
+    assert result.refused and result.refusal_reason == reason
+    bubble = last_assistant(messages)
+    assert bubble.startswith('<div class="declined">') and "42" in bubble
+    assert not CITE_LINK.search(bubble)  # closest paragraphs are hints, not citations
+    assert 'class="declined"' in sources
+
+
+class _Failing:
+    """An asker whose stream fails, before or after some tokens."""
+
+    def __init__(self, tokens: int) -> None:
+        self.tokens = tokens
+
+    def stream(self, question, history=None, k=None):
+        yield "status", "generating"
+        for i in range(self.tokens):
+            yield "token", f"tok{i} "
+        raise RuntimeError('secret detail\nTraceback (most recent call last):\n  File "/x.py", line 1')
+
+
+@pytest.mark.parametrize("tokens", [0, 2], ids=["at-once", "mid-stream"])
+def test_backend_failure_is_a_short_message_without_traceback(pipeline, monkeypatch, caplog, tokens):
+    monkeypatch.setattr(pipeline, "asker", lambda answerer=None: _Failing(tokens))
+    with caplog.at_level(logging.ERROR, logger="app"):
+        updates = list(respond(PARIS, [], pipeline))
+    assert len(updates) == tokens + 1
+    messages, sources, result = updates[-1]
+    bubble = last_assistant(messages)
+    assert result is None and sources == EMPTY
+    assert bubble.startswith("Something went wrong") and "RuntimeError" in bubble
+    assert "secret" not in bubble and "\n" not in bubble and len(bubble) < 100
+    assert_user_facing(bubble)
+    assert any(r.exc_info for r in caplog.records)  # the traceback goes to the log instead
+
+
+# --------------------------------------------------------------------------- history
+
+
+HTML_HISTORY = [
+    {"role": "user", "content": esc(PREVIOUS)},
+    {"role": "assistant", "content": 'Peace and development remain the call of our day '
+                                     '<a class="cite" href="#para-3" title="As we are witnessing it">[3]</a>.'},
+]
+
+
+def test_follow_up_is_rewritten_from_plain_history(pipeline):
+    question = "And what about fairness?"
+    updates = list(respond(question, HTML_HISTORY, pipeline))
+    messages, _, result = updates[-1]
+    assert result.question == question and result.query != question
+    assert result.query == f"{PREVIOUS} {question}"  # tags and entities gone
+    assert messages[:2] == HTML_HISTORY and messages[2] == {"role": "user", "content": esc(question)}
+
+
+def test_history_with_escaped_user_text_is_unescaped_for_the_model(pipeline):
+    history = [{"role": "user", "content": esc("What about <peace> & development?")},
+               {"role": "assistant", "content": "Peace [3]."}]
+    result = list(respond("And fairness?", history, pipeline))[-1][2]
+    assert result.query == "What about <peace> & development? And fairness?"
+
+
+@pytest.mark.parametrize(
+    ("content", "plain"),
+    [
+        ("plain text", "plain text"),
+        ('Peace <a class="cite" href="#para-3" title="x &quot;y&quot;">[3]</a>.', "Peace [3]."),
+        ("&lt;script&gt;alert(1)&lt;/script&gt;", "<script>alert(1)</script>"),
+        ("A &amp; B &#x27;C&#x27; &quot;D&quot;", "A & B 'C' \"D\""),
+        ('<div class="declined">⊘ No.<br><small>Closest: <a href="#para-8">[8]</a></small></div>',
+         "⊘ No.Closest: [8]"),
+        ("Drafting the answer ▌", "Drafting the answer"),
+        ("  padded  ", "padded"),
+        ("", ""),
+    ],
+    ids=["plain", "link", "escaped-script", "entities", "declined-bubble", "cursor", "whitespace", "empty"],
+)
+def test_plain_strips_tags_and_unescapes(content, plain):
+    assert _plain({"role": "assistant", "content": content}) == plain
+
+
+def test_plain_without_content():
+    assert _plain({"role": "user"}) == ""
+
+
+def gradio_round_trip(messages: list[dict]) -> list[dict]:
+    """What the browser sends back: the Chatbot's postprocess then preprocess (Gradio 6 content blocks)."""
+    chatbot = gr.Chatbot()
+    return chatbot.preprocess(chatbot.postprocess(messages))
+
+
+@pytest.mark.xfail(reason="BUG: app.py:80-82 _plain does str(content) on Gradio 6 history, whose content is a "
+                          "list of {'type': 'text', 'text': ...} blocks, so the model sees a Python repr",
+                   strict=True)
+def test_plain_reads_gradio_content_blocks():
+    turns = gradio_round_trip(HTML_HISTORY)
+    assert [_plain(t) for t in turns] == [PREVIOUS, "Peace and development remain the call of our day [3]."]
+
+
+@pytest.mark.xfail(reason="BUG: app.py:51/80-82 a follow-up after a real Chatbot round trip is rewritten with "
+                          "the repr of the content blocks (\"[{'text': ...}] And what about fairness?\")",
+                   strict=True)
+def test_follow_up_after_a_gradio_round_trip(pipeline):
+    history = gradio_round_trip(HTML_HISTORY)
+    result = list(respond("And what about fairness?", history, pipeline))[-1][2]
+    assert result.query == f"{PREVIOUS} And what about fairness?"
+
+
+# --------------------------------------------------------------------------- build_app
+
+
+def _fns(demo) -> list:
+    fns = demo.fns
+    return list(fns.values()) if isinstance(fns, dict) else list(fns)
+
+
+def _ask_fn(demo):
+    """The function behind the "ask" API endpoint, located via the fns or the config."""
+    for block_fn in _fns(demo):
+        if getattr(block_fn, "api_name", None) == "ask":
+            return block_fn.fn
+    names = [d.get("api_name") for d in demo.config.get("dependencies", [])]
+    raise AssertionError(f"no 'ask' endpoint; api names: {names}")
+
+
+def test_build_app_returns_blocks_with_an_ask_endpoint(pipeline):
+    demo = build_app(pipeline)
+    assert isinstance(demo, gr.Blocks)
+    api_names = {getattr(f, "api_name", None) for f in _fns(demo)}
+    api_names |= {d.get("api_name") for d in demo.config.get("dependencies", [])}
+    assert "ask" in api_names
+    ask = [f for f in _fns(demo) if getattr(f, "api_name", None) == "ask"]
+    assert len(ask) == 1
+    assert getattr(ask[0], "api_visibility", "public") not in ("private", "undocumented")
+    assert not getattr(demo, "is_running", False)  # built, not launched
+
+
+def test_build_app_shows_the_document(pipeline):
+    demo = build_app(pipeline)
+    html_values = [getattr(b, "value", None) for b in demo.blocks.values() if getattr(b, "elem_id", None) == "document"]
+    assert len(html_values) == 1
+    assert 'id="doc-para-1"' in html_values[0] and 'id="doc-para-16"' in html_values[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "check"),
+    [
+        (PARIS, lambda d: d["refused"] is False and 12 in d["cited_paragraphs"] and d["citations"]),
+        ("What does paragraph 42 say?", lambda d: d["refused"] is True and d["refusal_reason"] == "missing_paragraph"),
+        ("", lambda d: d["refused"] is True and d["error"].startswith("Ask a question") and d["citations"] == []),
+        ("peace " * 833 + "??", lambda d: "error" in d and "4000" in d["answer"]),
+    ],
+    ids=["answered", "declined", "empty", "too-long"],
+)
+def test_ask_endpoint_returns_a_structured_result(pipeline, question, check):
+    data = _ask_fn(build_app(pipeline))(question)
+    assert isinstance(data, dict) and check(data), data
+
+
+def test_ask_endpoint_uses_history_and_answerer(pipeline):
+    ask = _ask_fn(build_app(pipeline))
+    history = [{"role": "user", "content": PREVIOUS}, {"role": "assistant", "content": "Peace [3]."}]
+    data = ask("And what about fairness?", history, "extractive")
+    assert data["answerer"] == "extractive" and data["query"] == f"{PREVIOUS} And what about fairness?"
+
+
+def test_retry_asks_the_last_user_question_again(pipeline):
+    demo = build_app(pipeline)
+    retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")
+    history = [*HTML_HISTORY, {"role": "user", "content": esc("What about <climate> change?")},
+               {"role": "assistant", "content": "Old answer [12]."}]
+    updates = list(retry(history, "extractive", 5))
+    messages, sources = updates[-1]
+    assert messages[:2] == HTML_HISTORY
+    assert messages[2] == {"role": "user", "content": esc("What about <climate> change?")}
+    assert messages[3]["role"] == "assistant" and messages[3]["content"] != "Old answer [12]."
+    assert len(messages) == 4 and 'class="source"' in sources
+
+
+@pytest.mark.xfail(reason="BUG: app.py:110 (via _plain, app.py:80-82) Retry after a real Chatbot round trip asks the "
+                          "repr of the content blocks (\"[{'text': 'What about ...', 'type': 'text'}]\")",
+                   strict=True)
+def test_retry_after_a_gradio_round_trip_asks_the_same_question(pipeline):
+    demo = build_app(pipeline)
+    retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")
+    history = gradio_round_trip([{"role": "user", "content": esc("What about <climate> change?")},
+                                 {"role": "assistant", "content": "Old answer [12]."}])
+    messages, _ = list(retry(history, "extractive", 5))[-1]
+    assert _plain(messages[-2]) == "What about <climate> change?"
+
+
+def test_retry_with_no_user_turn_changes_nothing(pipeline):
+    demo = build_app(pipeline)
+    retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")
+    assert list(retry([], "fake", 5)) == [([], EMPTY)]
+
+
+def test_module_exposes_examples_and_css():
+    assert len(app.EXAMPLES) >= 3 and all(isinstance(e, str) and e.strip() for e in app.EXAMPLES)
+    for cls in (".declined", ".source mark", ".pending", "a.cite"):
+        assert cls in app.CSS
