@@ -78,7 +78,9 @@ def _plain(turn: dict) -> str:
     import re
 
     content = turn.get("content", "")
-    if not isinstance(content, str):
+    if isinstance(content, list):  # Gradio 6 sends content back as blocks: [{"type": "text", "text": ...}]
+        content = " ".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
+    elif not isinstance(content, str):
         content = str(content)
     return html.unescape(re.sub(r"<[^>]+>", "", content)).replace(" ▌", "").strip()
 

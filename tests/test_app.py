@@ -250,17 +250,11 @@ def gradio_round_trip(messages: list[dict]) -> list[dict]:
     return chatbot.preprocess(chatbot.postprocess(messages))
 
 
-@pytest.mark.xfail(reason="BUG: app.py:80-82 _plain does str(content) on Gradio 6 history, whose content is a "
-                          "list of {'type': 'text', 'text': ...} blocks, so the model sees a Python repr",
-                   strict=True)
 def test_plain_reads_gradio_content_blocks():
     turns = gradio_round_trip(HTML_HISTORY)
     assert [_plain(t) for t in turns] == [PREVIOUS, "Peace and development remain the call of our day [3]."]
 
 
-@pytest.mark.xfail(reason="BUG: app.py:51/80-82 a follow-up after a real Chatbot round trip is rewritten with "
-                          "the repr of the content blocks (\"[{'text': ...}] And what about fairness?\")",
-                   strict=True)
 def test_follow_up_after_a_gradio_round_trip(pipeline):
     history = gradio_round_trip(HTML_HISTORY)
     result = list(respond("And what about fairness?", history, pipeline))[-1][2]
@@ -338,9 +332,6 @@ def test_retry_asks_the_last_user_question_again(pipeline):
     assert len(messages) == 4 and 'class="source"' in sources
 
 
-@pytest.mark.xfail(reason="BUG: app.py:110 (via _plain, app.py:80-82) Retry after a real Chatbot round trip asks the "
-                          "repr of the content blocks (\"[{'text': 'What about ...', 'type': 'text'}]\")",
-                   strict=True)
 def test_retry_after_a_gradio_round_trip_asks_the_same_question(pipeline):
     demo = build_app(pipeline)
     retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")
