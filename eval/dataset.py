@@ -7,7 +7,7 @@ Row schema: ``{"id", "question", "history"?, "gold_paragraphs", "answerable",
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 

@@ -23,7 +23,7 @@ from .errors import RagError
 from .evidence import Evidence, select_evidence
 from .extractive import ExtractiveAnswerer
 from .prompts import render
-from .records import Paragraph, SearchResult
+from .records import SearchResult
 from .refs import paragraph_refs
 from .retrieve import Retriever, mostly_latin
 from .support import SentenceScorer

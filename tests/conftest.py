@@ -180,3 +180,31 @@ def assert_one_sentence(message: str, *mentions: str) -> None:
 @pytest.fixture
 def one_sentence():
     return assert_one_sentence
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Settings (hash embedder, fake answerer) for a private copy of the Beijing corpus,
+    its index built once per test module."""
+    from rag.pipeline import load_pipeline
+    from rag.settings import Settings
+
+    root = tmp_path_factory.mktemp("built")
+    corpus = root / "corpus" / BEIJING.name
+    corpus.parent.mkdir()
+    shutil.copyfile(BEIJING, corpus)
+    with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):
+            if key.startswith("RAG_"):
+                mp.delenv(key)
+        settings = Settings(embedders=("hash",), answerer="fake", corpus=corpus, index_dir=root / "index")
+        load_pipeline(settings)
+    return settings
+
+
+@pytest.fixture
+def pipeline(built):
+    """A fresh pipeline over the module's index (opening it takes milliseconds)."""
+    from rag.pipeline import load_pipeline
+
+    return load_pipeline(built)

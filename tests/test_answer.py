@@ -8,8 +8,6 @@ afterwards); every test opens its own pipeline on it.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -35,27 +33,6 @@ HISTORY = [
     {"role": "user", "content": "What does the document say about peace and development?"},
     {"role": "assistant", "content": "Peace and development remain the call of our day [3]."},
 ]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Settings:
-    """Settings for a private copy of the corpus whose index is built once for this module."""
-    root = tmp_path_factory.mktemp("answer")
-    corpus = root / "corpus" / BEIJING.name
-    corpus.parent.mkdir()
-    shutil.copyfile(BEIJING, corpus)
-    with pytest.MonkeyPatch.context() as mp:
-        for key in list(os.environ):
-            if key.startswith("RAG_"):
-                mp.delenv(key)
-        settings = Settings(embedders=("hash",), answerer="fake", corpus=corpus, index_dir=root / "index")
-        load_pipeline(settings)
-    return settings
-
-
-@pytest.fixture
-def pipeline(built):
-    return load_pipeline(built)
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ every test opens its own pipeline on it. Nothing is launched here.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,9 +18,7 @@ import app
 gr = pytest.importorskip("gradio")  # imported once at collection (about 2 s), not inside a timed test
 from app import _plain, build_app, respond
 from rag.answer import AnswerResult
-from rag.pipeline import load_pipeline
 from rag.render import esc, sources_html
-from rag.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -32,27 +28,6 @@ PENDING = sources_html(None, {}, pending=True)
 EMPTY = sources_html(None, {})
 CITE_LINK = re.compile(r'<a class="cite" href="#para-(\d+)" title="[^"]*">\[\d+\]</a>')
 PREVIOUS = "What does the document say about peace and development?"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Settings:
-    """Settings for a private copy of the corpus whose index is built once for this module."""
-    root = tmp_path_factory.mktemp("app")
-    corpus = root / "corpus" / BEIJING.name
-    corpus.parent.mkdir()
-    shutil.copyfile(BEIJING, corpus)
-    with pytest.MonkeyPatch.context() as mp:
-        for key in list(os.environ):
-            if key.startswith("RAG_"):
-                mp.delenv(key)
-        settings = Settings(embedders=("hash",), answerer="fake", corpus=corpus, index_dir=root / "index")
-        load_pipeline(settings)
-    return settings
-
-
-@pytest.fixture
-def pipeline(built):
-    return load_pipeline(built)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
