@@ -100,6 +100,8 @@ def build_app(pipeline):
             return {"error": str(err), "answer": str(err), "refused": True, "citations": [], "retrieved": []}
 
     def chat(message, history, answerer, k):
+        if not isinstance(message, str) or not message.strip():
+            gr.Info("Type a question about the document first.")
         for messages, sources, _ in respond(message, history, pipeline, answerer, k):
             yield "", messages, sources
 
