@@ -1,0 +1,31 @@
+"""Slow: the deterministic part of the grounding evaluation (real retrieval, the
+extractive answerer) must stay within the floors committed in eval/thresholds.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.retrieval import DATASETS
+from eval.run import run
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+GATE = json.loads((ROOT / "eval" / "thresholds.json").read_text())["answers_extractive"]
+
+
+@pytest.mark.parametrize("dataset", sorted(GATE))
+def test_extractive_answers_stay_within_committed_thresholds(dataset, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    corpus, questions = DATASETS[dataset]
+    metrics = run(questions, tmp_path / "out", answerer="extractive", corpus=corpus, index=tmp_path / "index",
+                  progress=False)
+    assert metrics["errors"] == 0
+    for key, floor in GATE[dataset]["min"].items():
+        assert metrics[key] >= floor, f"{dataset} {key} = {metrics[key]:.3f} < {floor}"
+    for key, ceiling in GATE[dataset]["max"].items():
+        assert metrics[key] <= ceiling, f"{dataset} {key} = {metrics[key]} > {ceiling}"
+    rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == metrics["questions"] and all("citations" in r and "refused" in r for r in rows)

@@ -1,0 +1,83 @@
+"""The evaluation's metric functions: each is pure, and each can fail."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from eval.metrics import (cites_correct, citation_precision, fact_found, full_recall_at_k, key_fact_recall, mean,
+                          nanmean, percentile, recall_at_k, reciprocal_rank)
+from eval.dataset import Row
+from eval.run import aggregate, score_row
+
+
+@pytest.mark.parametrize(
+    ("ranked", "gold", "k", "expected"),
+    [([6, 3], {6}, 1, 1.0), ([3, 6], {6}, 1, 0.0), ([3, 6], {6}, 2, 1.0), ([], {6}, 5, 0.0),
+     ([1, 2, 3, 9], {9, 4}, 3, 0.0), ([1, 2, 3, 9], {9, 4}, 4, 1.0)],
+)
+def test_recall_at_k(ranked, gold, k, expected):
+    assert recall_at_k(ranked, gold, k) == expected
+
+
+def test_recall_needs_gold():
+    with pytest.raises(ValueError):
+        recall_at_k([1], set(), 1)
+
+
+@pytest.mark.parametrize(("ranked", "gold", "expected"),
+                         [([6], {6}, 1.0), ([1, 6], {6}, 0.5), ([1, 2, 3], {6}, 0.0), ([2, 9, 4], {4, 9}, 0.5)])
+def test_reciprocal_rank(ranked, gold, expected):
+    assert reciprocal_rank(ranked, gold) == expected
+
+
+def test_full_recall_counts_every_gold_paragraph():
+    assert full_recall_at_k([3, 9, 1], {3, 9, 13}, 3) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("answer", "fact", "found"),
+    [("win-win cooperation [6].", "win win|win-win", True), ("Peace [5].", "mutual respect", False),
+     ("The UN Charter [6].", "un charter|charter of the united nations", True),
+     ("联合国是主要渠道[9]。", "联合国|un", True), ("", "peace", False), ("Peace [5].", "| |", False)],
+)
+def test_fact_found(answer, fact, found):
+    assert fact_found(answer, fact) is found
+
+
+def test_key_fact_recall_is_a_share():
+    assert key_fact_recall("600 delegates from 120 countries", ["600", "120", "300"]) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError):
+        key_fact_recall("x", [])
+
+
+@pytest.mark.parametrize(("cited", "gold", "precision", "correct"),
+                         [([6], [6], 1.0, 1.0), ([6, 8], [6], 0.5, 1.0), ([8], [6], 0.0, 0.0), ([6, 6, 9], [6, 9], 1.0, 1.0)])
+def test_citation_precision_and_correctness(cited, gold, precision, correct):
+    assert citation_precision(cited, gold) == precision
+    assert cites_correct(cited, gold) == correct
+
+
+def test_nothing_cited_is_nan_not_perfect():
+    assert math.isnan(citation_precision([], [6]))
+    assert nanmean([1.0, float("nan"), 0.0]) == 0.5
+    assert math.isnan(mean([])) and math.isnan(percentile([], 50))
+
+
+def _row(answerable: bool) -> Row:
+    return Row(id="q", question="?", gold=(6,) if answerable else (), answerable=answerable,
+               key_facts=("mutual respect",) if answerable else ())
+
+
+def test_score_row_and_aggregate_punish_the_wrong_outcomes():
+    good = {"id": "a", "answerable": True, **score_row(_row(True), "mutual respect [6].", [6], False, [6, 3])}
+    declined = {"id": "b", "answerable": True, **score_row(_row(True), "The document does not address it.", [], True, [3])}
+    invented = {"id": "c", "answerable": False, **score_row(_row(False), "It was 5 billion [13].", [13], False, [13])}
+    uncited = {"id": "d", "answerable": False, **score_row(_row(False), "Probably yes.", [], False, [13])}
+    m = aggregate([good, declined, invented, uncited])
+    assert m["cites_correct_rate"] == 0.5 and m["key_fact_recall"] == 0.5
+    assert m["wrongly_declined_answerable"] == 0.5
+    assert m["declined_unanswerable"] == 0.0
+    assert m["uncited_answers"] == 1
+    assert m["recall@1"] == 0.5
