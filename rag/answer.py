@@ -200,7 +200,7 @@ class Asker:
         if self.chat_model is not None and failure is None and _MODEL_DECLINES.search(draft):
             # The model says the passages do not answer. Small models say so even when they
             # do, so decline only if the evidence is weak too; otherwise answer extractively.
-            if max((e.relevance for e in evidence), default=0.0) < STRONG_EVIDENCE:
+            if not _strong(evidence):
                 return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
                                       draft=draft)
             fallback = "model declined although the evidence is strong"
@@ -210,7 +210,7 @@ class Asker:
         if not checked.kept and self.chat_model is not None and not fallback:
             # The model's claims are not in the text. With strong evidence that is the model's
             # fault (answer from the text instead); with weak evidence, the document's silence.
-            if max((e.relevance for e in evidence), default=0.0) < STRONG_EVIDENCE:
+            if not _strong(evidence):
                 return self._declined(question, query, result, refusal.unsupported(question), {}, None,
                                       draft=draft)
             fallback = "no sentence of the model's answer is supported by the document"
@@ -255,6 +255,12 @@ class Asker:
 
 
 STRONG_EVIDENCE = 0.55
+
+
+def _strong(evidence: list[Evidence]) -> bool:
+    """Evidence strong enough to answer from even when the model declines: a paragraph the
+    user named (it exists, so its text is the answer), or a very relevant sentence."""
+    return any(e.pinned for e in evidence) or max((e.relevance for e in evidence), default=0.0) >= STRONG_EVIDENCE
 
 
 def _retrieved(result: SearchResult) -> list[dict]:

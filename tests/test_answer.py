@@ -352,3 +352,10 @@ def test_document_labels_in_a_multi_document_corpus(write, tmp_path):
     assert result.refused is False
     assert [(c.label, c.doc, c.number) for c in result.citations] == [("water:2", "water", 2)]
     assert result.answer == "Solar panels cover the school roof and power the library [water:2]."
+
+
+def test_model_decline_on_a_named_paragraph_is_answered_from_that_paragraph(pipeline):
+    result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"])).ask("What does paragraph 9 say?")
+    assert not result.refused
+    assert result.fallback == "model declined although the evidence is strong"
+    assert result.cited_numbers == [9]
