@@ -95,9 +95,14 @@ class SentenceScorer:
         return (0.0 if missing else score), sents[best]
 
 
+# Words that describe the source, not the facts: "The declaration wants X [12]" claims X.
+_META = set(tokenize(["document declaration text initiative charter paragraph passage says states mentions "
+                      "wants calls notes according describes refers yes"])[0])
+
+
 def _coverage(claim: str, text: str) -> float:
-    """Share of the claim's content words that occur in ``text`` (stemmed)."""
-    words = set(tokenize([claim])[0])
+    """Share of the claim's content words that occur in ``text`` (stemmed; words about the source excluded)."""
+    words = set(tokenize([claim])[0]) - _META
     if not words:
         return 0.0
     return len(words & set(tokenize([text])[0])) / len(words)
