@@ -7,6 +7,7 @@ settings object and keep the result; nothing here runs on import.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ class Pipeline:
     report: BuildReport | None = None
     warnings: list[str] = field(default_factory=list)
     _askers: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # app users may pick an answerer at once
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         return self.retriever.search(query, k)
@@ -40,18 +42,22 @@ class Pipeline:
     def asker(self, answerer: str | None = None) -> Asker:
         """The question answerer for ``answerer`` (default: the settings'), built once."""
         name = answerer or self.settings.answerer
-        if name not in self._askers:
-            from .llm import make_chat_model  # LangChain loads only when answering
+        with self._lock:
+            if name not in self._askers:
+                self._askers[name] = self._build_asker(name)
+            return self._askers[name]
 
-            chat_model = None if name == "extractive" else make_chat_model(self.settings, name)
-            scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
-            self._askers[name] = Asker(
-                self.retriever, scorer, chat_model, name=name, k=self.settings.k,
-                max_question_chars=self.settings.max_question_chars,
-                first_token_timeout=self.settings.first_token_timeout_s,
-                answer_timeout=self.settings.answer_timeout_s,
-            )
-        return self._askers[name]
+    def _build_asker(self, name: str) -> Asker:
+        from .llm import make_chat_model  # LangChain loads only when answering
+
+        chat_model = None if name == "extractive" else make_chat_model(self.settings, name)
+        scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
+        return Asker(
+            self.retriever, scorer, chat_model, name=name, k=self.settings.k,
+            max_question_chars=self.settings.max_question_chars,
+            first_token_timeout=self.settings.first_token_timeout_s,
+            answer_timeout=self.settings.answer_timeout_s,
+        )
 
     def ask(self, question: str, history: list[dict] | None = None, answerer: str | None = None) -> AnswerResult:
         return self.asker(answerer).ask(question, history)
