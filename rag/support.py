@@ -38,7 +38,8 @@ class SentenceScorer:
     def __init__(self, english: Embedder | None, multilingual: Embedder | None) -> None:
         self.english = english
         self.multilingual = multilingual
-        self._cache: dict[tuple[str, tuple], tuple[list[str], np.ndarray]] = {}
+        self._cache: dict[tuple[str, tuple], tuple[list[str], np.ndarray]] = {}  # paragraph sentences
+        self._texts: dict[tuple[str, bool, str], np.ndarray] = {}  # queries and claims
         self._lock = threading.Lock()
 
     def sentences(self, p: Paragraph, embedder: Embedder | None) -> tuple[list[str], np.ndarray | None]:
@@ -54,6 +55,19 @@ class SentenceScorer:
                 self._cache[key] = cached
         return cached
 
+    def _embed(self, embedder: Embedder, text: str, as_query: bool) -> np.ndarray:
+        """A query's or claim's vector, computed once: it is scored against several paragraphs."""
+        key = (embedder.name, as_query, text)
+        with self._lock:
+            vector = self._texts.get(key)
+        if vector is None:
+            vector = embedder.embed_query(text) if as_query else embedder.embed_documents([text])[0]
+            with self._lock:
+                if len(self._texts) >= 256:
+                    self._texts.clear()  # bounded; only the current question's texts matter
+                self._texts[key] = vector
+        return vector
+
     def _embedder_for(self, text: str) -> tuple[Embedder | None, bool]:
         if mostly_latin(text) and self.english is not None:
             return self.english, False
@@ -67,7 +81,7 @@ class SentenceScorer:
         sents, vectors = self.sentences(p, embedder)
         if vectors is None:
             return [(s, _coverage(query, s)) for s in sents]
-        q = embedder.embed_query(query)
+        q = self._embed(embedder, query, as_query=True)
         sims = vectors @ q
         if multilingual:
             sims = np.clip((sims - E5_FLOOR) / (E5_CEIL - E5_FLOOR), 0.0, 1.0)
@@ -82,10 +96,10 @@ class SentenceScorer:
         lexical = [_coverage(claim, s) for s in sents]
         if vectors is not None:
             if multilingual:
-                sims = vectors @ embedder.embed_query(claim)
+                sims = vectors @ self._embed(embedder, claim, as_query=True)
                 sims = np.clip((sims - E5_FLOOR) / (E5_CEIL - E5_FLOOR), 0.0, 1.0)
             else:
-                sims = vectors @ embedder.embed_documents([claim])[0]
+                sims = vectors @ self._embed(embedder, claim, as_query=False)
                 sims = np.clip((sims - MINILM_FLOOR) / (MINILM_CEIL - MINILM_FLOOR), 0.0, 1.0)
         else:
             sims = np.zeros(len(sents))
