@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("compare", help="put several runs' metrics side by side")
     c.add_argument("runs", nargs="+")
     c.add_argument("--out", required=True)
+    rr = sub.add_parser("rerank", help="measure an LLM reranking step against the default ranking")
+    rr.add_argument("--out", default="eval/reports")
     args = parser.parse_args(argv)
     configure_logging()
     if args.command == "run":
@@ -40,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         from .compare import compare
 
         print(compare([Path(r) for r in args.runs], Path(args.out)))
+    if args.command == "rerank":
+        from .rerank import run as run_rerank
+
+        run_rerank(Path(args.out))
+        print(f"wrote {Path(args.out) / 'rerank.md'}")
     if args.command == "retrieval":
         from .retrieval import run
 

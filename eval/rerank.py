@@ -1,0 +1,110 @@
+"""Does a reranking step pay for itself? Measured, not assumed.
+
+No cross-encoder ships its weights offline here (see shared MODELS.md), so the
+reranker is the embedded 1.5B model used as a yes/no relevance judge: for each
+of the top ``depth`` paragraphs, P("Yes") that its best sentences answer the
+question, read from the next-token logits. The top ``depth`` are reordered by
+it. ``python -m eval rerank`` writes ``eval/reports/rerank.md`` with hybrid and
+hybrid+rerank side by side, quality and added latency.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rag.local_model import MODELS, ensure_gguf
+from rag.pipeline import EmbedderPool, load_pipeline
+from rag.settings import Settings
+from rag.support import SentenceScorer
+
+from .dataset import load_rows
+from .metrics import mean, percentile, reciprocal_rank, recall_at_k
+from .retrieval import DATASETS
+
+SYSTEM = "You judge whether a passage from a document answers a question. Use only the passage."
+
+
+class LLMJudge:
+    def __init__(self, model_path: Path, threads: int = 2) -> None:
+        from llama_cpp import Llama
+
+        self.llm = Llama(model_path=str(model_path), n_ctx=1024, n_threads=threads, verbose=False)
+        self.yes = {self._tok(w)[0] for w in ("Yes", " Yes", "yes")}
+        self.no = {self._tok(w)[0] for w in ("No", " No", "no")}
+
+    def _tok(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode(), add_bos=False, special=True)
+
+    def p_yes(self, passage: str, question: str) -> float:
+        prompt = (f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nPassage: {passage}\n\n"
+                  f"Question: {question}\n\nDoes the passage answer the question? Reply Yes or No.<|im_end|>\n"
+                  "<|im_start|>assistant\n")
+        tokens = self._tok(prompt)
+        # reuse the KV cache for the shared prefix (the system prompt)
+        same = 0
+        previous = list(self.llm.input_ids[: self.llm.n_tokens])
+        while same < min(len(previous), len(tokens) - 1) and previous[same] == tokens[same]:
+            same += 1
+        self.llm.n_tokens = same
+        self.llm.eval(tokens[same:])
+        logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
+        yes = np.logaddexp.reduce([logits[i] for i in self.yes])
+        no = np.logaddexp.reduce([logits[i] for i in self.no])
+        return float(1 / (1 + math.exp(no - yes)))
+
+
+def run(out: Path, depth: int = 3) -> dict:
+    settings = Settings()
+    pool = EmbedderPool(settings)
+    judge = LLMJudge(ensure_gguf(MODELS[settings.local_model], settings.model_cache), settings.threads)
+    scorer = SentenceScorer(pool.get("minilm"), pool.get("e5"))
+    results: dict = {"depth": depth, "datasets": {}}
+    for name, (corpus, questions) in DATASETS.items():
+        rows = [r for r in load_rows(questions) if r.answerable]
+        with tempfile.TemporaryDirectory() as tmp:
+            pipeline = load_pipeline(Settings(corpus=corpus, index_dir=Path(tmp) / "index", k=10), pool=pool)
+            base, reranked, extra = [], [], []
+            for row in rows:
+                hits = pipeline.search(row.question, 10).hits
+                ranked = [h.paragraph.number for h in hits]
+                started = time.perf_counter()
+                scores = []
+                for hit in hits[:depth]:
+                    best = sorted(scorer.relevance(row.question, hit.paragraph), key=lambda s: -s[1])[:2]
+                    scores.append(judge.p_yes(" ".join(s for s, _ in best), row.question))
+                extra.append(time.perf_counter() - started)
+                pinned = [h.paragraph.number for h in hits if h.pinned]
+                order = sorted(range(min(depth, len(hits))), key=lambda i: -scores[i])
+                top = [ranked[i] for i in order]
+                new = pinned + [n for n in top + ranked[depth:] if n not in pinned]
+                base.append(ranked)
+                reranked.append(new)
+        results["datasets"][name] = {
+            system: {"recall@1": mean(recall_at_k(r, row.gold, 1) for r, row in zip(ranks, rows)),
+                     "recall@3": mean(recall_at_k(r, row.gold, 3) for r, row in zip(ranks, rows)),
+                     "mrr": mean(reciprocal_rank(r, row.gold) for r, row in zip(ranks, rows))}
+            for system, ranks in (("hybrid", base), ("hybrid+llm-rerank", reranked))
+        }
+        results["datasets"][name]["added_latency_p50_s"] = percentile(extra, 50)
+        results["datasets"][name]["added_latency_p95_s"] = percentile(extra, 95)
+        print(name, json.dumps(results["datasets"][name]))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rerank.json").write_text(json.dumps(results, indent=1))
+    lines = ["# Does reranking pay for itself?", "",
+             f"Produced by `python -m eval rerank` in one run: the default hybrid ranking, and the same with its top "
+             f"{depth} reordered by the embedded Qwen2.5-Coder-1.5B as a yes/no relevance judge (P(\"Yes\") from "
+             "the next-token logits over each paragraph's two most relevant sentences). History is ignored.", "",
+             "| question set | system | recall@1 | recall@3 | MRR | added latency p50 / p95 s |", "|---|---|---|---|---|---|"]
+    for name, r in results["datasets"].items():
+        for system in ("hybrid", "hybrid+llm-rerank"):
+            lat = "–" if system == "hybrid" else f"{r['added_latency_p50_s']:.2f} / {r['added_latency_p95_s']:.2f}"
+            m = r[system]
+            lines.append(f"| {name} | {system} | {m['recall@1']:.3f} | {m['recall@3']:.3f} | {m['mrr']:.3f} | {lat} |")
+    (out / "rerank.md").write_text("\n".join(lines) + "\n")
+    return results
