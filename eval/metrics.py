@@ -23,6 +23,24 @@ def recall_at_k(ranked: Sequence, gold: Iterable, k: int) -> float:
     return 1.0 if any(p in gold for p in ranked[:k]) else 0.0
 
 
+def rank_scores(ranked: Sequence, gold: Iterable) -> dict[str, float]:
+    """One question's retrieval scores: hit at 1, 3, 5 and reciprocal rank.
+
+    >>> rank_scores([3, 6, 9], {6})
+    {'r1': 0.0, 'r3': 1.0, 'r5': 1.0, 'rr': 0.5}
+    """
+    gold = set(gold)
+    return {"r1": recall_at_k(ranked, gold, 1), "r3": recall_at_k(ranked, gold, 3),
+            "r5": recall_at_k(ranked, gold, 5), "rr": reciprocal_rank(ranked, gold)}
+
+
+def rank_summary(rows: Iterable[dict]) -> dict[str, float]:
+    """Means of :func:`rank_scores` over questions, under their report names."""
+    rows = list(rows)
+    return {"recall@1": mean(r["r1"] for r in rows), "recall@3": mean(r["r3"] for r in rows),
+            "recall@5": mean(r["r5"] for r in rows), "mrr": mean(r["rr"] for r in rows)}
+
+
 def full_recall_at_k(ranked: Sequence, gold: Iterable, k: int) -> float:
     """Fraction of the gold paragraphs found in the top ``k``."""
     gold = set(gold)

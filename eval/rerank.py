@@ -24,7 +24,7 @@ from rag.settings import Settings
 from rag.support import SentenceScorer
 
 from .dataset import load_rows
-from .metrics import mean, percentile, reciprocal_rank, recall_at_k
+from .metrics import percentile, rank_scores, rank_summary
 from .retrieval import DATASETS
 
 SYSTEM = "You judge whether a passage from a document answers a question. Use only the passage."
@@ -86,9 +86,7 @@ def run(out: Path, depth: int = 3) -> dict:
                 base.append(ranked)
                 reranked.append(new)
         results["datasets"][name] = {
-            system: {"recall@1": mean(recall_at_k(r, row.gold, 1) for r, row in zip(ranks, rows)),
-                     "recall@3": mean(recall_at_k(r, row.gold, 3) for r, row in zip(ranks, rows)),
-                     "mrr": mean(reciprocal_rank(r, row.gold) for r, row in zip(ranks, rows))}
+            system: rank_summary(rank_scores(r, row.gold) for r, row in zip(ranks, rows))
             for system, ranks in (("hybrid", base), ("hybrid+llm-rerank", reranked))
         }
         results["datasets"][name]["added_latency_p50_s"] = percentile(extra, 50)

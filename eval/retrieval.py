@@ -21,7 +21,7 @@ from rag.pipeline import EmbedderPool, load_pipeline
 from rag.settings import Settings
 
 from .dataset import Row, load_rows
-from .metrics import mean, percentile, reciprocal_rank, recall_at_k
+from .metrics import percentile, rank_scores, rank_summary
 
 DATASETS = {
     "beijing_initiative": (Path("corpus/beijing_initiative_2017.txt"), Path("eval/datasets/beijing_initiative.jsonl")),
@@ -76,20 +76,13 @@ def score(rows: list[Row], search: Callable[[str], list[int]]) -> dict:
         latencies.append((time.perf_counter() - started) * 1000)
         per_row.append({
             "id": row.id, "kind": row.kind, "gold": list(row.gold), "retrieved": ranked[:5],
-            "r1": recall_at_k(ranked, row.gold, 1), "r3": recall_at_k(ranked, row.gold, 3),
-            "r5": recall_at_k(ranked, row.gold, 5), "rr": reciprocal_rank(ranked, row.gold),
+            **rank_scores(ranked, row.gold),
         })
     return {"rows": per_row, "latency_ms": latencies}
 
 
 def aggregate(per_row: list[dict]) -> dict:
-    return {
-        "n": len(per_row),
-        "recall@1": mean(r["r1"] for r in per_row),
-        "recall@3": mean(r["r3"] for r in per_row),
-        "recall@5": mean(r["r5"] for r in per_row),
-        "mrr": mean(r["rr"] for r in per_row),
-    }
+    return {"n": len(per_row), **rank_summary(per_row)}
 
 
 def run(out: Path, systems: list[System] = SYSTEMS, datasets: dict = DATASETS) -> dict:

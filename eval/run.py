@@ -17,8 +17,8 @@ from rag.pipeline import load_pipeline
 from rag.settings import load_settings
 
 from .dataset import Row, load_rows
-from .metrics import (cites_correct, citation_precision, key_fact_recall, mean, nanmean, percentile,
-                      recall_at_k, reciprocal_rank)
+from .metrics import (cites_correct, citation_precision, key_fact_recall, mean, nanmean, percentile, rank_scores,
+                      rank_summary)
 
 
 def score_row(row: Row, answer: str, cited: list[int], refused: bool, retrieved: list[int]) -> dict:
@@ -26,8 +26,7 @@ def score_row(row: Row, answer: str, cited: list[int], refused: bool, retrieved:
     out: dict = {"uncited": (not refused) and not cited}
     if row.answerable:
         out.update({
-            "r1": recall_at_k(retrieved, row.gold, 1), "r3": recall_at_k(retrieved, row.gold, 3),
-            "r5": recall_at_k(retrieved, row.gold, 5), "rr": reciprocal_rank(retrieved, row.gold),
+            **rank_scores(retrieved, row.gold),
             "wrongly_declined": refused,
             "cites_correct": 0.0 if refused else cites_correct(cited, row.gold),
             "citation_precision": float("nan") if refused else citation_precision(cited, row.gold),
@@ -46,8 +45,7 @@ def aggregate(records: list[dict]) -> dict:
     return {
         "questions": len(records), "answerable": len(ans), "unanswerable": len(una),
         "errors": sum(1 for r in records if r.get("error")),
-        "recall@1": mean(r["r1"] for r in ans), "recall@3": mean(r["r3"] for r in ans),
-        "recall@5": mean(r["r5"] for r in ans), "mrr": mean(r["rr"] for r in ans),
+        **rank_summary(ans),
         "cites_correct_rate": mean(r["cites_correct"] for r in ans),
         "citation_precision": nanmean(r["citation_precision"] for r in ans),
         "key_fact_recall": nanmean(r["fact_recall"] for r in ans),
