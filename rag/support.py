@@ -38,19 +38,19 @@ class SentenceScorer:
     def __init__(self, english: Embedder | None, multilingual: Embedder | None) -> None:
         self.english = english
         self.multilingual = multilingual
-        self._cache: dict[tuple[str, tuple], tuple[list[str], np.ndarray]] = {}  # paragraph sentences
+        self._cache: dict[tuple, tuple[list[str], list[set[str]], np.ndarray | None]] = {}  # per paragraph
         self._texts: dict[tuple[str, bool, str], np.ndarray] = {}  # queries and claims
         self._lock = threading.Lock()
 
-    def sentences(self, p: Paragraph, embedder: Embedder | None) -> tuple[list[str], np.ndarray | None]:
-        sents = split_sentences(p.text) or [p.text]
-        if embedder is None:
-            return sents, None
-        key = (embedder.name, p.key)
+    def _paragraph(self, p: Paragraph, embedder: Embedder | None) -> tuple[list[str], list[set[str]], np.ndarray | None]:
+        """A paragraph's sentences, their stemmed words and vectors, computed once per embedder."""
+        key = (embedder.name if embedder else None, p.key)
         with self._lock:
             cached = self._cache.get(key)
         if cached is None:
-            cached = (sents, embedder.embed_documents(sents))
+            sents = split_sentences(p.text) or [p.text]
+            cached = (sents, [set(words) for words in tokenize(sents)],
+                      embedder.embed_documents(sents) if embedder else None)
             with self._lock:
                 self._cache[key] = cached
         return cached
@@ -78,13 +78,13 @@ class SentenceScorer:
     def relevance(self, query: str, p: Paragraph) -> list[tuple[str, float]]:
         """Each sentence of ``p`` with its relevance to ``query`` (semantic, in [0, 1])."""
         embedder, multilingual = self._embedder_for(query)
-        sents, vectors = self.sentences(p, embedder)
+        sents, words, vectors = self._paragraph(p, embedder)
         if vectors is None:
-            return [(s, _coverage(query, s)) for s in sents]
-        q = self._embed(embedder, query, as_query=True)
-        sims = vectors @ q
+            claim_words = _content_words(query)
+            return [(s, _coverage(claim_words, w)) for s, w in zip(sents, words)]
+        sims = vectors @ self._embed(embedder, query, as_query=True)
         if multilingual:
-            sims = np.clip((sims - E5_FLOOR) / (E5_CEIL - E5_FLOOR), 0.0, 1.0)
+            sims = _scale(sims, E5_FLOOR, E5_CEIL)
         return [(s, float(x)) for s, x in zip(sents, sims)]
 
     def support(self, claim: str, p: Paragraph) -> tuple[float, str]:
@@ -92,20 +92,18 @@ class SentenceScorer:
         facts = _PARAGRAPH_REF.sub(" ", claim)
         missing = set(_NUMBER.findall(facts)) - set(_NUMBER.findall(p.text))
         embedder, multilingual = self._embedder_for(claim)
-        sents, vectors = self.sentences(p, embedder)
-        lexical = [_coverage(claim, s) for s in sents]
-        if vectors is not None:
-            if multilingual:
-                sims = vectors @ self._embed(embedder, claim, as_query=True)
-                sims = np.clip((sims - E5_FLOOR) / (E5_CEIL - E5_FLOOR), 0.0, 1.0)
-            else:
-                sims = vectors @ self._embed(embedder, claim, as_query=False)
-                sims = np.clip((sims - MINILM_FLOOR) / (MINILM_CEIL - MINILM_FLOOR), 0.0, 1.0)
-        else:
+        sents, words, vectors = self._paragraph(p, embedder)
+        claim_words = _content_words(claim)
+        lexical = [_coverage(claim_words, w) for w in words]
+        if vectors is None:
             sims = np.zeros(len(sents))
+        elif multilingual:
+            sims = _scale(vectors @ self._embed(embedder, claim, as_query=True), E5_FLOOR, E5_CEIL)
+        else:
+            sims = _scale(vectors @ self._embed(embedder, claim, as_query=False), MINILM_FLOOR, MINILM_CEIL)
         scores = [max(lx, float(sm)) for lx, sm in zip(lexical, sims)]
         best = int(np.argmax(scores))
-        score = max(scores[best], _coverage(claim, p.text) * 0.9)
+        score = max(scores[best], _coverage(claim_words, set().union(*words)) * 0.9)
         return (0.0 if missing else score), sents[best]
 
 
@@ -114,9 +112,18 @@ _META = set(tokenize(["document declaration text initiative charter paragraph pa
                       "wants calls notes according describes refers yes"])[0])
 
 
-def _coverage(claim: str, text: str) -> float:
-    """Share of the claim's content words that occur in ``text`` (stemmed; words about the source excluded)."""
-    words = set(tokenize([claim])[0]) - _META
-    if not words:
+def _content_words(text: str) -> set[str]:
+    """Stemmed content words, without the words about the source."""
+    return set(tokenize([text])[0]) - _META
+
+
+def _coverage(claim_words: set[str], text_words: set[str]) -> float:
+    """Share of the claim's content words that occur in the text."""
+    if not claim_words:
         return 0.0
-    return len(words & set(tokenize([text])[0])) / len(words)
+    return len(claim_words & text_words) / len(claim_words)
+
+
+def _scale(sims: np.ndarray, floor: float, ceil: float) -> np.ndarray:
+    """Map cosines so that ``floor`` -> 0 and ``ceil`` -> 1, clipped."""
+    return np.clip((sims - floor) / (ceil - floor), 0.0, 1.0)
