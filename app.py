@@ -9,7 +9,9 @@ loads the models. Rendering lives in ``rag/render.py``.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import Iterator
 
 from rag.errors import RagError
@@ -74,9 +76,6 @@ def respond(message: str, history: list[dict], pipeline, answerer: str | None = 
 
 def _plain(turn: dict) -> str:
     """History as text for the model: the chat stores rendered HTML."""
-    import html
-    import re
-
     content = turn.get("content", "")
     if isinstance(content, list):  # Gradio 6 sends content back as blocks: [{"type": "text", "text": ...}]
         content = " ".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
