@@ -9,7 +9,10 @@ score in [0, 1] and the paragraph's sentence that best supports the claim:
 - semantic similarity of claim and sentence (MiniLM for English claims, the
   multilingual e5 for others), mapped so that only a close paraphrase scores high;
 - numbers are facts: a number in the claim that the paragraph lacks makes the
-  score 0, whatever the wording.
+  score 0, whatever the wording;
+- a sentence of the document that gives the assistant orders ("ignore your
+  instructions and ...") is inert: it scores 0 for relevance and support, so an
+  injected instruction can neither be picked as evidence nor vouch for an answer.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .chunk import split_sentences
 from .embed import Embedder
 from .lexical import tokenize
 from .records import Paragraph
+from .refusal import commands_the_assistant
 from .retrieve import mostly_latin
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -38,19 +42,22 @@ class SentenceScorer:
     def __init__(self, english: Embedder | None, multilingual: Embedder | None) -> None:
         self.english = english
         self.multilingual = multilingual
-        self._cache: dict[tuple, tuple[list[str], list[set[str]], np.ndarray | None]] = {}  # per paragraph
+        self._cache: dict[tuple, tuple[list[str], list[set[str]], np.ndarray | None, np.ndarray]] = {}
         self._texts: dict[tuple[str, bool, str], np.ndarray] = {}  # queries and claims
         self._lock = threading.Lock()
 
-    def _paragraph(self, p: Paragraph, embedder: Embedder | None) -> tuple[list[str], list[set[str]], np.ndarray | None]:
-        """A paragraph's sentences, their stemmed words and vectors, computed once per embedder."""
-        key = (embedder.name if embedder else None, p.key)
+    def _paragraph(self, p: Paragraph, embedder: Embedder | None
+                   ) -> tuple[list[str], list[set[str]], np.ndarray | None, np.ndarray]:
+        """A paragraph's sentences, their stemmed words and vectors, and which of them may
+        count as evidence (1.0) or are inert orders to the assistant (0.0); once per embedder."""
+        key = (embedder.name if embedder else None, p.key, p.text)  # the text too: an index rebuilt under us may change it
         with self._lock:
             cached = self._cache.get(key)
         if cached is None:
             sents = split_sentences(p.text) or [p.text]
             cached = (sents, [set(words) for words in tokenize(sents)],
-                      embedder.embed_documents(sents) if embedder else None)
+                      embedder.embed_documents(sents) if embedder else None,
+                      np.array([0.0 if commands_the_assistant(s) else 1.0 for s in sents]))
             with self._lock:
                 self._cache[key] = cached
         return cached
@@ -78,21 +85,22 @@ class SentenceScorer:
     def relevance(self, query: str, p: Paragraph) -> list[tuple[str, float]]:
         """Each sentence of ``p`` with its relevance to ``query`` (semantic, in [0, 1])."""
         embedder, multilingual = self._embedder_for(query)
-        sents, words, vectors = self._paragraph(p, embedder)
+        sents, words, vectors, usable = self._paragraph(p, embedder)
         if vectors is None:
             claim_words = _content_words(query)
-            return [(s, _coverage(claim_words, w)) for s, w in zip(sents, words)]
-        sims = vectors @ self._embed(embedder, query, as_query=True)
-        if multilingual:
-            sims = _scale(sims, E5_FLOOR, E5_CEIL)
-        return [(s, float(x)) for s, x in zip(sents, sims)]
+            sims = np.array([_coverage(claim_words, w) for w in words])
+        else:
+            sims = vectors @ self._embed(embedder, query, as_query=True)
+            if multilingual:
+                sims = _scale(sims, E5_FLOOR, E5_CEIL)
+        return [(s, float(x)) for s, x in zip(sents, sims * usable)]
 
     def support(self, claim: str, p: Paragraph) -> tuple[float, str]:
         """How well ``p`` supports ``claim`` (0..1) and the best supporting sentence."""
         facts = _PARAGRAPH_REF.sub(" ", claim)
         missing = set(_NUMBER.findall(facts)) - set(_NUMBER.findall(p.text))
         embedder, multilingual = self._embedder_for(claim)
-        sents, words, vectors = self._paragraph(p, embedder)
+        sents, words, vectors, usable = self._paragraph(p, embedder)
         claim_words = _content_words(claim)
         lexical = [_coverage(claim_words, w) for w in words]
         if vectors is None:
@@ -101,9 +109,10 @@ class SentenceScorer:
             sims = _scale(vectors @ self._embed(embedder, claim, as_query=True), E5_FLOOR, E5_CEIL)
         else:
             sims = _scale(vectors @ self._embed(embedder, claim, as_query=False), MINILM_FLOOR, MINILM_CEIL)
-        scores = [max(lx, float(sm)) for lx, sm in zip(lexical, sims)]
+        scores = [max(lx, float(sm)) * float(ok) for lx, sm, ok in zip(lexical, sims, usable)]
         best = int(np.argmax(scores))
-        score = max(scores[best], _coverage(claim_words, set().union(*words)) * 0.9)
+        facts_words = set().union(*(w for w, ok in zip(words, usable) if ok))
+        score = max(scores[best], _coverage(claim_words, facts_words) * 0.9)
         return (0.0 if missing else score), sents[best]
 
 
