@@ -151,12 +151,16 @@ def main() -> None:
 
     apply_offline_environment()
     configure_logging(verbose=True)
-    settings = load_settings()
-    log.info("loading the index and models (a missing index is built now)")
-    pipeline = load_pipeline(settings, _progress)
-    asker = pipeline.asker()
-    if hasattr(asker.chat_model, "load"):
-        asker.chat_model.load()  # load the local model now, not on the first question
+    try:
+        settings = load_settings()
+        log.info("loading the index and models (a missing index is built now)")
+        pipeline = load_pipeline(settings, _progress)
+        asker = pipeline.asker()
+        if hasattr(asker.chat_model, "load"):
+            asker.chat_model.load()  # load the local model now, not on the first question
+    except RagError as err:  # nothing to serve yet: one sentence, not a traceback
+        log.error("%s", err)
+        raise SystemExit(2) from None
     log.info("ready: %d paragraphs, answerer %s", len(pipeline.index.paragraphs), asker.name)
     build_app(pipeline).launch(share=False, css=CSS)
 

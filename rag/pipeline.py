@@ -10,11 +10,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import store
 from .embed import Embedder, make_embedder
-from .errors import CorpusError, IndexStateError
-from .index import BuildReport, Index, Progress, build_index
+from .errors import CorpusError, IndexStateError, RagError, StoreUnavailable
+from .index import BuildReport, Index, Progress, build_index, current_generation
 from .ingest import load_corpus
 from .answer import AnswerResult, Asker
 from .records import SearchResult
@@ -27,17 +28,54 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Pipeline:
+    """The assembled stages. It is also what the askers search through: before each
+    search it checks that the index it serves is still the one on disk, and an index
+    deleted, replaced or damaged under a running app is rebuilt (or reopened) once,
+    with a log line, instead of failing every question after it."""
+
     settings: Settings
-    index: Index
     retriever: Retriever
     pool: EmbedderPool
+    client: object = None
     report: BuildReport | None = None
     warnings: list[str] = field(default_factory=list)
     _askers: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)  # app users may pick an answerer at once
+    _heal_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def index(self) -> Index:
+        return self.retriever.index
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
-        return self.retriever.search(query, k)
+        retriever = self.retriever
+        if not self._on_disk(retriever.index):
+            self._heal(retriever, "changed on disk")
+            retriever = self.retriever
+        try:
+            return retriever.search(query, k)
+        except RagError:
+            raise
+        except Exception as err:  # the store broke under us: rebuild once, then search again
+            self._heal(retriever, f"failed a search ({type(err).__name__}: {err})")
+            return self.retriever.search(query, k)
+
+    def _on_disk(self, index: Index) -> bool:
+        index_dir = Path(self.settings.index_dir)
+        files = [index_dir / f"gen-{index.generation}" / "manifest.json"]
+        if not self.settings.chroma_url:
+            files.append(index_dir / "chroma" / "chroma.sqlite3")
+        return current_generation(index_dir) == index.generation and all(f.exists() for f in files)
+
+    def _heal(self, stale: Retriever, reason: str) -> None:
+        with self._heal_lock:
+            if self.retriever is not stale:  # another user's question already did it
+                return
+            log.warning("The index at %s %s; rebuilding or reopening it.", self.settings.index_dir, reason[:300])
+            store.release(self.client, None if self.settings.chroma_url else self.settings.index_dir)
+            self.client, index, self.report, self.warnings = open_index(self.settings, self.pool)
+            self.retriever = make_retriever(self.settings, index, self.pool)
+            log.warning("Serving index generation %s again.", index.generation)
 
     def asker(self, answerer: str | None = None) -> Asker:
         """The question answerer for ``answerer`` (default: the settings'), built once."""
@@ -53,7 +91,7 @@ class Pipeline:
         chat_model = None if name == "extractive" else make_chat_model(self.settings, name)
         scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
         return Asker(
-            self.retriever, scorer, chat_model, name=name, k=self.settings.k,
+            self, scorer, chat_model, name=name, k=self.settings.k,
             max_question_chars=self.settings.max_question_chars,
             first_token_timeout=self.settings.first_token_timeout_s,
             answer_timeout=self.settings.answer_timeout_s,
@@ -103,12 +141,47 @@ def ensure_index(settings: Settings, client, pool: EmbedderPool,
     return Index.open(settings, client), report, []
 
 
+def open_index(settings: Settings, pool: EmbedderPool,
+               progress: Callable[[int, str], Progress] | None = None) -> tuple[object, Index, BuildReport | None, list[str]]:
+    """Connect to the store and open the index, building or updating it first if needed.
+
+    An embedded Chroma folder too damaged to read is moved aside to
+    ``<index>.damaged`` and the index is built again, once, with a log line; a
+    Chroma server that fails is one clear error naming its address.
+    """
+    client = None
+    try:
+        client = store.connect(settings.index_dir, settings.chroma_url)
+        return (client, *ensure_index(settings, client, pool, progress))
+    except RagError:
+        raise
+    except Exception as err:  # chromadb raises its own and sqlite's types for a damaged store
+        store.release(client, None if settings.chroma_url else settings.index_dir)
+        if settings.chroma_url:
+            raise StoreUnavailable(
+                f"The Chroma server at {settings.chroma_url} failed ({type(err).__name__}: {str(err)[:120]})."
+            ) from None
+        aside = store.quarantine(settings.index_dir)
+        log.warning("The index at %s is damaged (%s: %s); moved it to %s and building it again.",
+                    settings.index_dir, type(err).__name__, str(err)[:200], aside)
+    try:
+        client = store.connect(settings.index_dir, None)
+        return (client, *ensure_index(settings, client, pool, progress))
+    except RagError:
+        raise
+    except Exception as err:
+        raise IndexStateError(
+            f"The index at {settings.index_dir} could not be rebuilt ({type(err).__name__}: {str(err)[:200]})."
+        ) from None
+
+
+def make_retriever(settings: Settings, index: Index, pool: EmbedderPool) -> Retriever:
+    embedders = {name: pool.get(name) for name in index.collections}
+    return Retriever(index, embedders, k=settings.k, rrf_k=settings.rrf_k, route_by_script=settings.route_by_script)
+
+
 def load_pipeline(settings: Settings, progress: Callable[[int, str], Progress] | None = None,
                   pool: EmbedderPool | None = None) -> Pipeline:
     pool = pool or EmbedderPool(settings)
-    client = store.connect(settings.index_dir, settings.chroma_url)
-    index, report, warnings = ensure_index(settings, client, pool, progress)
-    embedders = {name: pool.get(name) for name in index.collections}
-    retriever = Retriever(index, embedders, k=settings.k, rrf_k=settings.rrf_k,
-                          route_by_script=settings.route_by_script)
-    return Pipeline(settings, index, retriever, pool, report, warnings)
+    client, index, report, warnings = open_index(settings, pool, progress)
+    return Pipeline(settings, make_retriever(settings, index, pool), pool, client, report, warnings)

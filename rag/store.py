@@ -8,6 +8,8 @@ Set (e.g. ``http://127.0.0.1:8000``): ``chromadb.HttpClient`` against a
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -103,3 +105,36 @@ def drop_collections(client, prefix: str, keep: set[str]) -> None:
                 client.delete_collection(name)
             except Exception as err:  # never fail a build over clean-up
                 log.warning("could not delete old collection %s: %s", name, err)
+
+
+def release(client, index_dir: Path | None = None) -> None:
+    """Close ``client`` and forget Chroma's cached system for ``index_dir``, so the
+    folder can be opened afresh after it was deleted or damaged."""
+    try:
+        if client is not None:
+            client.close()
+    except Exception as err:  # a damaged store may fail to close; it is being replaced anyway
+        log.debug("closing the Chroma client failed: %s", err)
+    if index_dir is None:
+        return
+    from chromadb.api.shared_system_client import SharedSystemClient  # Chroma keeps one system per folder
+
+    key = str(Path(index_dir) / "chroma")
+    system = SharedSystemClient._identifier_to_system.pop(key, None)
+    SharedSystemClient._identifier_to_refcount.pop(key, None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception as err:
+            log.debug("stopping the Chroma system failed: %s", err)
+
+
+def quarantine(index_dir: Path) -> Path:
+    """Move a damaged index folder aside (``<name>.damaged``, replacing an older one) and return where."""
+    index_dir = Path(index_dir)
+    aside = index_dir.with_name(index_dir.name + ".damaged")
+    if aside.exists():
+        shutil.rmtree(aside, ignore_errors=True)
+    if index_dir.exists():
+        os.replace(index_dir, aside)
+    return aside

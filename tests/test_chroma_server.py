@@ -7,6 +7,7 @@ clear error.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -25,13 +26,11 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_20
 
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory, free_port):
+def start_chroma(data: Path, port: int) -> subprocess.Popen:
+    """``chroma run`` on loopback from the installed package; returns once it answers."""
     exe = Path(sys.executable).with_name("chroma")
     if not exe.exists():
         exe = Path(shutil.which("chroma") or "chroma")
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen([str(exe), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -39,18 +38,29 @@ def chroma_url(tmp_path_factory, free_port):
     while True:
         try:
             store.connect(data, url)
-            break
+            return proc
         except StoreUnavailable:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail(f"chroma run did not start on {url}")
             time.sleep(0.3)
-    yield url
+
+
+def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory, free_port):
+    port = free_port()
+    proc = start_chroma(tmp_path_factory.mktemp("chroma-server"), port)
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
 
 
 def test_index_and_search_through_chroma_server(chroma_url, tmp_path):
@@ -73,3 +83,45 @@ def test_unreachable_server_is_one_clear_sentence(tmp_path, free_port):
         store.connect(tmp_path, url)
     message = str(err.value)
     assert url in message and message.endswith(".") and "\n" not in message
+
+
+def test_server_down_while_serving_is_one_sentence_and_recovers(tmp_path, free_port, one_sentence):
+    """The app stays up: while the server is down each question gets one sentence naming
+    the address; once it is back, the next question is answered as before."""
+    import app
+
+    port, data = free_port(), tmp_path / "server"
+    url = f"http://127.0.0.1:{port}"
+    proc = start_chroma(data, port)
+    try:
+        settings = Settings(corpus=CORPUS, index_dir=tmp_path / "index", chroma_url=url, embedders=("hash",),
+                            answerer="extractive")
+        pipeline = load_pipeline(settings)
+        question = "What does paragraph 12 say?"
+        before = pipeline.ask(question)
+        stop(proc)
+
+        for _ in range(2):  # no crash loop: every question while it is down gets the same clear sentence
+            with pytest.raises(StoreUnavailable) as err:
+                pipeline.ask(question)
+            one_sentence(str(err.value), url)
+            *_, (messages, _, result) = app.respond(question, [], pipeline)
+            assert result is None and url in messages[-1]["content"]
+
+        proc = start_chroma(data, port)
+        after = pipeline.ask(question)
+        assert after.answer == before.answer and after.cited_numbers == before.cited_numbers
+    finally:
+        stop(proc)
+
+
+def test_app_without_its_server_stops_with_one_sentence(tmp_path, free_port):
+    url = f"http://127.0.0.1:{free_port()}"
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "RAG_CHROMA_URL": url, "RAG_CORPUS": str(CORPUS), "RAG_INDEX_DIR": str(tmp_path / "index"),
+           "RAG_ANSWERER": "extractive", "RAG_EMBEDDERS": "hash", "PYTHONPATH": str(root)}
+    run = subprocess.run([sys.executable, str(root / "app.py")], env=env, cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 2
+    errors = [line for line in run.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and url in errors[0] and "Traceback" not in run.stderr
