@@ -1,4 +1,4 @@
-"""``python -m eval retrieval``: the retrieval benchmark; more runners join here."""
+"""``python -m eval retrieval|run|compare|rerank|bench``: the evaluation and benchmark runners."""
 
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--out", required=True)
     rr = sub.add_parser("rerank", help="measure an LLM reranking step against the default ranking")
     rr.add_argument("--out", default="eval/reports")
+    b = sub.add_parser("bench", help="cost and growth: ingest, search, answers, cold start, memory")
+    b.add_argument("--paragraphs", type=int, default=100_000, help="synthetic corpus size (default 100000)")
+    b.add_argument("--json", action="store_true", help="print one JSON object (the largest size, all runs inside)")
+    b.add_argument("--out", default="eval/reports", help="report folder; '-' writes none")
+    b.add_argument("--embedders", help="override the embedders of both sizes, e.g. hash (for quick checks)")
+    b.add_argument("--local", type=int, default=5, help="questions for the embedded model per size (0 = skip it)")
+    b.add_argument("--no-baseline", action="store_true", help="skip the tutorial LangChain baseline")
+    b.add_argument("--no-cold", action="store_true", help="skip the cold-start process")
     args = parser.parse_args(argv)
     configure_logging()
     if args.command == "run":
@@ -38,6 +46,18 @@ def main(argv: list[str] | None = None) -> int:
                                                   "declined_unanswerable", "wrongly_declined_answerable",
                                                   "uncited_answers", "latency_p50_s")}, indent=1))
         print(f"wrote {Path(args.out) / 'report.md'}")
+    if args.command == "bench":
+        from .bench import run as run_bench
+
+        if args.paragraphs < 1:
+            parser.error("--paragraphs must be at least 1")
+        summary = run_bench(args.paragraphs, None if args.out == "-" else Path(args.out),
+                            args.embedders.split(",") if args.embedders else None, args.local,
+                            not args.no_baseline, not args.no_cold)
+        if args.json:
+            print(json.dumps({k: v for k, v in summary.items()}))
+        else:
+            print(f"wrote {Path(args.out) / 'bench.md'}" if args.out != "-" else json.dumps(summary, indent=1))
     if args.command == "compare":
         from .compare import compare
 

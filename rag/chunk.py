@@ -9,6 +9,8 @@ carries its paragraph's document, number, label and section.
 >>> p = Paragraph("d", 3, "One. Two. Three.", "3")
 >>> [c.text for c in chunk_paragraphs([p], window=2, stride=1)]
 ['One. Two. Three.', 'One. Two.', 'Two. Three.']
+>>> [c.text for c in chunk_paragraphs([p], window=0)]  # whole paragraphs only
+['One. Two. Three.']
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def chunk_paragraphs(paragraphs: Iterable[Paragraph], window: int = 2, stride: i
     chunks: list[Chunk] = []
     for p in paragraphs:
         chunks.append(_chunk(p, "paragraph", 0, p.text))
+        if not window:  # whole paragraphs only
+            continue
         sentences = split_sentences(p.text)
         if len(sentences) <= window:
             continue
