@@ -1,8 +1,11 @@
-"""The common tutorial RAG retrieval, measured as a baseline.
+"""The common tutorial RAG, measured as a baseline: retrieval, and answers.
 
 A 1000/200 character splitter over the raw file, all-MiniLM-L6-v2, LangChain's
 Chroma vector store, top-k chunks. Chunks lose paragraph numbers, so for
 scoring each chunk is mapped back to the paragraph holding its midpoint.
+:class:`TutorialAsker` stuffs the top 4 chunks into LangChain's classic RAG
+prompt (``eval/prompts/tutorial_rag.md``) for the same embedded model the
+project uses: no paragraph numbers, no verification, refusal left to the model.
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ class TutorialRetriever:
         from langchain_core.embeddings import Embeddings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        text = read_text(Path(corpus))
-        doc = load_corpus(Path(corpus))[0]
+        doc = load_corpus(Path(corpus))[0]  # a folder: its (first) document, as the tutorial reads one file
+        text = read_text(Path(doc.path))
         # paragraph spans in the raw text, to map chunks back for scoring only
         self._spans: list[tuple[int, int]] = []
         pos = 0
@@ -55,13 +58,18 @@ class TutorialRetriever:
         self.chunks = len(docs)
 
     def ranked(self, question: str, k: int = 10) -> list[int]:
+        return self.search(question, k)[1]
+
+    def search(self, question: str, k: int) -> tuple[list, list[int]]:
+        """The top ``k`` chunks, and the paragraphs they map to (for scoring only)."""
+        docs = self._store.similarity_search(question, k=k)
         out: list[int] = []
-        for d in self._store.similarity_search(question, k=k):
+        for d in docs:
             mid = d.metadata["start_index"] + len(d.page_content) // 2
             number = self._paragraph_at(mid)
             if number is not None and number not in out:
                 out.append(number)
-        return out
+        return docs, out
 
     def _paragraph_at(self, offset: int) -> int | None:
         found = None
@@ -69,3 +77,44 @@ class TutorialRetriever:
             if start <= offset:
                 found = number
         return found
+
+
+PROMPTS = Path(__file__).resolve().parent / "prompts"
+_DONT_KNOW = re.compile(r"\b(don't|do not|doesn't|does not) (know|mention|say|provide|specify)|\bnot (mentioned|provided|"
+                        r"specified|stated)\b|no information", re.IGNORECASE)
+
+
+class TutorialAsker:
+    """The tutorial chain as an answerer with the project's ``ask`` shape (for ``eval run --answerer tutorial``)."""
+
+    name = "tutorial"
+
+    def __init__(self, corpus: Path, embedder: Embedder, chat_model, k: int = 4) -> None:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+
+        self.retriever = TutorialRetriever(corpus, embedder)
+        self.k = k
+        self.chain = ChatPromptTemplate.from_messages([("human", "{prompt}")]) | chat_model | StrOutputParser()
+
+    def ask(self, question: str, history: list[dict] | None = None):
+        import time
+
+        from rag.answer import AnswerResult
+        from rag.prompts import render
+
+        started = time.perf_counter()
+        docs, ranked = self.retriever.search(question, self.k)
+        prompt = render("tutorial_rag", folder=PROMPTS, context="\n\n".join(d.page_content for d in docs),
+                        question=question)
+        text, first = "", None
+        for token in self.chain.stream({"prompt": prompt}):
+            if first is None:
+                first = time.perf_counter() - started
+            text += token
+        refused = bool(_DONT_KNOW.search(text)) or not text.strip()
+        total = time.perf_counter() - started
+        return AnswerResult(question=question, query=question, answer=text.strip(), citations=[], refused=refused,
+                            refusal_reason="model" if refused else None,
+                            retrieved=[{"number": n, "label": str(n)} for n in ranked], answerer=self.name,
+                            draft=text, timings={"first_token_s": round(first or total, 3), "total_s": round(total, 3)})

@@ -16,6 +16,8 @@ COLUMNS = [
     ("declined_unanswerable", "unanswerable declined", ">= 0.95"),
     ("wrongly_declined_answerable", "answerable wrongly declined", "<= 0.05"),
     ("uncited_answers", "answers without citation", "0"),
+    ("alce_citation_recall", "ALCE citation recall (LLM judge)", ""),
+    ("alce_citation_precision", "ALCE citation precision (LLM judge)", ""),
     ("latency_p50_s", "latency p50 s", ""),
     ("latency_p95_s", "latency p95 s", ""),
     ("first_token_p50_s", "first token p50 s", ""),
@@ -41,8 +43,25 @@ def compare(runs: list[Path], out: Path) -> str:
     chart = out.with_suffix(".png")
     _chart(rows, chart)
     out.write_text(f"# Answer quality, side by side\n\nFrom the runs in {', '.join(f'`{r}`' for r in runs)}.\n\n"
-                   f"![answer quality]({chart.name})\n\n{table}")
+                   f"![answer quality]({chart.name})\n\n{table}{_retrieval_baselines(out.parent / 'retrieval.json')}")
     return table
+
+
+def _retrieval_baselines(path: Path) -> str:
+    """The retrieval systems (BM25-only, dense-only, tutorial, hybrid) from the same ``make eval``, if present."""
+    if not path.is_file():
+        return ""
+    data = json.loads(path.read_text())
+    lines = ["", "## Retrieval under these answers (`python -m eval retrieval`, same `make eval`)", "",
+             "| system | " + " | ".join(f"{d} recall@1 | recall@3 | MRR" for d in data["datasets"]) + " |",
+             "|---|" + "---|---|---|" * len(data["datasets"])]
+    for system, description in data["systems"].items():
+        cells = []
+        for scores in data["datasets"].values():
+            s = scores[system]["all"]
+            cells += [f"{s['recall@1']:.3f}", f"{s['recall@3']:.3f}", f"{s['mrr']:.3f}"]
+        lines.append(f"| {system}: {description} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _chart(rows: list[tuple[str, dict]], path: Path) -> None:

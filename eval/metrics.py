@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -104,3 +104,37 @@ def cites_correct(cited: Sequence[int], gold: Iterable[int]) -> float:
 def nanmean(values: Iterable[float]) -> float:
     kept = [v for v in values if v == v]  # NaN != NaN
     return float(sum(kept) / len(kept)) if kept else float("nan")
+
+
+def alce_citations(claims: Sequence[tuple[str, Sequence[str]]],
+                   supports: Callable[[str, Sequence[str]], bool]) -> dict[str, float]:
+    """ALCE citation recall and precision of one answer (Gao et al., 2023).
+
+    ``claims`` are the answer's sentences with the labels they cite;
+    ``supports(sentence, labels)`` is the judge: do those passages, together,
+    support the sentence? Recall is the share of sentences their citations
+    support. A citation is precise when its sentence is supported and the
+    citation is needed: it supports the sentence alone, or the other citations
+    do not without it. NaN when there is nothing to score.
+
+    >>> facts = {"1": "rivers flow", "2": "cats purr"}
+    >>> judge = lambda s, labels: any(facts[l] in s for l in labels)
+    >>> alce_citations([("rivers flow [1][2]", ["1", "2"]), ("cats purr", [])], judge)
+    {'alce_recall': 0.5, 'alce_precision': 0.5}
+    >>> alce_citations([("rivers flow [2]", ["2"])], judge)
+    {'alce_recall': 0.0, 'alce_precision': 0.0}
+    """
+    if not claims:
+        return {"alce_recall": float("nan"), "alce_precision": float("nan")}
+    supported = cited = precise = 0
+    for sentence, labels in claims:
+        labels = list(dict.fromkeys(labels))
+        cited += len(labels)
+        if not labels or not supports(sentence, labels):
+            continue
+        supported += 1
+        for label in labels:
+            rest = [other for other in labels if other != label]
+            if len(labels) == 1 or supports(sentence, [label]) or not supports(sentence, rest):
+                precise += 1
+    return {"alce_recall": supported / len(claims), "alce_precision": precise / cited if cited else float("nan")}

@@ -11,12 +11,9 @@ hybrid+rerank side by side, quality and added latency.
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 from rag.local_model import MODELS, ensure_gguf
 from rag.pipeline import EmbedderPool, load_pipeline
@@ -24,6 +21,7 @@ from rag.settings import Settings
 from rag.support import SentenceScorer
 
 from .dataset import load_rows
+from .judge import YesNoModel
 from .metrics import percentile, rank_scores, rank_summary
 from .retrieval import DATASETS
 
@@ -31,32 +29,14 @@ SYSTEM = "You judge whether a passage from a document answers a question. Use on
 
 
 class LLMJudge:
+    """P("Yes") that a passage answers a question, from the embedded model (see ``eval.judge``)."""
+
     def __init__(self, model_path: Path, threads: int = 2) -> None:
-        from llama_cpp import Llama
-
-        self.llm = Llama(model_path=str(model_path), n_ctx=1024, n_threads=threads, verbose=False)
-        self.yes = {self._tok(w)[0] for w in ("Yes", " Yes", "yes")}
-        self.no = {self._tok(w)[0] for w in ("No", " No", "no")}
-
-    def _tok(self, text: str) -> list[int]:
-        return self.llm.tokenize(text.encode(), add_bos=False, special=True)
+        self.model = YesNoModel(model_path, threads, n_ctx=1024)
 
     def p_yes(self, passage: str, question: str) -> float:
-        prompt = (f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nPassage: {passage}\n\n"
-                  f"Question: {question}\n\nDoes the passage answer the question? Reply Yes or No.<|im_end|>\n"
-                  "<|im_start|>assistant\n")
-        tokens = self._tok(prompt)
-        # reuse the KV cache for the shared prefix (the system prompt)
-        same = 0
-        previous = list(self.llm.input_ids[: self.llm.n_tokens])
-        while same < min(len(previous), len(tokens) - 1) and previous[same] == tokens[same]:
-            same += 1
-        self.llm.n_tokens = same
-        self.llm.eval(tokens[same:])
-        logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
-        yes = np.logaddexp.reduce([logits[i] for i in self.yes])
-        no = np.logaddexp.reduce([logits[i] for i in self.no])
-        return float(1 / (1 + math.exp(no - yes)))
+        return self.model.p_yes(SYSTEM, f"Passage: {passage}\n\nQuestion: {question}\n\n"
+                                        "Does the passage answer the question? Reply Yes or No.")
 
 
 def run(out: Path, depth: int = 3) -> dict:

@@ -68,12 +68,19 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
         overrides["index_dir"] = Path(index) if index else Path(".cache/eval-index") / Path(corpus).stem
     elif index:
         overrides["index_dir"] = Path(index)
-    if answerer:
+    if answerer and answerer != "tutorial":
         overrides["answerer"] = answerer
     settings = load_settings(**overrides)
     rows = load_rows(dataset)
     pipeline = load_pipeline(settings)
-    asker = pipeline.asker()
+    if answerer == "tutorial":  # the baseline: its own splitter, store and prompt, the same embedded model
+        from rag.llm import make_chat_model
+
+        from .baselines import TutorialAsker
+
+        asker = TutorialAsker(settings.corpus, pipeline.pool.get("minilm"), make_chat_model(settings, "local"))
+    else:
+        asker = pipeline.asker()
     records = []
     for row in tqdm(rows, desc=f"eval ({asker.name})", disable=not progress):
         started = time.perf_counter()

@@ -1,0 +1,134 @@
+"""An offline yes/no judge, and ALCE-style citation scores for finished eval runs.
+
+    python -m eval judge RUN_DIR... [--limit N]
+
+The judge is the embedded Qwen2.5-Coder-1.5B read as a classifier: P("Yes") from
+the next-token logits after a yes/no question (MODELS.md: 13 of 14 support pairs
+right). It is independent of the project's own verifier (lexical and embedding
+alignment in ``rag/support.py``), so it can disagree with it.
+
+``judge`` reads each run's ``results.jsonl``, splits every answer into its cited
+sentences, asks the judge whether the cited paragraphs support each sentence
+(:func:`eval.metrics.alce_citations`), and writes ``judge.jsonl`` plus
+``alce_citation_recall`` / ``alce_citation_precision`` (macro-averaged over
+answered questions) into the run's ``metrics.json`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+SUPPORT_SYSTEM = "You check whether a statement is supported by passages from a document. Use only the passages."
+
+
+class YesNoModel:
+    """A GGUF chat model asked yes/no questions; the shared prompt prefix stays in the KV cache."""
+
+    def __init__(self, model_path: Path, threads: int = 2, n_ctx: int = 2048) -> None:
+        from llama_cpp import Llama
+
+        self.llm = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+        self.yes = {self._tok(w)[0] for w in ("Yes", " Yes", "yes")}
+        self.no = {self._tok(w)[0] for w in ("No", " No", "no")}
+
+    def _tok(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode(), add_bos=False, special=True)
+
+    def p_yes(self, system: str, user: str) -> float:
+        prompt = (f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+                  "<|im_start|>assistant\n")
+        tokens = self._tok(prompt)[: self.llm.n_ctx() - 1]
+        same = 0  # reuse the KV cache for the prefix this prompt shares with the previous one
+        previous = list(self.llm.input_ids[: self.llm.n_tokens])
+        while same < min(len(previous), len(tokens) - 1) and previous[same] == tokens[same]:
+            same += 1
+        self.llm.n_tokens = same
+        self.llm.eval(tokens[same:])
+        logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
+        yes = np.logaddexp.reduce([logits[i] for i in self.yes])
+        no = np.logaddexp.reduce([logits[i] for i in self.no])
+        return float(1 / (1 + math.exp(no - yes)))
+
+
+class SupportJudge:
+    """``judge(sentence, labels)``: do these paragraphs, together, support the sentence?"""
+
+    def __init__(self, model: YesNoModel, paragraphs: dict[str, str]) -> None:
+        self.model = model
+        self.paragraphs = paragraphs
+        self.calls = 0
+        self._cached = lru_cache(maxsize=4096)(self._judge)
+
+    def __call__(self, sentence: str, labels) -> bool:
+        return self._cached(sentence, tuple(labels))
+
+    def _judge(self, sentence: str, labels: tuple[str, ...]) -> bool:
+        self.calls += 1
+        passages = "\n".join(f"[{label}] {self.paragraphs.get(label, '(no such paragraph)')}" for label in labels)
+        user = (f"Passages:\n{passages}\n\nStatement: {_strip_citations(sentence)}\n\n"
+                "Is the statement supported by the passages? Reply Yes or No.")
+        return self.model.p_yes(SUPPORT_SYSTEM, user) >= 0.5
+
+
+def _strip_citations(sentence: str) -> str:
+    from rag.cite import CITATION
+
+    return CITATION.sub("", sentence).replace(" .", ".").strip()
+
+
+def judge_run(run: Path, model: YesNoModel, limit: int | None = None) -> dict:
+    """Score one run directory in place; return the two aggregates."""
+    from tqdm import tqdm
+
+    from rag.cite import split_claims
+    from rag.ingest import load_corpus
+
+    from .metrics import alce_citations, nanmean
+
+    metrics_path = run / "metrics.json"
+    metrics = json.loads(metrics_path.read_text())
+    documents = load_corpus(Path(metrics["corpus"]))
+    judge = SupportJudge(model, {p.label: p.text for d in documents for p in d.paragraphs})
+    rows = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()][:limit]
+    scored = []
+    for row in tqdm(rows, desc=f"judge {run.name}"):
+        claims = [] if row.get("refused") or not row.get("answer") else split_claims(row["answer"])
+        scores = alce_citations(claims, judge) if claims else {"alce_recall": float("nan"),
+                                                               "alce_precision": float("nan")}
+        scored.append({"id": row["id"], "sentences": len(claims), **scores})
+    with open(run / "judge.jsonl", "w", encoding="utf-8") as f:
+        for s in scored:
+            f.write(json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in s.items()}) + "\n")
+    answered = [s for s in scored if s["sentences"]]
+    out = {"alce_citation_recall": nanmean(s["alce_recall"] for s in answered),
+           "alce_citation_precision": nanmean(s["alce_precision"] for s in answered),
+           "alce_judged_answers": len(answered), "alce_judge_calls": judge.calls}
+    metrics.update({k: (None if isinstance(v, float) and v != v else v) for k, v in out.items()})
+    metrics_path.write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
+    report = run / "report.md"
+    if report.exists():
+        text = report.read_text().split("\n## ALCE citation scores")[0].rstrip("\n")
+        report.write_text(text + "\n\n## ALCE citation scores (offline judge)\n\n"
+                          f"Judged by the embedded Qwen2.5-Coder-1.5B (`python -m eval judge`) over "
+                          f"{len(answered)} answered questions, {judge.calls} judge calls: citation recall "
+                          f"{_fmt(out['alce_citation_recall'])}, citation precision "
+                          f"{_fmt(out['alce_citation_precision'])}.\n")
+    return out
+
+
+def _fmt(value: float) -> str:
+    return "–" if value != value else f"{value:.3f}"
+
+
+def run(runs: list[Path], limit: int | None = None) -> dict[str, dict]:
+    from rag.local_model import MODELS, ensure_gguf
+    from rag.settings import Settings
+
+    settings = Settings()
+    model = YesNoModel(ensure_gguf(MODELS[settings.local_model], settings.model_cache), settings.threads)
+    return {str(r): judge_run(Path(r), model, limit) for r in runs}

@@ -1,0 +1,111 @@
+"""ALCE-style citation scores and the offline judge behind them; the tutorial RAG answer baseline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.baselines import TutorialAsker
+from eval.judge import SupportJudge, judge_run
+from eval.metrics import alce_citations
+from rag.embed import HashEmbedder
+from rag.llm import FakeChatModel
+
+ROOT = Path(__file__).resolve().parents[1]
+BEIJING = ROOT / "corpus" / "beijing_initiative_2017.txt"
+FACTS = {"1": "rivers flow", "2": "cats purr", "3": "rivers flow and cats purr"}
+
+
+def fact_judge(sentence, labels) -> bool:
+    """Supported when one cited passage's words all occur in the sentence, or the cited passages together cover it."""
+    words = set(sentence.split())
+    return any(set(FACTS[label].split()) <= words for label in labels) or \
+        words <= set(" ".join(FACTS[label] for label in labels).split())
+
+
+@pytest.mark.parametrize("claims, recall, precision", [
+    ([("rivers flow", ["1"])], 1.0, 1.0),
+    ([("rivers flow", ["2"])], 0.0, 0.0),  # wrong paragraph cited
+    ([("rivers flow", [])], 0.0, float("nan")),  # uncited sentence: recall drops, no citation to score
+    ([("rivers flow", ["1", "2"])], 1.0, 0.5),  # [2] is not needed
+    ([("rivers flow and cats purr", ["1", "2"])], 1.0, 1.0),  # each needed: neither alone suffices
+    ([("rivers flow", ["1"]), ("cats purr", ["1"])], 0.5, 0.5),
+], ids=["supported", "miscited", "uncited", "redundant-citation", "both-needed", "half"])
+def test_alce_citations(claims, recall, precision):
+    scores = alce_citations(claims, fact_judge)
+    assert scores["alce_recall"] == recall
+    assert scores["alce_precision"] == precision or (precision != precision and scores["alce_precision"] != scores["alce_precision"])
+
+
+class RecordingModel:
+    """Stands in for the LLM: 'Yes' when the statement's last word occurs in the passages."""
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    def p_yes(self, system: str, user: str) -> float:
+        self.prompts.append(user)
+        passages, statement = user.split("Statement: ")
+        return 0.9 if statement.split(".")[0].split()[-1] in passages else 0.1
+
+
+def test_support_judge_shows_the_cited_paragraphs_and_a_bare_statement_once():
+    model = RecordingModel()
+    judge = SupportJudge(model, {"6": "Win-win cooperation is the way.", "7": "Peace matters."})
+    assert judge("They want win-win cooperation [6].", ["6"]) is True
+    assert judge("They want win-win cooperation [6].", ["6"]) is True  # cached: no second call
+    assert judge("They want peace [7].", ["6"]) is False
+    assert judge.calls == len(model.prompts) == 2
+    assert "[6] Win-win cooperation is the way." in model.prompts[0]
+    assert "Statement: They want win-win cooperation." in model.prompts[0]  # citation marks removed
+
+
+def test_judge_run_scores_a_run_folder_in_place(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.json").write_text(json.dumps({"corpus": str(BEIJING), "answerer": "x"}))
+    (run / "report.md").write_text("# Report\n")
+    rows = [{"id": "a", "answer": "Something about ecology and environment [12]. Something else [3].",
+             "refused": False},
+            {"id": "b", "answer": "The document does not address this.", "refused": True}]
+    (run / "results.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+
+    class EcologyModel(RecordingModel):
+        def p_yes(self, system, user):
+            return 0.9 if "environment" in user.split("Statement: ")[1] else 0.1
+
+    scores = judge_run(run, EcologyModel())
+    assert scores["alce_citation_recall"] == 0.5 and scores["alce_citation_precision"] == 0.5
+    assert scores["alce_judged_answers"] == 1
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["alce_citation_recall"] == 0.5
+    assert [json.loads(line)["sentences"] for line in (run / "judge.jsonl").read_text().splitlines()] == [2, 0]
+    assert "ALCE citation scores" in (run / "report.md").read_text()
+
+
+def test_tutorial_baseline_answers_without_citations_and_leaves_refusal_to_the_model():
+    model = FakeChatModel(responses=["I don't know.", "The Paris Agreement should be implemented."])
+    asker = TutorialAsker(BEIJING, HashEmbedder(), model)
+    declined = asker.ask("Who won the 2018 FIFA World Cup?")
+    answered = asker.ask("Which climate agreement should be implemented?")
+    assert declined.refused and not answered.refused
+    assert answered.citations == [] and answered.answerer == "tutorial" and answered.retrieved
+    assert answered.answer == "The Paris Agreement should be implemented."
+
+
+@pytest.mark.slow
+def test_the_embedded_judge_tells_supported_from_unsupported():
+    from eval.judge import YesNoModel
+    from rag.ingest import load_corpus
+    from rag.local_model import MODELS, ensure_gguf
+    from rag.settings import Settings
+
+    settings = Settings()
+    model = YesNoModel(ensure_gguf(MODELS[settings.local_model], settings.model_cache))
+    paragraphs = {p.label: p.text for p in load_corpus(BEIJING)[0].paragraphs}
+    judge = SupportJudge(model, paragraphs)
+    assert judge("Political parties should implement the Paris Agreement on climate change [12].", ["12"])
+    assert not judge("The declaration bans all private cars by 2030 [12].", ["12"])
+    assert not judge("Political parties should implement the Paris Agreement on climate change [9].", ["9"])
