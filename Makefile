@@ -12,7 +12,7 @@ Q       ?= What does the initiative say about climate change?
 # instructions that crash in this VM (SIGSEGV in ggml_backend_amx_mul_mat).
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-.PHONY: setup browser run ask search index test bench eval clean
+.PHONY: setup browser run ask search index test bench load model-server eval clean
 
 setup: $(STAMP)
 
@@ -42,21 +42,35 @@ browser:
 test: setup browser
 	$(BIN)/python -m pytest
 
+# Cost and growth at 16 and 100,000 paragraphs -> eval/reports/bench.md (about an hour on 2 cores).
 bench: setup
-	$(BIN)/python -m eval retrieval
+	$(BIN)/python -m eval bench --paragraphs 100000
 
-# The full evaluation: retrieval, reranking, every answerer on both question sets (about 40 minutes on 2 cores).
+# 8 gradio_client users against the app on loopback: 100 extractive + 20 embedded-model questions.
+load: setup
+	$(BIN)/python -m eval load
+
+# The bundled model behind an OpenAI-compatible API on loopback (RAG_ANSWERER=openai, see README).
+model-server: setup
+	$(BIN)/python -m llama_cpp.server --model "$$($(BIN)/python -m rag model)" --model_alias qwen \
+	  --host 127.0.0.1 --port 8001 --n_ctx 4096
+
+# The full evaluation: retrieval, reranking, every answerer and the tutorial baseline on both
+# question sets, the ALCE judge, the side-by-side report (about 90 minutes on 2 cores).
 eval: setup
 	$(BIN)/python -m eval retrieval
 	$(BIN)/python -m eval rerank
-	for a in extractive local; do \
+	for a in extractive local tutorial; do \
 	  $(BIN)/python -m eval run --dataset eval/datasets/beijing_initiative.jsonl \
 	    --out eval/reports/beijing_initiative/$$a --answerer $$a || exit 1; \
 	  $(BIN)/python -m eval run --dataset eval/datasets/city_water_charter.jsonl \
 	    --corpus eval/corpora/city_water_charter.md --out eval/reports/city_water_charter/$$a --answerer $$a || exit 1; \
 	done
+	$(BIN)/python -m eval judge eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
+	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive
 	$(BIN)/python -m eval compare eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
-	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive --out eval/reports/answers.md
+	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive \
+	  eval/reports/beijing_initiative/tutorial eval/reports/city_water_charter/tutorial --out eval/reports/answers.md
 
 clean:
 	rm -rf .index .pytest_cache

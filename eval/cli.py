@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run the real pipeline over a question set and write a report")
     r.add_argument("--dataset", required=True)
     r.add_argument("--out", required=True)
-    r.add_argument("--answerer", choices=["local", "extractive", "ollama", "openai", "fake"])
+    r.add_argument("--answerer", choices=["local", "extractive", "ollama", "openai", "fake", "tutorial"],
+                   help="tutorial = the tutorial LangChain RAG baseline with the embedded model")
     r.add_argument("--corpus")
     r.add_argument("--index")
     c = sub.add_parser("compare", help="put several runs' metrics side by side")
@@ -35,6 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--local", type=int, default=5, help="questions for the embedded model per size (0 = skip it)")
     b.add_argument("--no-baseline", action="store_true", help="skip the tutorial LangChain baseline")
     b.add_argument("--no-cold", action="store_true", help="skip the cold-start process")
+    j = sub.add_parser("judge", help="ALCE citation recall/precision of finished runs, by the offline LLM judge")
+    j.add_argument("runs", nargs="+", help="run folders written by `eval run`")
+    j.add_argument("--limit", type=int, help="judge only the first N questions of each run")
+    ld = sub.add_parser("load", help="bounded load test of the app on loopback (gradio_client users)")
+    ld.add_argument("--extractive", type=int, default=100, help="questions for the extractive answerer (0 = skip)")
+    ld.add_argument("--local", type=int, default=20, help="questions for the embedded model (0 = skip)")
+    ld.add_argument("--users", type=int, default=8)
+    ld.add_argument("--out", default="eval/reports")
     args = parser.parse_args(argv)
     configure_logging()
     if args.command == "run":
@@ -58,6 +67,19 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({k: v for k, v in summary.items()}))
         else:
             print(f"wrote {Path(args.out) / 'bench.md'}" if args.out != "-" else json.dumps(summary, indent=1))
+    if args.command == "judge":
+        from .judge import run as run_judge
+
+        for name, scores in run_judge([Path(r) for r in args.runs], args.limit).items():
+            print(name, json.dumps(scores))
+    if args.command == "load":
+        from .load import run as run_load
+
+        runs = run_load(args.extractive, args.local, args.users, Path(args.out))
+        for r in runs:
+            print(json.dumps({k: v for k, v in r.items() if k != "records"}))
+        print(f"wrote {Path(args.out) / 'load.md'}")
+        return 0 if all(r["passed"] for r in runs) else 1
     if args.command == "compare":
         from .compare import compare
 

@@ -184,7 +184,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("--json", action="store_true", help="print the structured result")
     common(p_ask)
     p_ask.set_defaults(func=cmd_ask)
+
+    p_model = sub.add_parser("model", help="assemble and verify the embedded model; print its GGUF path "
+                             "(e.g. to serve it with python -m llama_cpp.server)")
+    p_model.set_defaults(func=cmd_model)
     return parser
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from .local_model import MODELS, ensure_gguf
+    from .settings import load_settings
+
+    settings = load_settings()
+    print(ensure_gguf(MODELS[settings.local_model], Path(settings.model_cache)))
+    return 0
 
 
 def configure_logging(verbose: bool = False) -> None:
