@@ -95,10 +95,24 @@ def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False
     return '<div class="sources">' + "".join(parts) + "</div>"
 
 
-def document_html(paragraphs: list[Paragraph]) -> str:
-    """The whole document by paragraph number, for checking a citation in context."""
+DOCUMENT_TAB_LIMIT = 2000  # a 100,000-paragraph archive would make a page of ~100 MB
+
+
+def document_html(paragraphs: list[Paragraph], limit: int = DOCUMENT_TAB_LIMIT) -> str:
+    """The document by paragraph number, for checking a citation in context (the first ``limit``
+    paragraphs of a very large corpus; the Sources panel always shows cited ones in full).
+
+    >>> from rag.records import Paragraph
+    >>> many = [Paragraph("d", n, f"Text {n}.", str(n)) for n in range(1, 6)]
+    >>> html = document_html(many, limit=2)
+    >>> html.count("<p id="), "first 2 of 5 paragraphs" in html
+    (2, True)
+    """
     rows, section = [], None
-    for p in paragraphs:
+    if len(paragraphs) > limit:
+        rows.append(f'<p class="notice">Showing the first {limit:,} of {len(paragraphs):,} paragraphs; '
+                    "cited paragraphs always appear in full under Sources.</p>")
+    for p in paragraphs[:limit]:
         if p.section != section and p.section:
             rows.append(f"<h4>{esc(p.section)}</h4>")
         section = p.section
