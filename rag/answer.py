@@ -103,11 +103,24 @@ class Asker:
         self.first_token_timeout = first_token_timeout
         self.answer_timeout = answer_timeout
         self.extractive = ExtractiveAnswerer()
-        paragraphs = retriever.index.paragraphs
-        self.known = {p.label for p in paragraphs}
-        numbers = [p.number for p in paragraphs]
-        self.span = (min(numbers), max(numbers)) if numbers else None
         self._chain = None
+        self._seen: tuple = (None, set(), None)  # (index, labels, number span), refreshed when the index changes
+
+    @property
+    def known(self) -> set[str]:
+        return self._labels()[1]
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        return self._labels()[2]
+
+    def _labels(self) -> tuple:
+        index = self.retriever.index  # a rebuilt index (see Pipeline.search) may number differently
+        if self._seen[0] is not index:
+            numbers = [p.number for p in index.paragraphs]
+            self._seen = (index, {p.label for p in index.paragraphs},
+                          (min(numbers), max(numbers)) if numbers else None)
+        return self._seen
 
     # -- public -------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> AnswerResult:

@@ -145,7 +145,7 @@ class _Backend(BaseHTTPRequestHandler):
             self.wfile.write(b'{"error": {"message": "model crashed"}}')
             return
         if self.mode == "slow":
-            time.sleep(3)
+            time.sleep(20)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -169,6 +169,7 @@ def backend(free_port):
             return f"http://127.0.0.1:{port}/v1"
         handler = type("Handler", (_Backend,), {"mode": mode})
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server.daemon_threads = True  # a handler still sleeping does not hold up the teardown
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{port}/v1"
@@ -187,7 +188,7 @@ def test_misbehaving_backend_falls_back_to_a_cited_answer_with_a_visible_notice(
     question = "What does paragraph 12 say about climate change?"  # strong evidence: garbage is replaced, not declined
     started = time.monotonic()
     result = pipeline.ask(question)
-    assert time.monotonic() - started < 3.0, "time-limited: the slow backend is not waited for"
+    assert time.monotonic() - started < 10.0, "time-limited: the slow backend (20 s) is not waited for"
     assert result.fallback, f"{mode}: no fallback recorded: {result.to_dict()}"
     assert not result.refused and result.citations
     assert result.answer == pipeline.ask(question, answerer="extractive").answer
