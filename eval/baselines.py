@@ -54,7 +54,9 @@ class TutorialRetriever:
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
         self._store = Chroma(collection_name=f"tutorial-{uuid.uuid4().hex[:8]}", client=client,
                              embedding_function=LangChainEmbeddings(embedder))
-        self._store.add_documents(docs)
+        batch = client.get_max_batch_size()  # one add of a large corpus exceeds Chroma's limit (5,461 here)
+        for start in range(0, len(docs), batch):
+            self._store.add_documents(docs[start : start + batch])
         self.chunks = len(docs)
 
     def ranked(self, question: str, k: int = 10) -> list[int]:

@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--embedders", help="override the embedders of both sizes, e.g. hash (for quick checks)")
     b.add_argument("--local", type=int, default=5, help="questions for the embedded model per size (0 = skip it)")
     b.add_argument("--no-baseline", action="store_true", help="skip the tutorial LangChain baseline")
+    b.add_argument("--baseline-max", type=int, default=20_000,
+                   help="measure the tutorial baseline only on corpora up to this many paragraphs (default 20000)")
     b.add_argument("--no-cold", action="store_true", help="skip the cold-start process")
     j = sub.add_parser("judge", help="ALCE citation recall/precision of finished runs, by the offline LLM judge")
     j.add_argument("runs", nargs="+", help="run folders written by `eval run`")
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--paragraphs must be at least 1")
         summary = run_bench(args.paragraphs, None if args.out == "-" else Path(args.out),
                             args.embedders.split(",") if args.embedders else None, args.local,
-                            not args.no_baseline, not args.no_cold)
+                            not args.no_baseline, not args.no_cold, args.baseline_max)
         if args.json:
             print(json.dumps({k: v for k, v in summary.items()}))
         else:
