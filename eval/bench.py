@@ -236,6 +236,8 @@ def run(paragraphs: int, out_dir: Path | None, embedders: list[str] | None = Non
             work.mkdir()
             result = measure(corpus, settings, work, local, baseline and size <= baseline_max, cold)
             result["corpus"] = name
+            if result["paragraphs"] != size:  # the parser must see every paragraph, or nothing here means much
+                raise RuntimeError(f"{name}: parsed {result['paragraphs']} paragraphs, expected {size}")
             runs.append(result)
             shutil.rmtree(work, ignore_errors=True)
     summary = {**runs[-1], "runs": runs, "goals": GOALS, "machine": _machine(), "baseline_max": baseline_max}

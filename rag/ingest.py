@@ -32,11 +32,11 @@ from .records import Document, Paragraph
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 2  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 3  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop)
 # A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph.
-_PARA = re.compile(r"^\s*(?:\*\*)?(\d{1,4})\s*[.)．](?!\d)(?:\*\*)?\s*(?=\S)(.*)$")
+_PARA = re.compile(r"^\s*(?:\*\*)?(\d{1,6})\s*[.)．](?!\d)(?:\*\*)?\s*(?=\S)(.*)$")
 # Markdown heading of any level: "## II. Commitments"
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.

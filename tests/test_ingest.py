@@ -171,6 +171,13 @@ def test_gap_in_numbers_is_kept_and_logged(write, caplog):
     assert "jump from 2 to 5" in caplog.text
 
 
+def test_archives_number_past_9999():
+    """An archive's paragraph 10000 is a paragraph, not text wrapped into paragraph 9999."""
+    doc = parse_text("Archive\n\n9998. Alpha.\n\n9999. Beta.\n\n10000. Gamma.\n\n123456. Delta.", "a.txt")
+    assert [p.number for p in doc.paragraphs] == [9998, 9999, 10000, 123456]
+    assert doc.paragraphs[1].text == "Beta."
+
+
 def test_sha256_tracks_the_text(write, tmp_path):
     a = load_corpus(write("a/doc.txt", "1. Alpha.\n"))
     b = load_corpus(write("b/doc.txt", "1. Alpha.\n"))
