@@ -30,9 +30,9 @@ class YesNoModel:
     """A GGUF chat model asked yes/no questions; the shared prompt prefix stays in the KV cache."""
 
     def __init__(self, model_path: Path, threads: int = 2, n_ctx: int = 2048) -> None:
-        from llama_cpp import Llama
+        from rag.llm import open_llama
 
-        self.llm = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+        self.llm = open_llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, verbose=False)
         self.yes = {self._tok(w)[0] for w in ("Yes", " Yes", "yes")}
         self.no = {self._tok(w)[0] for w in ("No", " No", "no")}
 

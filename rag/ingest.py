@@ -80,6 +80,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     title: str | None = None
     section: str | None = None
     paras: list[tuple[int, str | None, list[str], int]] = []  # number, section, lines, line no
+    seen: set[int] = set()  # numbers so far: a repeat is found in O(1), not by scanning (archives are large)
 
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
     for lineno, raw in enumerate(text.splitlines(), start=1):
@@ -104,8 +105,9 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
                 continue
         if match:
             number = int(match.group(1))
-            _check_order(path, paras, number, lineno)
+            _check_order(path, paras, seen, number, lineno)
             paras.append((number, section, [match.group(2).strip()], lineno))
+            seen.add(number)
         elif paras:
             if line:
                 paras[-1][2].append(line)
@@ -186,11 +188,11 @@ def _opens_section(raw: str) -> bool:
     return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw))
 
 
-def _check_order(path: Path, paras: list, number: int, lineno: int) -> None:
+def _check_order(path: Path, paras: list, seen: set[int], number: int, lineno: int) -> None:
     if not paras:
         return
     previous = paras[-1][0]
-    if number == previous or any(p[0] == number for p in paras):
+    if number in seen:
         raise CorpusError(f"{path} line {lineno}: paragraph number {number} appears twice.")
     if number < previous:
         raise CorpusError(

@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,26 @@ def _role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
 
 
+_OPEN: weakref.WeakSet = weakref.WeakSet()
+
+
+def open_llama(**kwargs: Any) -> Any:
+    """A ``llama_cpp.Llama`` that is closed before the interpreter shuts down: freed during
+    shutdown (after llama.cpp's own clean-up) it can crash the process at exit."""
+    from llama_cpp import Llama
+
+    llm = Llama(**kwargs)
+    if not _OPEN:
+        atexit.register(_close_all)  # registered after llama_cpp's own handler, so it runs first
+    _OPEN.add(llm)
+    return llm
+
+
+def _close_all() -> None:
+    for llm in list(_OPEN):
+        llm.close()
+
+
 class LlamaCppChatModel(BaseChatModel):
     """A GGUF model in this process. Calls are serialised: one context, one user at a time."""
 
@@ -52,10 +74,8 @@ class LlamaCppChatModel(BaseChatModel):
 
     def load(self) -> Any:
         if self._llama is None:
-            from llama_cpp import Llama
-
-            self._llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                verbose=False)
+            self._llama = open_llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                     verbose=False)
         return self._llama
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,

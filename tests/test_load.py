@@ -69,6 +69,7 @@ def test_eight_users_one_hundred_questions_extractive(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.integration
+@pytest.mark.timeout(1200)  # 20 answers alone, then 20 under load, one model: minutes, not seconds
 def test_eight_users_twenty_questions_embedded_model(tmp_path):
     settings = Settings(corpus=ROOT / "corpus", index_dir=tmp_path / "index", answerer="extractive")
     [summary] = run(0, 20, 8, None, settings=settings)
