@@ -22,7 +22,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from .embed import Embedder, model_id
 from .errors import IndexStateError
 from .ingest import PARSER_VERSION, corpus_sha256
 from .lexical import Bm25
-from .records import Document, Paragraph
+from .records import Chunk, Document, Paragraph
 from .settings import EMBEDDERS, Settings
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def build_index(
 
     if callable(embedders):
         embedders = embedders()
-    chunks = chunk_paragraphs(paragraphs, settings.window_sentences, settings.window_stride)
+    chunks = chunks_for(settings, paragraphs)
     texts = [c.text for c in chunks]
     folder = index_dir / f"gen-{gen}"
     if folder.exists():  # a half-built generation from an interrupted run
@@ -197,10 +197,9 @@ def build_index(
     for name in settings.embedders:
         embedder = embedders[name]
         known = _reusable_vectors(settings, client, previous, name, fp)
-        # by length: a batch pads to its longest text, so mixing paragraphs and windows wastes work
-        missing = sorted({t for t in texts if t not in known}, key=lambda t: (len(t), t))
+        missing = embedding_order(t for t in texts if t not in known)
         tick = progress(len(missing), f"embedding ({name})") if progress else None
-        fresh = _embed(embedder, missing, settings.embed_batch_size, tick)
+        fresh = embed_texts(embedder, missing, settings.embed_batch_size, tick)
         known.update(fresh)
         embedded += sum(t in fresh for t in texts)
         reused += sum(t not in fresh for t in texts)
@@ -242,7 +241,18 @@ def _reusable_vectors(settings: Settings, client, previous: str | None, name: st
         return {}
 
 
-def _embed(embedder: Embedder, texts: list[str], batch: int, tick: Progress | None) -> dict[str, np.ndarray]:
+def chunks_for(settings: Settings, paragraphs: list[Paragraph]) -> list[Chunk]:
+    """The chunks the settings cut ``paragraphs`` into (what the index embeds)."""
+    return chunk_paragraphs(paragraphs, settings.window_sentences, settings.window_stride)
+
+
+def embedding_order(texts: Iterable[str]) -> list[str]:
+    """Distinct texts, shortest first: a batch pads to its longest text, so mixing paragraphs and
+    windows wastes work."""
+    return sorted(set(texts), key=lambda t: (len(t), t))
+
+
+def embed_texts(embedder: Embedder, texts: list[str], batch: int, tick: Progress | None) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for start in range(0, len(texts), batch):
         part = texts[start : start + batch]

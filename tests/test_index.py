@@ -11,12 +11,12 @@ from rag.chunk import CHUNKER_VERSION
 from rag.ingest import PARSER_VERSION
 
 from rag import store
-from rag.chunk import chunk_paragraphs
 from rag.embed import HashEmbedder
 from rag.errors import IndexStateError
 from rag.index import (
     SCHEMA_VERSION,
     Index,
+    chunks_for,
     collection_name,
     current_generation,
     fingerprint,
@@ -56,7 +56,7 @@ def edit_paragraph_12(path: Path) -> None:
 
 def all_chunks(settings):
     paragraphs = [p for d in load_corpus(settings.corpus) for p in d.paragraphs]
-    return chunk_paragraphs(paragraphs, settings.window_sentences, settings.window_stride)
+    return chunks_for(settings, paragraphs)
 
 
 def generation_folders(index_dir: Path) -> set[str]:
