@@ -5,7 +5,10 @@ Chroma vector store, top-k chunks. Chunks lose paragraph numbers, so for
 scoring each chunk is mapped back to the paragraph holding its midpoint.
 :class:`TutorialAsker` stuffs the top 4 chunks into LangChain's classic RAG
 prompt (``eval/prompts/tutorial_rag.md``) for the same embedded model the
-project uses: no paragraph numbers, no verification, refusal left to the model.
+project uses, with one added line asking for ``[n]`` citations (the chunks hold
+the document's own "6." numbering, so the model can see them). The ``[n]`` it
+writes are taken at face value when the document has that paragraph: no
+verification, no quote, refusal left to the model.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class TutorialAsker:
         from langchain_core.prompts import ChatPromptTemplate
 
         self.retriever = TutorialRetriever(corpus, embedder)
+        self.document = load_corpus(Path(corpus))[0]
         self.k = k
         self.chain = ChatPromptTemplate.from_messages([("human", "{prompt}")]) | chat_model | StrOutputParser()
 
@@ -116,7 +120,24 @@ class TutorialAsker:
             text += token
         refused = bool(_DONT_KNOW.search(text)) or not text.strip()
         total = time.perf_counter() - started
-        return AnswerResult(question=question, query=question, answer=text.strip(), citations=[], refused=refused,
+        citations = [] if refused else self._citations(text)
+        return AnswerResult(question=question, query=question, answer=text.strip(), citations=citations,
+                            refused=refused,
                             refusal_reason="model" if refused else None,
                             retrieved=[{"number": n, "label": str(n)} for n in ranked], answerer=self.name,
                             draft=text, timings={"first_token_s": round(first or total, 3), "total_s": round(total, 3)})
+
+    def _citations(self, text: str) -> list:
+        """The ``[n]`` the model wrote that name a paragraph of the document, unchecked (status ``unverified``)."""
+        from rag.answer import Citation
+        from rag.cite import parse_labels
+
+        by_number = {p.number: p for p in self.document.paragraphs}
+        out = []
+        for label in parse_labels(text):
+            number = int(label) if label.isdigit() else None
+            if number in by_number:
+                p = by_number[number]
+                out.append(Citation(label=label, doc=p.doc, number=number, section=p.section, quote="",
+                                    status="unverified"))
+        return out

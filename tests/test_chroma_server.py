@@ -7,6 +7,7 @@ clear error.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -75,6 +76,51 @@ def test_index_and_search_through_chroma_server(chroma_url, tmp_path):
     # A second process-level open reuses the server's collections: nothing re-embedded.
     again = load_pipeline(settings)
     assert again.report.status == "unchanged" and again.report.embedded == 0
+
+
+def _cli(url: str, index: Path, *argv: str) -> subprocess.CompletedProcess:
+    """``python -m rag ...`` in a fresh process, configured only through the environment, as a user would."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "RAG_CHROMA_URL": url, "RAG_EMBEDDERS": "hash", "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-m", "rag", *argv, "--corpus", str(CORPUS), "--index", str(index)],
+                          env=env, cwd=root, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_index_search_and_ask_through_chroma_server(chroma_url, tmp_path):
+    index = tmp_path / "cli-index"
+    built = _cli(chroma_url, index, "index")
+    assert built.returncode == 0, built.stderr
+    assert not (index / "chroma").exists(), "server mode must not create an embedded store"
+
+    again = _cli(chroma_url, index, "index")
+    assert again.returncode == 0 and "unchanged" in again.stdout, again.stdout + again.stderr
+
+    search = _cli(chroma_url, index, "search", "What does paragraph 9 say?", "--json")
+    assert search.returncode == 0, search.stderr
+    assert json.loads(search.stdout)["hits"][0]["number"] == 9
+
+    ask = _cli(chroma_url, index, "ask", "Which climate agreement should be implemented?", "--answerer",
+               "extractive", "--json")
+    assert ask.returncode == 0, ask.stderr
+    result = json.loads(ask.stdout)
+    assert result["refused"] is False and 12 in [c["number"] for c in result["citations"]]
+
+
+def test_app_answers_through_chroma_server(chroma_url, tmp_path, free_port):
+    """The chat app's /ask API served from an index that lives on the Chroma server."""
+    import app
+    from gradio_client import Client
+
+    settings = Settings(corpus=CORPUS, index_dir=tmp_path / "index", chroma_url=chroma_url, embedders=("hash",),
+                        answerer="extractive")
+    demo = app.build_app(load_pipeline(settings))
+    demo.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        result = Client(demo.local_url, verbose=False).predict("What does paragraph 12 say?", None, None,
+                                                               api_name="/ask")
+    finally:
+        demo.close()
+    assert result["refused"] is False and [c["number"] for c in result["citations"]] == [12]
 
 
 def test_unreachable_server_is_one_clear_sentence(tmp_path, free_port):

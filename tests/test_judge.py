@@ -85,14 +85,19 @@ def test_judge_run_scores_a_run_folder_in_place(tmp_path):
     assert "ALCE citation scores" in (run / "report.md").read_text()
 
 
-def test_tutorial_baseline_answers_without_citations_and_leaves_refusal_to_the_model():
-    model = FakeChatModel(responses=["I don't know.", "The Paris Agreement should be implemented."])
+def test_tutorial_baseline_takes_its_citations_at_face_value_and_leaves_refusal_to_the_model():
+    model = FakeChatModel(responses=["I don't know.",
+                                     "The Paris Agreement should be implemented [12]. Also see [99] and [3].",
+                                     "The Paris Agreement should be implemented."])
     asker = TutorialAsker(BEIJING, HashEmbedder(), model)
     declined = asker.ask("Who won the 2018 FIFA World Cup?")
-    answered = asker.ask("Which climate agreement should be implemented?")
-    assert declined.refused and not answered.refused
-    assert answered.citations == [] and answered.answerer == "tutorial" and answered.retrieved
-    assert answered.answer == "The Paris Agreement should be implemented."
+    cited = asker.ask("Which climate agreement should be implemented?")
+    uncited = asker.ask("Which climate agreement should be implemented?")
+    assert declined.refused and declined.citations == []
+    assert not cited.refused and cited.answerer == "tutorial" and cited.retrieved
+    # [99] names no paragraph; [3] is kept although paragraph 3 says nothing of Paris: nothing is verified
+    assert cited.cited_numbers == [12, 3] and {c.status for c in cited.citations} == {"unverified"}
+    assert uncited.citations == [] and uncited.answer == "The Paris Agreement should be implemented."
 
 
 @pytest.mark.slow
