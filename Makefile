@@ -60,16 +60,18 @@ model-server: setup
 eval: setup
 	$(BIN)/python -m eval retrieval
 	$(BIN)/python -m eval rerank
-	for a in extractive local tutorial; do \
+	for a in extractive fake local tutorial; do \
 	  $(BIN)/python -m eval run --dataset eval/datasets/beijing_initiative.jsonl \
 	    --out eval/reports/beijing_initiative/$$a --answerer $$a || exit 1; \
 	  $(BIN)/python -m eval run --dataset eval/datasets/city_water_charter.jsonl \
 	    --corpus eval/corpora/city_water_charter.md --out eval/reports/city_water_charter/$$a --answerer $$a || exit 1; \
 	done
 	$(BIN)/python -m eval judge eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
-	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive
+	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive \
+	  eval/reports/beijing_initiative/tutorial eval/reports/city_water_charter/tutorial
 	$(BIN)/python -m eval compare eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
 	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive \
+	  eval/reports/beijing_initiative/fake eval/reports/city_water_charter/fake \
 	  eval/reports/beijing_initiative/tutorial eval/reports/city_water_charter/tutorial --out eval/reports/answers.md
 
 clean:
