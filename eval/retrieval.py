@@ -44,11 +44,13 @@ SYSTEMS = [
     System("minilm", "Dense all-MiniLM-L6-v2, whole paragraphs", {"embedders": ("minilm",), "use_bm25": False, **WHOLE}),
     System("e5", "Dense multilingual-e5-small, whole paragraphs", {"embedders": ("e5",), "use_bm25": False, **WHOLE}),
     System("hybrid-rrf60", "Hybrid, customary RRF k=60, no script routing",
-           {"rrf_k": 60, "route_by_script": False}),
-    System("hybrid-noroute", "Hybrid, RRF k=10, no script routing", {"route_by_script": False}),
+           {"fusion": "rrf", "rrf_k": 60, "fusion_weights": {}, "route_by_script": False}),
+    System("hybrid-rrf", "Hybrid, RRF k=10 (the default until 2026-11-27)", {"fusion": "rrf", "fusion_weights": {}}),
+    System("hybrid-equal", "Hybrid, min-max fusion with equal weights", {"fusion_weights": {}}),
+    System("hybrid-noroute", "Hybrid, no script routing", {"route_by_script": False}),
     System("hybrid-para", "Hybrid without sentence windows", dict(WHOLE)),
-    System("hybrid", "Default: BM25 + MiniLM + e5 (paragraphs and 2-sentence windows), RRF k=10, "
-           "script routing, named paragraphs pinned", {}),
+    System("hybrid", "Default: BM25 + MiniLM + e5 (paragraphs and 2-sentence windows), min-max fusion with e5 "
+           "weighted 2, script routing, named paragraphs pinned", {}),
 ]
 
 

@@ -2,8 +2,13 @@
 
 Each retriever ranks paragraphs on its own (BM25 over whole paragraphs; each
 dense embedder by the best-matching chunk of a paragraph), and the rankings
-are fused with reciprocal rank fusion (RRF), which needs no score
-calibration between retrievers. A question written mostly in a non-Latin
+are fused. By default each retriever's scores are min-max normalised (BM25
+from its theoretical minimum 0, a dense retriever from its weakest candidate)
+and summed with weights: the convex combination that Bruch et al., "An
+Analysis of Fusion Functions for Hybrid Retrieval" (2023), found ahead of RRF;
+unlike reciprocal rank fusion (RRF, the other setting) it keeps how far ahead
+a retriever's first paragraph is, which measured better on both question sets
+(``eval/reports/retrieval.md``). A question written mostly in a non-Latin
 script (e.g. Chinese) is ranked by the multilingual embedders alone: English
 BM25 and an English-only embedder only add noise there (measured in
 ``eval/reports/retrieval.md``). A paragraph the question names explicitly
@@ -38,9 +43,12 @@ def mostly_latin(text: str) -> bool:
 
 
 class Retriever:
-    def __init__(self, index: Index, embedders: dict[str, Embedder], k: int = 5, rrf_k: int = 10,
-                 weights: dict[str, float] | None = None, route_by_script: bool = True) -> None:
+    def __init__(self, index: Index, embedders: dict[str, Embedder], k: int = 5, fusion: str = "minmax",
+                 weights: dict[str, float] | None = None, rrf_k: int = 10, route_by_script: bool = True) -> None:
+        if fusion not in ("minmax", "rrf"):
+            raise ValueError(f"unknown fusion {fusion!r}: use minmax or rrf")
         self.index = index
+        self.fusion = fusion
         self.route_by_script = route_by_script
         self.embedders = embedders
         self.k = k
@@ -98,11 +106,26 @@ class Retriever:
         return out
 
     def _fuse(self, rankings: dict[str, list[tuple[tuple, float]]]) -> dict[tuple, float]:
+        """Paragraph key -> fused score in [0, 1] (min-max) or the weighted RRF sum."""
         fused: dict[tuple, float] = defaultdict(float)
+        if self.fusion == "rrf":
+            for name, ranked in rankings.items():
+                weight = self.weights.get(name, 1.0)
+                for rank, (key, _) in enumerate(ranked, start=1):
+                    fused[key] += weight / (self.rrf_k + rank)
+            return fused
+        total = sum(self.weights.get(name, 1.0) for name in rankings) or 1.0
         for name, ranked in rankings.items():
-            weight = self.weights.get(name, 1.0)
-            for rank, (key, _) in enumerate(ranked, start=1):
-                fused[key] += weight / (self.rrf_k + rank)
+            if not ranked:
+                continue
+            scores = [s for _, s in ranked]
+            # BM25's floor is its theoretical minimum, 0 (no query term): a paragraph that alone matches a rare
+            # word keeps its lead. A dense retriever's floor is its weakest candidate (cosines have no useful floor).
+            lo, hi = (0.0 if name == "bm25" else min(scores)), max(scores)
+            # every candidate scored alike: this retriever cannot tell them apart, so it adds nothing
+            weight = self.weights.get(name, 1.0) / total if hi > lo else 0.0
+            for key, s in ranked:  # a paragraph outside this retriever's candidates gets its minimum, 0
+                fused[key] += weight * (s - lo) / ((hi - lo) or 1.0)
         return fused
 
     def _hit(self, p: Paragraph, fused: dict, rankings: dict, pinned: bool = False) -> Hit:
@@ -112,7 +135,7 @@ class Retriever:
                 if key == p.key:
                     ranks[name], signals[name] = rank, score
                     break
-        # A named paragraph scores 1.0: above any fused score (at most sum(weights)/(rrf_k+1)).
+        # A named paragraph scores 1.0, at least any fused score (min-max: at most 1; RRF: far below).
         score = 1.0 if pinned else fused.get(p.key, 0.0)
         return Hit(paragraph=p, score=score, ranks=ranks, signals=signals, pinned=pinned)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # NoDecode: read "minilm,e5" from the environment as text, split below (not as JSON)
     embedders: Annotated[tuple[str, ...], NoDecode] = Field(("minilm", "e5"), description="Dense embedders fused with BM25.")
     k: int = Field(5, ge=1, le=100)
+    fusion: Literal["minmax", "rrf"] = Field(
+        "minmax", description="How retrievers' rankings are combined: a weighted sum of min-max normalised scores, "
+        "or reciprocal rank fusion (eval/reports/retrieval.md measures both).")
+    fusion_weights: dict[str, float] = Field(
+        default_factory=lambda: {"e5": 2.0},
+        description='Weight per retriever (bm25, minilm, e5; others 1.0), JSON in the environment: {"e5": 2}.')
     rrf_k: int = Field(10, ge=1, description="RRF constant; 10 beat the customary 60 here (eval/reports/retrieval.md).")
     use_bm25: bool = True
     route_by_script: bool = Field(True, description="Rank non-Latin-script questions with multilingual embedders only.")

@@ -62,9 +62,51 @@ def test_hits_are_unique_sorted_and_at_most_k(beijing_retriever):
 
 
 def test_rrf_scores_are_reciprocal_rank_sums(beijing, make_settings, retriever_for):
-    retriever = retriever_for(make_settings(beijing, rrf_k=10))
+    retriever = retriever_for(make_settings(beijing, fusion="rrf", rrf_k=10, fusion_weights={}))
     hit = retriever.search("Paris Agreement ecology", k=1).hits[0]
     assert hit.score == pytest.approx(sum(1 / (10 + r) for r in hit.ranks.values()))
+
+
+def test_minmax_fusion_is_the_weighted_mean_of_normalised_scores(beijing, make_settings, retriever_for):
+    retriever = retriever_for(make_settings(beijing, fusion="minmax", fusion_weights={"bm25": 3.0}))
+    query = "Paris Agreement ecology"
+    rankings = retriever.rankings(query)
+    assert len(rankings) == 2  # bm25 and the hash embedder
+
+    def normalised(name, key):
+        scores = dict(rankings[name])
+        lo, hi = (0.0 if name == "bm25" else min(scores.values())), max(scores.values())
+        return (scores.get(key, lo) - lo) / (hi - lo)
+
+    hits = retriever.search(query, k=16).hits
+    for hit in hits:
+        other = next(n for n in rankings if n != "bm25")
+        expected = (3.0 * normalised("bm25", hit.paragraph.key) + normalised(other, hit.paragraph.key)) / 4.0
+        assert hit.score == pytest.approx(expected)
+    assert 0.0 <= hits[-1].score <= hits[0].score <= 1.0
+
+
+def test_a_lone_bm25_match_keeps_its_lead(beijing, make_settings, retriever_for):
+    """BM25 returns only the paragraphs that share a word with the query; when just one does, it gets BM25's full
+    weight (normalised from 0, not from the weakest candidate, which here is itself)."""
+    retriever = retriever_for(make_settings(beijing, fusion="minmax", fusion_weights={}))
+    query = "Paris Agreement ecology"
+    (only, _), = retriever.rankings(query)["bm25"]
+    hit = next(h for h in retriever.search(query, k=16).hits if h.paragraph.key == only)
+    assert hit.score >= 0.5 and retriever.search(query, k=1).hits[0].paragraph.key == only
+
+
+def test_fusion_weights_change_the_order(beijing, make_settings, retriever_for):
+    """A weight that leans on one retriever makes the fused order that retriever's own order."""
+    query = "political parties and world peace"
+    lean = retriever_for(make_settings(beijing, fusion="minmax", fusion_weights={"bm25": 1000.0}))
+    bm25_order = [key for key, _ in lean.rankings(query)["bm25"]][:5]
+    assert [h.paragraph.key for h in lean.search(query, k=5).hits] == bm25_order
+    other = next(n for n in lean.rankings(query) if n != "bm25")
+    dense = retriever_for(make_settings(beijing, fusion="minmax", fusion_weights={other: 1000.0}))
+    dense_order = [key for key, _ in dense.rankings(query)[other]][:5]
+    assert [h.paragraph.key for h in dense.search(query, k=5).hits] == dense_order
+    assert bm25_order != dense_order  # so the two checks above tell the weights apart
 
 
 @pytest.mark.parametrize(
