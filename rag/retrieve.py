@@ -5,13 +5,13 @@ dense embedder by the best-matching chunk of a paragraph), and the rankings
 are fused. By default each retriever's scores are min-max normalised (BM25
 from its theoretical minimum 0, a dense retriever from its weakest candidate)
 and summed with weights: the convex combination that Bruch et al., "An
-Analysis of Fusion Functions for Hybrid Retrieval" (2023), found ahead of RRF;
-unlike reciprocal rank fusion (RRF, the other setting) it keeps how far ahead
-a retriever's first paragraph is, which measured better on both question sets
-(``eval/reports/retrieval.md``). A question written mostly in a non-Latin
-script (e.g. Chinese) is ranked by the multilingual embedders alone: English
-BM25 and an English-only embedder only add noise there (measured in
-``eval/reports/retrieval.md``). A paragraph the question names explicitly
+Analysis of Fusion Functions for Hybrid Retrieval" (2023), found ahead of
+reciprocal rank fusion (RRF, the other setting). Unlike RRF it keeps how far
+ahead a retriever's first paragraph is; here it ranked better on one question
+set and the same on the other (``eval/reports/retrieval.md``). A question
+written mostly in a non-Latin script (e.g. Chinese) is ranked by the
+multilingual embedders alone: English BM25 and an English-only embedder only
+add noise there (measured in ``eval/reports/retrieval.md``). A paragraph the question names explicitly
 ("paragraph 9", "第9段") is pinned first; a named number the corpus lacks is
 reported in ``missing_refs``, never guessed.
 """
