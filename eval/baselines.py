@@ -43,6 +43,7 @@ class TutorialRetriever:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         doc = load_corpus(Path(corpus))[0]  # a folder: its (first) document, as the tutorial reads one file
+        self.document = doc
         text = read_text(Path(doc.path))
         # paragraph spans in the raw text, to map chunks back for scoring only
         self._spans: list[tuple[int, int]] = []
@@ -99,7 +100,7 @@ class TutorialAsker:
         from langchain_core.prompts import ChatPromptTemplate
 
         self.retriever = TutorialRetriever(corpus, embedder)
-        self.document = load_corpus(Path(corpus))[0]
+        self._paragraphs = {p.number: p for p in self.retriever.document.paragraphs}  # to resolve its [n]
         self.k = k
         self.chain = ChatPromptTemplate.from_messages([("human", "{prompt}")]) | chat_model | StrOutputParser()
 
@@ -132,12 +133,11 @@ class TutorialAsker:
         from rag.answer import Citation
         from rag.cite import parse_labels
 
-        by_number = {p.number: p for p in self.document.paragraphs}
         out = []
         for label in parse_labels(text):
             number = int(label) if label.isdigit() else None
-            if number in by_number:
-                p = by_number[number]
+            if number in self._paragraphs:
+                p = self._paragraphs[number]
                 out.append(Citation(label=label, doc=p.doc, number=number, section=p.section, quote="",
                                     status="unverified"))
         return out

@@ -177,8 +177,7 @@ def open_index(settings: Settings, pool: EmbedderPool,
 
 def make_retriever(settings: Settings, index: Index, pool: EmbedderPool) -> Retriever:
     embedders = {name: pool.get(name) for name in index.collections}
-    return Retriever(index, embedders, k=settings.k, fusion=settings.fusion, weights=settings.fusion_weights,
-                     rrf_k=settings.rrf_k, route_by_script=settings.route_by_script)
+    return Retriever.from_settings(settings, index, embedders)
 
 
 def load_pipeline(settings: Settings, progress: Callable[[int, str], Progress] | None = None,

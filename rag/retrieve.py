@@ -11,9 +11,9 @@ ahead a retriever's first paragraph is; here it ranked better on one question
 set and the same on the other (``eval/reports/retrieval.md``). A question
 written mostly in a non-Latin script (e.g. Chinese) is ranked by the
 multilingual embedders alone: English BM25 and an English-only embedder only
-add noise there (measured in ``eval/reports/retrieval.md``). A paragraph the question names explicitly
-("paragraph 9", "第9段") is pinned first; a named number the corpus lacks is
-reported in ``missing_refs``, never guessed.
+add noise there (measured in ``eval/reports/retrieval.md``). A paragraph the
+question names explicitly ("paragraph 9", "第9段") is pinned first; a named
+number the corpus lacks is reported in ``missing_refs``, never guessed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .embed import Embedder
 from .index import Index
 from .records import Hit, Paragraph, SearchResult
 from .refs import paragraph_refs
+from .settings import Settings
 
 DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
 _LATIN = re.compile(r"[A-Za-z]")
@@ -58,6 +59,12 @@ class Retriever:
         self._by_number: dict[int, list[Paragraph]] = defaultdict(list)
         for p in index.paragraphs:
             self._by_number[p.number].append(p)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, index: Index, embedders: dict[str, Embedder]) -> Retriever:
+        """The retriever the settings describe (k, fusion, weights, RRF constant, script routing)."""
+        return cls(index, embedders, k=settings.k, fusion=settings.fusion, weights=settings.fusion_weights,
+                   rrf_k=settings.rrf_k, route_by_script=settings.route_by_script)
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         """Rank the corpus' paragraphs for ``query``: named paragraphs first, then by fused score."""

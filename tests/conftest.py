@@ -154,8 +154,7 @@ def retriever_for(build, connect, hash_embedders):
     def _retriever(settings):
         _, client = build(settings)
         index = Index.open(settings, client)
-        return Retriever(index, hash_embedders, k=settings.k, fusion=settings.fusion, weights=settings.fusion_weights,
-                         rrf_k=settings.rrf_k)
+        return Retriever.from_settings(settings, index, hash_embedders)
 
     return _retriever
 
