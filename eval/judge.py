@@ -17,42 +17,23 @@ answered questions) into the run's ``metrics.json`` and ``report.md``.
 from __future__ import annotations
 
 import json
-import math
 from functools import lru_cache
 from pathlib import Path
-
-import numpy as np
 
 SUPPORT_SYSTEM = "You check whether a statement is supported by passages from a document. Use only the passages."
 
 
 class YesNoModel:
-    """A GGUF chat model asked yes/no questions; the shared prompt prefix stays in the KV cache."""
+    """A GGUF chat model of its own, asked yes/no questions (see ``rag.llm.YesNoReader``)."""
 
     def __init__(self, model_path: Path, threads: int = 2, n_ctx: int = 2048) -> None:
-        from rag.llm import open_llama
+        from rag.llm import YesNoReader, open_llama
 
         self.llm = open_llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, verbose=False)
-        self.yes = {self._tok(w)[0] for w in ("Yes", " Yes", "yes")}
-        self.no = {self._tok(w)[0] for w in ("No", " No", "no")}
-
-    def _tok(self, text: str) -> list[int]:
-        return self.llm.tokenize(text.encode(), add_bos=False, special=True)
+        self._reader = YesNoReader(self.llm)
 
     def p_yes(self, system: str, user: str) -> float:
-        prompt = (f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
-                  "<|im_start|>assistant\n")
-        tokens = self._tok(prompt)[: self.llm.n_ctx() - 1]
-        same = 0  # reuse the KV cache for the prefix this prompt shares with the previous one
-        previous = list(self.llm.input_ids[: self.llm.n_tokens])
-        while same < min(len(previous), len(tokens) - 1) and previous[same] == tokens[same]:
-            same += 1
-        self.llm.n_tokens = same
-        self.llm.eval(tokens[same:])
-        logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
-        yes = np.logaddexp.reduce([logits[i] for i in self.yes])
-        no = np.logaddexp.reduce([logits[i] for i in self.no])
-        return float(1 / (1 + math.exp(no - yes)))
+        return self._reader.p_yes(system, user)
 
 
 class SupportJudge:

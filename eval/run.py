@@ -93,7 +93,8 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
             record.update({
                 "answer": result.answer, "citations": cited, "refused": result.refused,
                 "refusal_reason": result.refusal_reason, "retrieved": retrieved, "query": result.query,
-                "fallback": result.fallback, "notes": result.notes, "draft": result.draft,
+                "fallback": result.fallback, "answerability": getattr(result, "answerability", None),
+                "notes": result.notes, "draft": result.draft,
                 "latency_s": round(time.perf_counter() - started, 3),
                 "first_token_s": result.timings.get("first_token_s"),
             })

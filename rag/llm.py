@@ -7,6 +7,11 @@
   endpoint (vLLM, llama.cpp's server, OpenAI); the key is read from the
   environment variable named by ``RAG_LLM_API_KEY_ENV`` when the backend is built.
 - ``fake``: ``FakeChatModel``, deterministic and grounded by construction.
+
+The embedded and fake models can also be read as yes/no judges:
+``p_yes(system, user)`` is the probability of "Yes" against "No" as the next
+token, in [0, 1], not a generated word.
+The asker uses it to check the model's own refusals (see ``answer.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -57,6 +63,36 @@ def _close_all() -> None:
         llm.close()
 
 
+class YesNoReader:
+    """P("Yes") read from a llama.cpp model's next-token logits after a ChatML prompt
+    (the format of the bundled Qwen models). The prefix a prompt shares with the
+    previous one stays in the KV cache, so a run of similar questions is cheap."""
+
+    def __init__(self, llama: Any) -> None:
+        self.llama = llama
+        self.yes = {self._tokens(w)[0] for w in ("Yes", " Yes", "yes")}
+        self.no = {self._tokens(w)[0] for w in ("No", " No", "no")}
+
+    def _tokens(self, text: str) -> list[int]:
+        return self.llama.tokenize(text.encode(), add_bos=False, special=True)
+
+    def p_yes(self, system: str, user: str) -> float:
+        llama = self.llama
+        prompt = (f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+                  "<|im_start|>assistant\n")
+        tokens = self._tokens(prompt)[: llama.n_ctx() - 1]
+        same = 0
+        previous = list(llama.input_ids[: llama.n_tokens])
+        while same < min(len(previous), len(tokens) - 1) and previous[same] == tokens[same]:
+            same += 1
+        llama.n_tokens = same
+        llama.eval(tokens[same:])
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+        yes = np.logaddexp.reduce([logits[i] for i in self.yes])
+        no = np.logaddexp.reduce([logits[i] for i in self.no])
+        return float(1 / (1 + np.exp(no - yes)))
+
+
 class LlamaCppChatModel(BaseChatModel):
     """A GGUF model in this process. Calls are serialised: one context, one user at a time."""
 
@@ -67,10 +103,19 @@ class LlamaCppChatModel(BaseChatModel):
     temperature: float = 0.0
     _llama: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _reader: Any = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
         return "llama-cpp-embedded"
+
+    def p_yes(self, system: str, user: str) -> float:
+        """This model as a yes/no judge (see ``YesNoReader``); shares the loaded weights."""
+        llama = self.load()
+        with self._lock:
+            if self._reader is None:
+                self._reader = YesNoReader(llama)
+            return self._reader.p_yes(system, user)
 
     def load(self) -> Any:
         if self._llama is None:
@@ -106,9 +151,13 @@ class FakeChatModel(BaseChatModel):
     """Deterministic and grounded by construction: it answers with the first
     sentence of the first passage in the prompt, cited; with no passages it
     declines. ``responses`` scripts exact replies (popped in order) for edge
-    cases; ``fail`` raises, ``delay`` sleeps before the first token."""
+    cases; ``fail`` raises, ``delay`` sleeps before the first token.
+
+    As a yes/no judge it answers with the share of the question's words (of four
+    letters or more) that the passages contain; ``judgements`` scripts exact values."""
 
     responses: list[str] = []
+    judgements: list[float] = []
     fail: bool = False
     delay: float = 0.0
 
@@ -130,6 +179,16 @@ class FakeChatModel(BaseChatModel):
         label, text = passages[0]
         first = re.split(r"(?<=[.!?])\s+", text.strip())[0].rstrip(".!?")
         return f"{first} [{label}]."
+
+    def p_yes(self, system: str, user: str) -> float:
+        if self.fail:
+            raise BackendError("The fake backend was told to fail.")
+        if self.judgements:
+            return self.judgements.pop(0)
+        question = user.rsplit("Question:", 1)[-1].strip().split("\n", 1)[0].lower()
+        passages = " ".join(text for _, text in _PASSAGE.findall(user)).lower()
+        words = {w for w in re.findall(r"\w{4,}", question)}
+        return len({w for w in words if w in passages}) / len(words) if words else 0.0
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:

@@ -21,6 +21,7 @@ from rag.errors import RagError
 from rag.evidence import select_evidence
 from rag.llm import FakeChatModel
 from rag.pipeline import load_pipeline
+from rag.prompts import render
 from rag.settings import Settings
 from rag.support import SentenceScorer
 
@@ -256,12 +257,25 @@ def test_wholly_unsupported_answer_with_strong_evidence_falls_back_to_extractive
     assert_cited_and_grounded(result, paragraphs)
 
 
-def test_wholly_unsupported_answer_with_weak_evidence_is_declined(pipeline):
+def test_wholly_unsupported_answer_with_weak_evidence_is_declined_when_the_judge_agrees(pipeline):
     assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=["Mars has two moons [12]."])).ask(WEAK_Q)
+    model = FakeChatModel(responses=["Mars has two moons [12]."], judgements=[0.3])
+    result = asker_with(pipeline, model).ask(WEAK_Q)
     assert result.refused and result.refusal_reason == "unsupported"
     assert "Mars" not in result.answer and not result.citations
     assert result.draft == "Mars has two moons [12]."
+    assert result.answerability == 0.3
+
+
+def test_wholly_unsupported_answer_is_answered_extractively_when_the_judge_finds_the_answer(pipeline, paragraphs):
+    assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
+    model = FakeChatModel(responses=["Mars has two moons [12]."], judgements=[0.9])
+    result = asker_with(pipeline, model).ask(WEAK_Q)
+    assert result.fallback.startswith("no sentence of the model's answer is supported, but the judge")
+    assert "0.90" in result.fallback and result.answerability == 0.9
+    assert "Mars" not in result.answer
+    assert any("Mars" in n for n in result.notes)  # what was wrong with the draft is kept
+    assert_cited_and_grounded(result, paragraphs)
 
 
 def test_miscited_sentence_is_recited(pipeline, paragraphs):
@@ -288,12 +302,13 @@ def evidence_strength(pipeline, question: str) -> float:
     ["NOT IN DOCUMENT", "The document does not mention this.", "文件没有提到这一点。"],
     ids=["mark", "english-phrase", "chinese-phrase"],
 )
-def test_model_decline_with_weak_evidence_is_a_refusal(pipeline, decline):
+def test_model_decline_with_weak_evidence_is_a_refusal_when_the_judge_agrees(pipeline, decline):
     assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=[decline])).ask(WEAK_Q)
+    result = asker_with(pipeline, FakeChatModel(responses=[decline], judgements=[0.2])).ask(WEAK_Q)
     assert (result.refused, result.refusal_reason) == (True, "not_addressed")
     assert result.answer == "The document does not address this question."
     assert result.citations == [] and result.draft == decline
+    assert result.answerability == 0.2 and "judge_s" in result.timings
 
 
 @pytest.mark.parametrize(
@@ -308,6 +323,59 @@ def test_model_decline_with_strong_evidence_is_answered_extractively(pipeline, p
     assert result.draft == decline
     assert_cited_and_grounded(result, paragraphs)
     assert result.cited_numbers[0] == 5
+
+
+def test_model_decline_with_weak_evidence_is_answered_extractively_when_the_judge_finds_the_answer(
+        pipeline, paragraphs):
+    assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
+    result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.75])).ask(WEAK_Q)
+    assert result.fallback == "model declined, but the judge finds the answer in the passages (P(yes) 0.75)"
+    assert result.answerability == 0.75 and result.draft == "NOT IN DOCUMENT"
+    assert_cited_and_grounded(result, paragraphs)
+
+
+def test_the_judge_sees_the_question_and_the_evidence_passages(pipeline):
+    seen = []
+
+    class Recording(FakeChatModel):
+        def p_yes(self, system: str, user: str) -> float:
+            seen.append((system, user))
+            return 0.1
+
+    asker_with(pipeline, Recording(responses=["NOT IN DOCUMENT"])).ask(WEAK_Q)
+    [(system, user)] = seen
+    assert system == render("answer_system")  # shares the answer prompt's prefix (and its KV cache)
+    hits = pipeline.retriever.search(WEAK_Q, pipeline.settings.k).hits
+    evidence = select_evidence(WEAK_Q, hits, SentenceScorer(HashEmbedder(), None))
+    assert [f"[{e.label}] {e.text}" for e in evidence] == user.splitlines()[1 : 1 + len(evidence)]
+    assert f"Question: {WEAK_Q}" in user.splitlines()
+
+
+def test_answered_questions_never_ask_the_judge(pipeline):
+    class Refusing(FakeChatModel):
+        def p_yes(self, system: str, user: str) -> float:
+            raise AssertionError("the judge is only for refusals")
+
+    result = asker_with(pipeline, Refusing()).ask(PARIS)
+    assert not result.refused and result.answerability is None and "judge_s" not in result.timings
+
+
+def test_a_failing_judge_leaves_the_refusal_standing(pipeline):
+    class Broken(FakeChatModel):
+        def p_yes(self, system: str, user: str) -> float:
+            raise RuntimeError("judge down")
+
+    result = asker_with(pipeline, Broken(responses=["NOT IN DOCUMENT"])).ask(WEAK_Q)
+    assert (result.refused, result.refusal_reason, result.answerability) == (True, "not_addressed", None)
+
+
+def test_a_backend_that_cannot_judge_keeps_the_refusal(pipeline):
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    model = GenericFakeChatModel(messages=iter([AIMessage(content="NOT IN DOCUMENT")]))  # like ollama: no p_yes
+    result = Asker(pipeline.retriever, SentenceScorer(HashEmbedder(), None), model, name="generic").ask(WEAK_Q)
+    assert (result.refused, result.refusal_reason, result.answerability) == (True, "not_addressed", None)
 
 
 # --------------------------------------------------------------------------- streaming and wiring

@@ -76,6 +76,21 @@ def settings(**overrides) -> Settings:
     return Settings(embedders=("hash",), **overrides)
 
 
+def test_fake_judge_reads_how_much_of_the_question_the_passages_contain():
+    passages = [{"label": "4", "text": "Peace is like air and sunshine."}]
+    fake = FakeChatModel()
+    system = render("answer_system")
+    covered = fake.p_yes(system, render("answerable_user", passages=passages, question="Is peace like sunshine?"))
+    partly = fake.p_yes(system, render("answerable_user", passages=passages, question="Is peace rainfall?"))
+    unrelated = fake.p_yes(system, render("answerable_user", passages=passages, question="Who chaired it?"))
+    assert covered == 1.0 and partly == 0.5 and unrelated == 0.0
+
+
+def test_scripted_judgements_pop_in_order():
+    fake = FakeChatModel(judgements=[0.9, 0.1])
+    assert [fake.p_yes("s", "u"), fake.p_yes("s", "u")] == [0.9, 0.1]
+
+
 def test_make_fake():
     model = make_chat_model(settings(answerer="fake"))
     assert isinstance(model, FakeChatModel)

@@ -39,3 +39,17 @@ def test_local_model_answers_with_a_verified_citation(pipeline):
 def test_local_model_declines_a_paragraph_the_document_lacks(pipeline):
     result = pipeline.ask("What does paragraph 42 say?")
     assert result.refused and result.refusal_reason == "missing_paragraph"
+
+
+def test_local_model_as_a_yes_no_judge_tells_an_answering_passage_from_an_unrelated_one(pipeline):
+    from rag.prompts import render
+
+    model = pipeline.asker().chat_model
+    paris = [{"label": "12", "text": pipeline.index.paragraphs[11].text}]
+
+    def p_yes(question: str) -> float:
+        return model.p_yes(render("answer_system"), render("answerable_user", passages=paris, question=question))
+
+    answered = p_yes("Which international climate agreement does the declaration want implemented?")
+    unrelated = p_yes("Who won the 2022 Champions League final?")
+    assert 0.0 <= unrelated < 0.5 < answered <= 1.0, (answered, unrelated)

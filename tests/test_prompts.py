@@ -21,6 +21,7 @@ VARIABLES = {
     "answer_system": {},
     "answer_user": {"passages": PASSAGES, "history": HISTORY, "question": "And the climate?"},
     "rewrite": {"history": HISTORY, "question": "And the climate?"},
+    "answerable_user": {"passages": PASSAGES, "question": "And the climate?"},
 }
 
 
@@ -38,7 +39,8 @@ def test_every_prompt_renders_with_the_variables_the_code_passes(name):
 @pytest.mark.parametrize(
     ("name", "missing"),
     [("answer_user", "passages"), ("answer_user", "history"), ("answer_user", "question"),
-     ("rewrite", "history"), ("rewrite", "question")],
+     ("rewrite", "history"), ("rewrite", "question"),
+     ("answerable_user", "passages"), ("answerable_user", "question")],
 )
 def test_a_missing_variable_raises(name, missing):
     variables = {k: v for k, v in VARIABLES[name].items() if k != missing}
