@@ -41,12 +41,6 @@ log = logging.getLogger(__name__)
 # model's drafts for eval/datasets/beijing_initiative.jsonl: 0.5 let invented details
 # through, 0.75 rejected a third of the correct paraphrases.
 SUPPORT_THRESHOLD = 0.65
-# P("Yes") from the yes/no judge at which the passages count as answering although the model
-# declined. The judge separated answerable from unanswerable questions better than evidence
-# relevance (ROC AUC 0.93 vs 0.73 on the Beijing set, 0.75 vs 0.69 on the water charter, over the
-# questions that reach it). Simulated over both sets' earlier runs, 0.7-0.725 gave the lowest
-# wrongly-declined + missed-refusal rate; 0.5 declines fewest answerable questions, 0.8 refuses most.
-ANSWERABLE_P = 0.7
 # A real match reaches at least one of these raw scores (see eval/reports/answers.md).
 RELEVANCE_FLOORS = {"bm25": 0.5, "minilm": 0.2, "e5": 0.80}
 _MODEL_DECLINES = re.compile(
@@ -106,14 +100,15 @@ class Asker:
     """Answers questions about one index. Built once; safe to share between threads."""
 
     def __init__(self, retriever: Retriever, scorer: SentenceScorer, chat_model=None, name: str = "extractive",
-                 k: int = 5, max_question_chars: int = 4000, first_token_timeout: float = 20.0,
-                 answer_timeout: float = 60.0) -> None:
+                 k: int = 5, max_question_chars: int = 4000, judge_threshold: float = 0.7,
+                 first_token_timeout: float = 20.0, answer_timeout: float = 60.0) -> None:
         self.retriever = retriever
         self.scorer = scorer
         self.chat_model = chat_model
         self.name = name if chat_model is not None else "extractive"
         self.k = k
         self.max_question_chars = max_question_chars
+        self.judge_threshold = judge_threshold
         self.first_token_timeout = first_token_timeout
         self.answer_timeout = answer_timeout
         self.extractive = ExtractiveAnswerer()
@@ -274,14 +269,14 @@ class Asker:
         if _strong(evidence):
             return True, None
         p_yes = self._judge(question, evidence, timings)
-        return (p_yes is not None and p_yes >= ANSWERABLE_P), p_yes
+        return (p_yes is not None and p_yes >= self.judge_threshold), p_yes
 
     def _judge(self, question: str, evidence: list[Evidence], timings: dict[str, float]) -> float | None:
         """P("Yes") that the evidence answers the question, from the chat model read as a yes/no
         judge; None when the backend cannot be read that way (ollama, openai) or fails."""
         p_yes = getattr(self.chat_model, "p_yes", None)  # see rag.llm: the local and fake models have it
-        if not evidence or not callable(p_yes):
-            return None
+        if not evidence or not callable(p_yes) or self.judge_threshold >= 1.0:
+            return None  # no judge, or one whose "yes" is never enough
         t = time.perf_counter()
         try:
             # The answer prompt's system message and passages: the KV cache already holds that

@@ -92,7 +92,7 @@ class Pipeline:
         scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
         return Asker(
             self, scorer, chat_model, name=name, k=self.settings.k,
-            max_question_chars=self.settings.max_question_chars,
+            max_question_chars=self.settings.max_question_chars, judge_threshold=self.settings.judge_threshold,
             first_token_timeout=self.settings.first_token_timeout_s,
             answer_timeout=self.settings.answer_timeout_s,
         )

@@ -360,6 +360,20 @@ def test_answered_questions_never_ask_the_judge(pipeline):
     assert not result.refused and result.answerability is None and "judge_s" not in result.timings
 
 
+@pytest.mark.parametrize(("threshold", "refused"), [(0.5, False), (0.8, True), (1.0, True)])
+def test_the_judge_threshold_decides_which_refusals_are_overruled(pipeline, threshold, refused):
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.75])
+    result = asker_with(pipeline, model, judge_threshold=threshold).ask(WEAK_Q)
+    assert result.refused is refused
+    assert result.answerability == (None if threshold == 1.0 else 0.75)  # at 1 the judge is not even asked
+
+
+def test_the_judge_threshold_comes_from_the_settings(built, monkeypatch):
+    monkeypatch.setenv("RAG_JUDGE_THRESHOLD", "0.55")
+    settings = Settings(corpus=built.corpus, index_dir=built.index_dir, embedders=built.embedders, answerer="fake")
+    assert load_pipeline(settings).asker("fake").judge_threshold == 0.55
+
+
 def test_a_failing_judge_leaves_the_refusal_standing(pipeline):
     class Broken(FakeChatModel):
         def p_yes(self, system: str, user: str) -> float:
