@@ -208,8 +208,7 @@ class Asker:
             self._chain = prompt | self.chat_model | StrOutputParser()
         inputs = {
             "system": render("answer_system"),
-            "user": render("answer_user", passages=[{"label": e.label, "text": e.text} for e in evidence],
-                           history=history[-4:], question=question),
+            "user": render("answer_user", passages=_passages(evidence), history=history[-4:], question=question),
         }
         yield from _with_deadline(self._chain.stream(inputs), self.first_token_timeout, self.answer_timeout)
 
@@ -281,10 +280,8 @@ class Asker:
         try:
             # The answer prompt's system message and passages: the KV cache already holds that
             # prefix, so the judge reads only the last line, and the next answer keeps its prefix.
-            return p_yes(
-                render("answer_system"),
-                render("answerable_user", passages=[{"label": e.label, "text": e.text} for e in evidence],
-                       question=question))
+            return p_yes(render("answer_system"),
+                         render("answerable_user", passages=_passages(evidence), question=question))
         except Exception as err:  # a judge that fails leaves the model's refusal standing
             log.warning("the answerability judge failed: %s: %s", type(err).__name__, err)
             return None
@@ -320,6 +317,12 @@ def _strong(evidence: list[Evidence]) -> bool:
     """Evidence strong enough to answer from even when the model declines: a paragraph the
     user named (it exists, so its text is the answer), or a very relevant sentence."""
     return any(e.pinned for e in evidence) or max((e.relevance for e in evidence), default=0.0) >= STRONG_EVIDENCE
+
+
+def _passages(evidence: list[Evidence]) -> list[dict]:
+    """The evidence as the prompts show it, ``[label] text``: the answer and the judge prompt must
+    render it alike, or the judge loses the answer prompt's cached prefix."""
+    return [{"label": e.label, "text": e.text} for e in evidence]
 
 
 def _retrieved(result: SearchResult) -> list[dict]:
