@@ -26,28 +26,39 @@ class ExtractiveAnswerer:
         yield self.compose(question, evidence)
 
     def compose(self, question: str, evidence: list[Evidence]) -> str:
-        """The best sentence overall, plus others nearly as relevant, each cited.
+        """The best sentence of the best-ranked paragraph, plus others nearly as relevant, each cited.
+
+        Retrieval ranks paragraphs better than one sentence's similarity to the question does
+        (BM25 and two embedders fused, against one embedder), so the paragraph retrieval put
+        first leads. Measured by the extractive runs of ``python -m eval run``: correct paragraph
+        cited 0.875 -> 0.913 (Beijing) and 0.844 -> 0.911 (water charter) against leading with the
+        single most similar sentence.
 
         >>> from rag.records import Paragraph
         >>> ev = [Evidence(Paragraph("d", 6, "A.", "6"), [("Win-win cooperation matters.", 0.9)], 0.1)]
         >>> ExtractiveAnswerer().compose("cooperation?", ev)
         'Win-win cooperation matters [6].'
         """
-        candidates = [(r, s, e.label) for e in evidence for s, r in e.sentences]
-        if not candidates:
+        if not any(e.sentences for e in evidence):
             return ""
         if any(e.pinned for e in evidence):  # "What does paragraph 9 say?": its opening sentences
             e = next(e for e in evidence if e.pinned)
-            picked = [(1.0, s, e.label) for s, _ in e.sentences[: self.max_sentences]]
+            picked = [(s, e.label) for s, _ in e.sentences[: self.max_sentences]]
         else:
-            candidates.sort(key=lambda c: -c[0])
-            top, _, first_label = candidates[0]
-            # More sentences of the best paragraph when nearly as relevant; another paragraph
-            # only when it is practically as relevant (each extra citation risks a wrong one).
-            picked = [c for c in candidates
-                      if c[0] >= top * (self.keep_ratio if c[2] == first_label else self.other_ratio)]
+            # the first paragraph with a usable sentence (an order to the assistant scores 0)
+            lead = next((e for e in evidence if e.relevance > 0), next(e for e in evidence if e.sentences))
+            own = sorted(lead.sentences, key=lambda c: -c[1])
+            best = max(e.relevance for e in evidence)
+            # More sentences of the lead paragraph when nearly as relevant as its best; another
+            # paragraph only when practically as relevant as the best sentence anywhere (each
+            # extra citation risks a wrong one).
+            more = [(r, s, lead.label) for s, r in own[1:] if r >= own[0][1] * self.keep_ratio]
+            more += [(r, s, e.label) for e in evidence if e is not lead for s, r in e.sentences
+                     if r >= best * self.other_ratio]
+            more.sort(key=lambda c: -c[0])
+            picked = [(own[0][0], lead.label)] + [(s, label) for _, s, label in more]
             picked = picked[: self.max_sentences]
-        parts = [_cite(s, label) for _, s, label in picked]
+        parts = [_cite(s, label) for s, label in picked]
         text = " ".join(parts)
         return text if mostly_latin(question) else f"{ZH_LEAD}{text}"
 
