@@ -23,13 +23,13 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from . import refusal
-from .cite import verify
+from .cite import parse_labels, verify
 from .errors import RagError
 from .evidence import Evidence, select_evidence
 from .extractive import ExtractiveAnswerer
 from .prompts import render
 from .records import SearchResult
-from .refs import paragraph_refs
+from .refs import paragraph_refs, relative_ref
 from .retrieve import Retriever, mostly_latin
 from .support import SentenceScorer
 
@@ -186,9 +186,15 @@ class Asker:
 
     # -- steps --------------------------------------------------------------
     def rewrite(self, question: str, history: list[dict]) -> str:
-        """A standalone retrieval query: a follow-up borrows the previous user question's words."""
+        """A standalone retrieval query: a follow-up borrows the previous user question's words;
+        "And the one before it?" names the paragraph before the one the conversation was about."""
         if not history:
             return question
+        step = relative_ref(question)
+        if step is not None and not paragraph_refs(question):
+            focus = _paragraph_in_focus(history)
+            if focus is not None:  # before the first or past the last one: reported as missing
+                return f"{question} (paragraph {focus + step})"
         previous = [t["content"] for t in history if t["role"] == "user"]
         if not previous:
             return question
@@ -317,6 +323,20 @@ def _strong(evidence: list[Evidence]) -> bool:
     """Evidence strong enough to answer from even when the model declines: a paragraph the
     user named (it exists, so its text is the answer), or a very relevant sentence."""
     return any(e.pinned for e in evidence) or max((e.relevance for e in evidence), default=0.0) >= STRONG_EVIDENCE
+
+
+def _paragraph_in_focus(history: list[dict]) -> int | None:
+    """The paragraph number the conversation was last about: the first one named by the latest
+    user turn that names one, or cited by the latest answer that cites one, whichever is later."""
+    for turn in reversed(history):
+        content = str(turn.get("content", ""))
+        if turn.get("role") == "user":
+            numbers = paragraph_refs(content)
+        else:  # "[14]", "[report:14]"
+            numbers = [int(m.group(1)) for label in parse_labels(content) if (m := re.search(r"(\d+)$", label))]
+        if numbers:
+            return numbers[0]
+    return None
 
 
 def _passages(evidence: list[Evidence]) -> list[dict]:

@@ -8,6 +8,14 @@
 [3, 4, 5, 9]
 >>> paragraph_refs("How many paragraphs are there?")
 []
+
+A question may also point at a paragraph by its place: the first or the last
+one, or the one before or after the paragraph the conversation was about.
+
+>>> position_refs("What does the final paragraph say?"), position_refs("How does the declaration end?")
+(['last'], ['last'])
+>>> relative_ref("And the one before it?"), relative_ref("下一段呢？"), relative_ref("And before that?")
+(-1, 1, None)
 """
 
 from __future__ import annotations
@@ -34,6 +42,20 @@ _ZH = re.compile(
 )
 _ZH_TOKEN = re.compile(rf"{_ZH_NUM}|{_ZH_RANGE}")
 _ZH_PLAIN = re.compile(r"(?:段落|段)\s*(\d{1,4})")
+# "the last paragraph", "How does the declaration end?" (the verb closing the question, so that
+# "How does the text open the door to ..." is not a reference), "最后一段", "开头".
+_POSITION = re.compile(
+    r"\b(?:(first|opening)|(last|final|closing|concluding))\s+paragraph\b"
+    r"|\bhow\s+does\s+(?:the|this|it)\b[^?？]{0,40}?\s(?:(begin|start|open)|(end|conclude|close))\s*[?？.]?\s*$"
+    r"|(首段|开头)|(最后一段|末段|结尾)",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(
+    r"\b(?:one|paragraph|para)\s+(?:(before)|(after))\s+(?:it|that|this)\b"
+    r"|\b(?:(previous|preceding)|(next|following))\s+(?:one|paragraph)\b"
+    r"|(上一段|前一段)|(下一段|后一段)",
+    re.IGNORECASE,
+)
 
 
 def paragraph_refs(question: str) -> list[int]:
@@ -50,6 +72,25 @@ def paragraph_refs(question: str) -> list[int]:
         if n not in seen:
             seen.append(n)
     return seen
+
+
+def position_refs(question: str) -> list[str]:
+    """``"first"`` and ``"last"``, for each paragraph the question points at by its place."""
+    out: list[str] = []
+    for m in _POSITION.finditer(question):
+        where = "first" if any(m.group(i) for i in (1, 3, 5)) else "last"
+        if where not in out:
+            out.append(where)
+    return out
+
+
+def relative_ref(question: str) -> int | None:
+    """-1 for "the one before it", +1 for "the next paragraph": relative to the paragraph the
+    conversation was about, which only the caller knows."""
+    m = _RELATIVE.search(question)
+    if m is None:
+        return None
+    return -1 if any(m.group(i) for i in (1, 3, 5)) else 1
 
 
 _RANGE = object()  # a range mark between two numbers: "-", "to", "至" ...

@@ -12,8 +12,9 @@ set and the same on the other (``eval/reports/retrieval.md``). A question
 written mostly in a non-Latin script (e.g. Chinese) is ranked by the
 multilingual embedders alone: English BM25 and an English-only embedder only
 add noise there (measured in ``eval/reports/retrieval.md``). A paragraph the
-question names explicitly ("paragraph 9", "第9段") is pinned first; a named
-number the corpus lacks is reported in ``missing_refs``, never guessed.
+question names explicitly ("paragraph 9", "第9段"), or by its place ("the last
+paragraph", "How does the declaration end?"), is pinned first; a named number the
+corpus lacks is reported in ``missing_refs``, never guessed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections import defaultdict
 from .embed import Embedder
 from .index import Index
 from .records import Hit, Paragraph, SearchResult
-from .refs import paragraph_refs
+from .refs import paragraph_refs, position_refs
 from .settings import Settings
 
 DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
@@ -57,8 +58,12 @@ class Retriever:
         self.weights = weights or {}
         self._by_key = {p.key: p for p in index.paragraphs}
         self._by_number: dict[int, list[Paragraph]] = defaultdict(list)
+        by_doc: dict[str, list[Paragraph]] = defaultdict(list)
         for p in index.paragraphs:
             self._by_number[p.number].append(p)
+            by_doc[p.doc].append(p)
+        # "the first / last paragraph": of each document, in the document's own order
+        self._by_position = {"first": [ps[0] for ps in by_doc.values()], "last": [ps[-1] for ps in by_doc.values()]}
 
     @classmethod
     def from_settings(cls, settings: Settings, index: Index, embedders: dict[str, Embedder]) -> Retriever:
@@ -74,6 +79,7 @@ class Retriever:
         fused = self._fuse(rankings)
         numbers = paragraph_refs(query)
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
+        pinned += [p for where in position_refs(query) for p in self._by_position[where] if p not in pinned]
         missing = [str(n) for n in numbers if n not in self._by_number]
         hits: list[Hit] = []
         for p in pinned:

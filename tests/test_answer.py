@@ -192,12 +192,35 @@ PREVIOUS = HISTORY[0]["content"]
         ("And what about fairness?",
          [*HISTORY, {"role": "user", "content": "Which treaty is mentioned?"}],
          "Which treaty is mentioned? And what about fairness?"),  # the latest user question
+        # a relative reference names the paragraph next to the one the conversation was about
+        ("And the one before it?", [{"role": "user", "content": "What does paragraph 14 cover?"}],
+         "And the one before it? (paragraph 13)"),
+        ("And the next paragraph?", HISTORY, "And the next paragraph? (paragraph 4)"),  # cited [3]
+        ("上一段呢？", [*HISTORY, {"role": "user", "content": "第9段呢？"}], "上一段呢？ (paragraph 8)"),
+        ("And the one before it?", [{"role": "user", "content": "What about paragraph 1?"}],
+         "And the one before it? (paragraph 0)"),  # there is none: reported as missing
     ],
     ids=["follow-up", "chinese-follow-up", "names-a-paragraph", "standalone", "no-history", "assistant-only",
-         "latest-user-turn"],
+         "latest-user-turn", "one-before-it", "next-after-the-cited-one", "chinese-previous", "before-the-first"],
 )
 def test_rewrite(pipeline, question, history, query):
     assert pipeline.asker().rewrite(question, history) == query
+
+
+def test_the_one_before_it_is_answered_from_that_paragraph(pipeline, paragraphs):
+    history = [{"role": "user", "content": "What does paragraph 14 cover?"},
+               {"role": "assistant", "content": "It praises the CPC's self-reform [14]."}]
+    result = pipeline.ask("And the one before it?", history)
+    assert result.query == "And the one before it? (paragraph 13)"
+    assert result.retrieved[0]["number"] == 13 and result.retrieved[0]["pinned"]
+    assert_cited_and_grounded(result, paragraphs)
+    assert result.cited_numbers == [13]
+
+
+def test_the_one_before_the_first_is_reported_missing(pipeline):
+    result = pipeline.ask("And the one before it?", [{"role": "user", "content": "What does paragraph 1 say?"}])
+    assert (result.refused, result.refusal_reason) == (True, "missing_paragraph")
+    assert result.answer == "The document has no paragraph 0; its paragraphs run from 1 to 16."
 
 
 def test_follow_up_is_searched_with_the_previous_question(pipeline, paragraphs):

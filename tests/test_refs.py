@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.refs import paragraph_refs
+from rag.refs import paragraph_refs, position_refs, relative_ref
 
 REF_CASES = [
     # English forms
@@ -86,3 +86,48 @@ def test_no_duplicates(question):
 def test_returns_plain_ints():
     refs = paragraph_refs("paragraph 9 and 第十段")
     assert refs == [9, 10] and all(type(n) is int for n in refs)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("What does the last paragraph say?", ["last"], id="last-paragraph"),
+        pytest.param("Summarise the final paragraph.", ["last"], id="final-paragraph"),
+        pytest.param("And the concluding paragraph?", ["last"], id="concluding-paragraph"),
+        pytest.param("What is in the opening paragraph?", ["first"], id="opening-paragraph"),
+        pytest.param("First paragraph vs last paragraph", ["first", "last"], id="both-in-order"),
+        pytest.param("How does the declaration end?", ["last"], id="how-does-it-end"),
+        pytest.param("How does it conclude", ["last"], id="conclude-no-mark"),
+        pytest.param("How does the document begin?", ["first"], id="how-does-it-begin"),
+        pytest.param("文件的最后一段说了什么？", ["last"], id="zh-last"),
+        pytest.param("倡议的开头讲了什么？", ["first"], id="zh-opening"),
+        # not places in the document
+        pytest.param("Does the text mention the last century's standoff?", [], id="last-century"),
+        pytest.param("What use per person is the aim by the end of the decade?", [], id="end-of-the-decade"),
+        pytest.param("How does the text open the door to cooperation?", [], id="open-the-door"),
+        pytest.param("How do conflicts end?", [], id="not-the-document"),
+        pytest.param("What are the first steps?", [], id="first-steps"),
+        pytest.param("What do paragraphs say?", [], id="no-place"),
+    ],
+)
+def test_position_refs(question, expected):
+    assert position_refs(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("And the one before it?", -1, id="one-before-it"),
+        pytest.param("What about the paragraph after that?", 1, id="paragraph-after-that"),
+        pytest.param("And the previous paragraph?", -1, id="previous-paragraph"),
+        pytest.param("What does the next one say?", 1, id="next-one"),
+        pytest.param("The following paragraph?", 1, id="following-paragraph"),
+        pytest.param("上一段呢？", -1, id="zh-previous"),
+        pytest.param("下一段讲了什么？", 1, id="zh-next"),
+        pytest.param("What happened before that?", None, id="before-that-is-not-a-paragraph"),
+        pytest.param("What are the next steps?", None, id="next-steps"),
+        pytest.param("What does paragraph 9 say?", None, id="absolute"),
+    ],
+)
+def test_relative_ref(question, expected):
+    assert relative_ref(question) == expected

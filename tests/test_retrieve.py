@@ -138,6 +138,26 @@ def test_missing_paragraph_is_reported_not_guessed(beijing_retriever):
     assert len(result.hits) == 3  # the question is still answered by content
 
 
+@pytest.mark.parametrize(
+    ("question", "number"),
+    [("How does the declaration end?", 16), ("What does the last paragraph say?", 16),
+     ("文件的最后一段说了什么？", 16), ("What is in the opening paragraph?", 1)],
+    ids=["how-does-it-end", "last-paragraph", "chinese-last", "opening-paragraph"],
+)
+def test_paragraph_named_by_its_place_is_pinned_first(beijing_retriever, question, number):
+    result = beijing_retriever.search(question, k=3)
+    assert (result.hits[0].paragraph.number, result.hits[0].pinned) == (number, True)
+    assert not any(h.pinned for h in result.hits[1:]) and result.missing_refs == []
+
+
+def test_first_and_last_are_per_document(write, tmp_path, make_settings, retriever_for):
+    write("corpus/a.txt", "1. Rainwater tanks store water for gardens.\n2. Solar panels cover the school roof.\n")
+    write("corpus/b.txt", "4. The orchard grows apples.\n5. The harbour handles ferries.\n6. Comets pass by.\n")
+    retriever = retriever_for(make_settings(tmp_path / "corpus"))
+    last = retriever.search("What does the final paragraph say?", k=2).hits
+    assert sorted((h.paragraph.doc, h.paragraph.number) for h in last if h.pinned) == [("a", 2), ("b", 6)]
+
+
 def test_mixed_present_and_missing_references(beijing_retriever):
     result = beijing_retriever.search("paragraphs 16 and 17", k=3)
     assert result.missing_refs == ["17"]
