@@ -81,6 +81,9 @@ def _plain(turn: dict) -> str:
         content = " ".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
     elif not isinstance(content, str):
         content = str(content)
+    # the small print (a refusal's closest paragraphs, a fallback notice) is not what was said:
+    # "And the one before it?" must step from what the answer cited, not from a hint
+    content = re.sub(r"<small\b[^>]*>.*?</small>", "", content, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", "", content)).replace(" ▌", "").strip()
 
 

@@ -29,7 +29,7 @@ from .evidence import Evidence, select_evidence
 from .extractive import ExtractiveAnswerer
 from .prompts import render
 from .records import SearchResult
-from .refs import paragraph_refs, relative_ref
+from .refs import paragraph_refs, position_refs, relative_ref
 from .retrieve import Retriever, mostly_latin
 from .support import SentenceScorer
 
@@ -150,6 +150,8 @@ class Asker:
         timings["rewrite_s"] = _since(started)
 
         declined = refusal.check_request(question)
+        if relative_ref(question) is not None and not paragraph_refs(query):  # "the one before" what?
+            declined = declined or refusal.unclear_reference(question)
         t = time.perf_counter()
         result = self.retriever.search(query, k or self.k)
         timings["retrieve_s"] = _since(t)
@@ -186,22 +188,24 @@ class Asker:
 
     # -- steps --------------------------------------------------------------
     def rewrite(self, question: str, history: list[dict]) -> str:
-        """A standalone retrieval query: a follow-up borrows the previous user question's words;
-        "And the one before it?" names the paragraph before the one the conversation was about."""
+        """A standalone retrieval query. "And the one before it?" names the paragraph before (or
+        after) the one the conversation was last about; a short or pronoun-led follow-up borrows
+        the previous user question's words, unless it names its own paragraph."""
         if not history:
             return question
         step = relative_ref(question)
         if step is not None and not paragraph_refs(question):
-            focus = _paragraph_in_focus(history)
+            focus = _paragraph_in_focus(history, step)
             if focus is not None:  # before the first or past the last one: reported as missing
-                return f"{question} (paragraph {focus + step})"
+                n = focus + step
+                return f"{question} (paragraph {n})" if mostly_latin(question) else f"{question}（第{n}段）"
         previous = [t["content"] for t in history if t["role"] == "user"]
         if not previous:
             return question
         short = len(question.split()) <= 6 if mostly_latin(question) else len(question) <= 12
         if short or _FOLLOW_UP.search(question):
-            refs = paragraph_refs(question)
-            borrowed = previous[-1] if not refs else ""
+            names_its_own = paragraph_refs(question) or position_refs(question)
+            borrowed = previous[-1] if not names_its_own else ""
             return f"{borrowed} {question}".strip()
         return question
 
@@ -321,21 +325,25 @@ _JUDGE_SAYS_ANSWERABLE = "the judge finds the answer in the passages"
 
 def _strong(evidence: list[Evidence]) -> bool:
     """Evidence strong enough to answer from even when the model declines: a paragraph the
-    user named (it exists, so its text is the answer), or a very relevant sentence."""
+    user named, by number or by place (it exists, so its text is the answer), or a very
+    relevant sentence."""
     return any(e.pinned for e in evidence) or max((e.relevance for e in evidence), default=0.0) >= STRONG_EVIDENCE
 
 
-def _paragraph_in_focus(history: list[dict]) -> int | None:
-    """The paragraph number the conversation was last about: the first one named by the latest
-    user turn that names one, or cited by the latest answer that cites one, whichever is later."""
+def _paragraph_in_focus(history: list[dict], step: int) -> int | None:
+    """The paragraph number the conversation was last about, to step from: named by the latest
+    user turn that names one (the last of "paragraphs 3-5" to step forward, the first to step
+    back), or cited first by the latest answer that cites one, whichever is later."""
     for turn in reversed(history):
         content = str(turn.get("content", ""))
         if turn.get("role") == "user":
             numbers = paragraph_refs(content)
-        else:  # "[14]", "[report:14]"
+            if numbers:
+                return max(numbers) if step > 0 else min(numbers)
+        else:  # "[14]"; "[report:14]" gives 14 (a number, so every document's neighbour is searched)
             numbers = [int(m.group(1)) for label in parse_labels(content) if (m := re.search(r"(\d+)$", label))]
-        if numbers:
-            return numbers[0]
+            if numbers:
+                return numbers[0]
     return None
 
 

@@ -1,6 +1,7 @@
-"""The extractive answerer: no model. It answers with the document's own most
-relevant sentences, each carrying its citation. Instant, and the fallback
-whenever a model fails, times out or is not supported by the text.
+"""The extractive answerer: no model. It answers with the document's own
+sentences, each carrying its citation: the most relevant one of the paragraph
+retrieval ranked first, then any others nearly as relevant. Instant, and the
+fallback whenever a model fails, times out or is not supported by the text.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class ExtractiveAnswerer:
             e = next(e for e in evidence if e.pinned)
             picked = [(s, e.label) for s, _ in e.sentences[: self.max_sentences]]
         else:
-            # the first paragraph with a usable sentence (an order to the assistant scores 0)
+            # the first paragraph with a usable sentence (an order to the assistant scores 0); if none
+            # has one, everything scores 0 and verification decides what stands
             lead = next((e for e in evidence if e.relevance > 0), next(e for e in evidence if e.sentences))
             own = sorted(lead.sentences, key=lambda c: -c[1])
             best = max(e.relevance for e in evidence)

@@ -73,7 +73,7 @@ class Hit:
     score: float
     ranks: dict[str, int] = field(default_factory=dict)  # 1-based rank per retriever
     signals: dict[str, float] = field(default_factory=dict)  # raw score per retriever
-    pinned: bool = False  # named explicitly in the question ("paragraph 9")
+    pinned: bool = False  # named by the question: "paragraph 9", "the last paragraph", "the one before it"
 
     def to_dict(self) -> dict:
         p = self.paragraph

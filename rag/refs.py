@@ -1,4 +1,4 @@
-"""Find explicit paragraph references in a question.
+"""Find the paragraphs a question names: by number, by place, or relative to another.
 
 >>> paragraph_refs("What do paragraphs 3-5 and para. 9 say?")
 [3, 4, 5, 9]
@@ -14,7 +14,7 @@ one, or the one before or after the paragraph the conversation was about.
 
 >>> position_refs("What does the final paragraph say?"), position_refs("How does the declaration end?")
 (['last'], ['last'])
->>> relative_ref("And the one before it?"), relative_ref("下一段呢？"), relative_ref("And before that?")
+>>> relative_ref("And the one before it?"), relative_ref("下一段呢？"), relative_ref("When is the next one?")
 (-1, 1, None)
 """
 
@@ -42,18 +42,25 @@ _ZH = re.compile(
 )
 _ZH_TOKEN = re.compile(rf"{_ZH_NUM}|{_ZH_RANGE}")
 _ZH_PLAIN = re.compile(r"(?:段落|段)\s*(\d{1,4})")
+# What a question may call the document: "How does the declaration end?" names a place in it,
+# "How does the war end?" does not.
+_DOCUMENT = r"(?:it|this|the\s+(?:declaration|document|text|initiative|charter|report|statement|paper|article))"
 # "the last paragraph", "How does the declaration end?" (the verb closing the question, so that
 # "How does the text open the door to ..." is not a reference), "最后一段", "开头".
 _POSITION = re.compile(
     r"\b(?:(first|opening)|(last|final|closing|concluding))\s+paragraph\b"
-    r"|\bhow\s+does\s+(?:the|this|it)\b[^?？]{0,40}?\s(?:(begin|start|open)|(end|conclude|close))\s*[?？.]?\s*$"
+    rf"|\bhow\s+does\s+{_DOCUMENT}\s+(?:(begin|start|open)|(end|conclude|close))\s*[?？.!]?\s*$"
     r"|(首段|开头)|(最后一段|末段|结尾)",
     re.IGNORECASE,
 )
+# "the one before it", "And the one after?" (closing the question: "the one before the war" is
+# no paragraph), "the previous / next paragraph", "上一段", "下一段" (not "最后一段", the last one,
+# nor "前一段时间", a while ago).
 _RELATIVE = re.compile(
-    r"\b(?:one|paragraph|para)\s+(?:(before)|(after))\s+(?:it|that|this)\b"
-    r"|\b(?:(previous|preceding)|(next|following))\s+(?:one|paragraph)\b"
-    r"|(上一段|前一段)|(下一段|后一段)",
+    r"\bthe\s+one\s+(?:(before)|(after))(?:\s+(?:it|that|this))?\s*[?？.!]?\s*$"
+    r"|\b(?:paragraph|para)\s+(?:(before)|(after))\s+(?:it|that|this)\b"
+    r"|\b(?:(previous|preceding)|(next|following))\s+paragraph\b"
+    r"|(上一段|前一段(?!时间))|(下一段|(?<!最)后一段)",
     re.IGNORECASE,
 )
 
@@ -90,7 +97,7 @@ def relative_ref(question: str) -> int | None:
     m = _RELATIVE.search(question)
     if m is None:
         return None
-    return -1 if any(m.group(i) for i in (1, 3, 5)) else 1
+    return -1 if any(m.group(i) for i in (1, 3, 5, 7)) else 1
 
 
 _RANGE = object()  # a range mark between two numbers: "-", "to", "至" ...

@@ -99,5 +99,12 @@ def unsupported(question: str) -> Refusal:
         "文件没有涉及这个问题：文件中没有内容能支持回答。"))
 
 
+def unclear_reference(question: str) -> Refusal:
+    """"And the one before it?" with nothing earlier in the conversation to be before."""
+    return Refusal("unclear_reference", _say(
+        question, 'Which paragraph do you mean? Name it by its number, for example "paragraph 9".',
+        "您指的是哪一段？请说明段落编号，例如“第9段”。"))
+
+
 def _say(question: str, english: str, chinese: str) -> str:
     return english if mostly_latin(question) else chinese

@@ -79,7 +79,10 @@ class Retriever:
         fused = self._fuse(rankings)
         numbers = paragraph_refs(query)
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
-        pinned += [p for where in position_refs(query) for p in self._by_position[where] if p not in pinned]
+        for where in position_refs(query):  # of the documents whose such paragraph ranks best, up to k
+            keys = {p.key for p in pinned}
+            candidates = sorted(self._by_position[where], key=lambda p: -fused.get(p.key, 0.0))
+            pinned += [p for p in candidates if p.key not in keys][:k]
         missing = [str(n) for n in numbers if n not in self._by_number]
         hits: list[Hit] = []
         for p in pinned:

@@ -196,12 +196,19 @@ PREVIOUS = HISTORY[0]["content"]
         ("And the one before it?", [{"role": "user", "content": "What does paragraph 14 cover?"}],
          "And the one before it? (paragraph 13)"),
         ("And the next paragraph?", HISTORY, "And the next paragraph? (paragraph 4)"),  # cited [3]
-        ("上一段呢？", [*HISTORY, {"role": "user", "content": "第9段呢？"}], "上一段呢？ (paragraph 8)"),
+        ("上一段呢？", [*HISTORY, {"role": "user", "content": "第9段呢？"}], "上一段呢？（第8段）"),
+        ("And the next paragraph?", [{"role": "user", "content": "What do paragraphs 3-5 say?"}],
+         "And the next paragraph? (paragraph 6)"),  # after the range
+        ("And the one before it?", [{"role": "user", "content": "What do paragraphs 3-5 say?"}],
+         "And the one before it? (paragraph 2)"),  # before it
+        ("And the last paragraph?", [{"role": "user", "content": "What does paragraph 9 say?"}],
+         "And the last paragraph?"),  # names its own paragraph: borrows nothing
         ("And the one before it?", [{"role": "user", "content": "What about paragraph 1?"}],
          "And the one before it? (paragraph 0)"),  # there is none: reported as missing
     ],
     ids=["follow-up", "chinese-follow-up", "names-a-paragraph", "standalone", "no-history", "assistant-only",
-         "latest-user-turn", "one-before-it", "next-after-the-cited-one", "chinese-previous", "before-the-first"],
+         "latest-user-turn", "one-before-it", "next-after-the-cited-one", "chinese-previous", "after-a-range",
+         "before-a-range", "names-its-place", "before-the-first"],
 )
 def test_rewrite(pipeline, question, history, query):
     assert pipeline.asker().rewrite(question, history) == query
@@ -215,6 +222,25 @@ def test_the_one_before_it_is_answered_from_that_paragraph(pipeline, paragraphs)
     assert result.retrieved[0]["number"] == 13 and result.retrieved[0]["pinned"]
     assert_cited_and_grounded(result, paragraphs)
     assert result.cited_numbers == [13]
+
+
+@pytest.mark.parametrize(
+    "history",
+    [[], [{"role": "user", "content": "What about peace?"}]],
+    ids=["no-history", "history-names-no-paragraph"],
+)
+def test_a_relative_reference_to_nothing_asks_which_paragraph(pipeline, history):
+    result = pipeline.ask("What does the next paragraph say?", history)
+    assert (result.refused, result.refusal_reason) == (True, "unclear_reference")
+    assert result.answer == 'Which paragraph do you mean? Name it by its number, for example "paragraph 9".'
+    assert pipeline.ask("下一段呢？").answer == "您指的是哪一段？请说明段落编号，例如“第9段”。"
+
+
+def test_a_chinese_relative_reference_is_answered_from_that_paragraph(pipeline):
+    result = pipeline.ask("上一段讲了什么？", [{"role": "user", "content": "第9段讲了什么？"}])
+    assert result.query == "上一段讲了什么？（第8段）"
+    assert result.retrieved[0]["number"] == 8 and result.retrieved[0]["pinned"]
+    assert not result.refused and result.cited_numbers == [8]
 
 
 def test_the_one_before_the_first_is_reported_missing(pipeline):

@@ -204,12 +204,15 @@ def test_history_with_escaped_user_text_is_unescaped_for_the_model(pipeline):
         ("&lt;script&gt;alert(1)&lt;/script&gt;", "<script>alert(1)</script>"),
         ("A &amp; B &#x27;C&#x27; &quot;D&quot;", "A & B 'C' \"D\""),
         ('<div class="declined">⊘ No.<br><small>Closest: <a href="#para-8">[8]</a></small></div>',
-         "⊘ No.Closest: [8]"),
+         "⊘ No."),  # the hint is not what was said: "the one before it" must not step from [8]
+        ('Peace [3].<br><small class="notice">Answered from the document\'s own sentences.</small>',
+         "Peace [3]."),
         ("Drafting the answer ▌", "Drafting the answer"),
         ("  padded  ", "padded"),
         ("", ""),
     ],
-    ids=["plain", "link", "escaped-script", "entities", "declined-bubble", "cursor", "whitespace", "empty"],
+    ids=["plain", "link", "escaped-script", "entities", "declined-bubble", "fallback-notice", "cursor",
+         "whitespace", "empty"],
 )
 def test_plain_strips_tags_and_unescapes(content, plain):
     assert _plain({"role": "assistant", "content": content}) == plain

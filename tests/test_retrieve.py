@@ -158,6 +158,22 @@ def test_first_and_last_are_per_document(write, tmp_path, make_settings, retriev
     assert sorted((h.paragraph.doc, h.paragraph.number) for h in last if h.pinned) == [("a", 2), ("b", 6)]
 
 
+def test_first_and_last_of_a_one_paragraph_document_is_pinned_once(write, make_settings, retriever_for):
+    retriever = retriever_for(make_settings(write("one.txt", "7. The harbour handles container ships.\n")))
+    hits = retriever.search("The first paragraph versus the last paragraph?", k=3).hits
+    assert [(h.paragraph.number, h.pinned) for h in hits] == [(7, True)]
+
+
+def test_place_pins_at_most_k_documents_best_ranked_first(write, tmp_path, make_settings, retriever_for):
+    write("corpus/a.txt", "1. Rainwater tanks store water.\n2. Solar panels cover the school roof.\n")
+    write("corpus/b.txt", "1. The orchard grows apples.\n2. The harbour handles ferries.\n")
+    write("corpus/c.txt", "1. Comets pass by.\n2. The observatory studies distant galaxies.\n")
+    retriever = retriever_for(make_settings(tmp_path / "corpus"))
+    hits = retriever.search("What does the last paragraph say about the harbour and its ferries?", k=2).hits
+    assert [(h.paragraph.doc, h.paragraph.number, h.pinned) for h in hits][0] == ("b", 2, True)
+    assert sum(h.pinned for h in hits) == 2 and all(h.paragraph.number == 2 for h in hits)
+
+
 def test_mixed_present_and_missing_references(beijing_retriever):
     result = beijing_retriever.search("paragraphs 16 and 17", k=3)
     assert result.missing_refs == ["17"]
