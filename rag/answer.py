@@ -274,7 +274,10 @@ class Asker:
                   ) -> tuple[bool, float | None]:
         """Whether the passages answer the question after all, so that a refusal by the model
         (or by its unsupported answer) is overruled: yes with strong evidence, or when the judge
-        says so. Returns the judge's P("Yes") too, when it was asked."""
+        says so; never when the question asks for a number and the evidence states none.
+        Returns the judge's P("Yes") too, when it was asked."""
+        if refusal.asks_for_a_number_it_lacks(question, " ".join(e.text for e in evidence)):
+            return False, None
         if _strong(evidence):
             return True, None
         p_yes = self._judge(question, evidence, timings)

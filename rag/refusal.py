@@ -4,7 +4,8 @@ signals, never left to the model alone.
 Before generation: requests to set the document aside, paragraph numbers the
 document lacks, and questions that nothing in the document resembles. After
 generation (in ``answer.py``): an answer none of whose sentences the cited
-paragraphs support is declined too.
+paragraphs support is declined too, and so is a question that asks for a number
+(how many, how much, a phone number) when the evidence states none.
 """
 
 from __future__ import annotations
@@ -35,6 +36,37 @@ _COMMAND = re.compile(
 )
 
 
+# A question whose answer is a number ... and the numbers a text may state. "几" but not "几乎"
+# (almost); not "one" either: "one another", "no one" would make nearly every text state a number.
+_ASKS_NUMBER = re.compile(
+    r"\bhow\s+(many|much)\b|\b(what|which)\s+(is\s+the\s+)?number\b|\bnumber\s+of\b"
+    r"|\b(phone|telephone)\s+number\b|多少|几(?!乎)|号码|电话",
+    re.IGNORECASE,
+)
+_STATES_NUMBER = re.compile(
+    r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|half|a\s+third|"
+    r"a\s+quarter)\b|[一二两三四五六七八九十百千万亿]",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_number_it_lacks(question: str, evidence_text: str) -> bool:
+    """A question whose answer is a number, against evidence that states no number at all: the
+    passages cannot answer it, whatever else they say (a resolution's number, a phone number).
+
+    >>> asks_for_a_number_it_lacks("What is the phone number of the centre?", "Call the centre at any time.")
+    True
+    >>> asks_for_a_number_it_lacks("How many countries took part?", "Delegates from over 120 countries came.")
+    False
+    >>> asks_for_a_number_it_lacks("How many parties attended?", "Nearly three hundred parties attended.")
+    False
+    >>> asks_for_a_number_it_lacks("Why does peace matter?", "Peace is like air.")
+    False
+    """
+    return bool(_ASKS_NUMBER.search(question)) and not _STATES_NUMBER.search(evidence_text)
+
+
 def commands_the_assistant(sentence: str) -> bool:
     """True for a sentence that gives the assistant orders rather than stating a fact.
 
@@ -48,7 +80,7 @@ def commands_the_assistant(sentence: str) -> bool:
 
 @dataclass(frozen=True)
 class Refusal:
-    reason: str  # instruction | missing_paragraph | not_addressed | unsupported
+    reason: str  # instruction | missing_paragraph | unclear_reference | not_addressed | unsupported
     message: str
 
 

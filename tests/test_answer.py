@@ -383,6 +383,26 @@ def test_model_decline_with_weak_evidence_is_answered_extractively_when_the_judg
     assert_cited_and_grounded(result, paragraphs)
 
 
+def test_a_question_asking_for_a_number_the_evidence_lacks_is_never_overruled(pipeline):
+    question = "What is the phone number of the office that promotes peace and development?"
+    hits = pipeline.retriever.search(question, pipeline.settings.k).hits
+    evidence = select_evidence(question, hits, SentenceScorer(HashEmbedder(), None))
+    assert evidence and not any(ch.isdigit() for e in evidence for ch in e.text)  # the premise
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.95])
+    result = asker_with(pipeline, model).ask(question)
+    assert (result.refused, result.refusal_reason) == (True, "not_addressed")
+    assert result.answerability is None and "judge_s" not in result.timings  # not even asked
+    assert model.judgements == [0.95]
+
+
+def test_a_question_asking_for_a_number_the_evidence_states_goes_to_the_judge(pipeline, paragraphs):
+    question = "How many political organizations were represented by the delegates?"  # "nearly300" in [1]
+    assert evidence_strength(pipeline, question) < STRONG_EVIDENCE  # the premise: only the judge can overrule
+    result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.95])).ask(question)
+    assert result.answerability == 0.95 and not result.refused
+    assert_cited_and_grounded(result, paragraphs)
+
+
 def test_the_judge_sees_the_question_and_the_evidence_passages(pipeline):
     seen = []
 
