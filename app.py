@@ -59,6 +59,10 @@ def respond(message: str, history: list[dict], pipeline, answerer: str | None = 
                 draft += value
                 yield shown + [{"role": "assistant", "content": esc(draft) + " ▌"}], \
                     sources_html(None, paragraphs, pending=True), None
+            elif kind == "status" and value == "rereading":  # the draft declined: a second, wider reading
+                draft = ""
+                yield shown + [{"role": "assistant", "content": '<span class="status">Reading the whole paragraph…</span>'}], \
+                    sources_html(None, paragraphs, pending=True), None
             elif kind == "status" and value == "verifying":
                 yield shown + [{"role": "assistant", "content": esc(draft) or "…"}], \
                     sources_html(None, paragraphs, pending=True), None

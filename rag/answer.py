@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from . import refusal
 from .cite import parse_labels, verify
 from .errors import RagError
-from .evidence import Evidence, select_evidence
+from .evidence import Evidence, select_evidence, widen
 from .extractive import ExtractiveAnswerer
 from .prompts import render
 from .records import SearchResult
@@ -166,18 +166,14 @@ class Asker:
         draft, failure = "", None
         if self.chat_model is not None:
             yield "status", "generating"
-            t = time.perf_counter()
-            try:
-                for token in self._generate(question, evidence, history):
-                    if not draft:
-                        timings["first_token_s"] = _since(started)
-                    draft += token
-                    yield "token", token
-            except TimeoutError as err:
-                failure = f"timeout: {err}"
-            except Exception as err:  # any backend failure falls back, never crashes
-                failure = f"backend error: {type(err).__name__}: {err}"[:200]
-            timings["generate_s"] = _since(t)
+            draft, failure = yield from self._draft(question, evidence, history, timings, started)
+            wider = widen(query, evidence, self.scorer) if failure is None and _MODEL_DECLINES.search(draft) else None
+            if wider is not None:
+                # Small models miss an answer that the chosen sentences only half show: before
+                # taking "not in the document" for an answer, let it read the whole top paragraph.
+                yield "status", "rereading"
+                evidence = wider
+                draft, failure = yield from self._draft(question, evidence, history, timings, started)
         yield "status", "verifying"
         t = time.perf_counter()
         final = self._finish(question, query, result, evidence, draft, failure, timings)
@@ -208,6 +204,24 @@ class Asker:
             borrowed = previous[-1] if not names_its_own else ""
             return f"{borrowed} {question}".strip()
         return question
+
+    def _draft(self, question: str, evidence: list[Evidence], history: list[dict], timings: dict[str, float],
+               started: float) -> Iterator[tuple[str, object]]:
+        """Stream the model's draft as ("token", text); return (draft, failure or None)."""
+        draft, failure = "", None
+        t = time.perf_counter()
+        try:
+            for token in self._generate(question, evidence, history):
+                if token and "first_token_s" not in timings:
+                    timings["first_token_s"] = _since(started)
+                draft += token
+                yield "token", token
+        except TimeoutError as err:
+            failure = f"timeout: {err}"
+        except Exception as err:  # any backend failure falls back, never crashes
+            failure = f"backend error: {type(err).__name__}: {err}"[:200]
+        timings["generate_s"] = timings.get("generate_s", 0.0) + _since(t)
+        return draft, failure
 
     def _generate(self, question: str, evidence: list[Evidence], history: list[dict]) -> Iterator[str]:
         from langchain_core.output_parsers import StrOutputParser
@@ -255,6 +269,10 @@ class Asker:
             checked = verify(text, context, self.known, self.scorer.support, SUPPORT_THRESHOLD)
         if not checked.kept:
             return self._declined(question, query, result, refusal.unsupported(question), {}, None, draft=draft)
+        if refusal.asks_for_a_number_it_lacks(question, " ".join(c.text for c in checked.kept)):
+            # "What's the phone number?" -> "Harbour Street [17]": true to the text, but no answer
+            return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
+                                  draft=draft, answerability=p_yes)
         by_label = {p.label: p for p in context}
         citations: list[Citation] = []
         for claim in checked.kept:

@@ -55,3 +55,15 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
             continue
         out.append(evidence)
     return out
+
+
+def widen(query: str, evidence: list[Evidence], scorer: SentenceScorer) -> list[Evidence] | None:
+    """The same evidence with its first paragraph given whole, for a second reading when the
+    model finds no answer in the chosen sentences; None when that paragraph already is whole."""
+    if not evidence:
+        return None
+    first = evidence[0]
+    whole = scorer.relevance(query, first.paragraph)
+    if len(whole) <= len(first.sentences):
+        return None
+    return [Evidence(first.paragraph, whole, first.retrieval_score, first.pinned), *evidence[1:]]

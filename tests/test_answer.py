@@ -18,7 +18,7 @@ from rag.chunk import split_sentences
 from rag.cite import split_claims
 from rag.embed import HashEmbedder
 from rag.errors import RagError
-from rag.evidence import select_evidence
+from rag.evidence import select_evidence, widen
 from rag.llm import FakeChatModel
 from rag.pipeline import load_pipeline
 from rag.prompts import render
@@ -353,7 +353,7 @@ def evidence_strength(pipeline, question: str) -> float:
 )
 def test_model_decline_with_weak_evidence_is_a_refusal_when_the_judge_agrees(pipeline, decline):
     assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=[decline], judgements=[0.2])).ask(WEAK_Q)
+    result = asker_with(pipeline, FakeChatModel(responses=[decline, decline], judgements=[0.2])).ask(WEAK_Q)
     assert (result.refused, result.refusal_reason) == (True, "not_addressed")
     assert result.answer == "The document does not address this question."
     assert result.citations == [] and result.draft == decline
@@ -367,7 +367,7 @@ def test_model_decline_with_weak_evidence_is_a_refusal_when_the_judge_agrees(pip
 )
 def test_model_decline_with_strong_evidence_is_answered_extractively(pipeline, paragraphs, decline):
     assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=[decline])).ask(STRONG_Q)
+    result = asker_with(pipeline, FakeChatModel(responses=[decline, decline])).ask(STRONG_Q)
     assert result.fallback == "model declined although the evidence is strong"
     assert result.draft == decline
     assert_cited_and_grounded(result, paragraphs)
@@ -377,7 +377,7 @@ def test_model_decline_with_strong_evidence_is_answered_extractively(pipeline, p
 def test_model_decline_with_weak_evidence_is_answered_extractively_when_the_judge_finds_the_answer(
         pipeline, paragraphs):
     assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.75])).ask(WEAK_Q)
+    result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.75])).ask(WEAK_Q)
     assert result.fallback == "model declined, but the judge finds the answer in the passages (P(yes) 0.75)"
     assert result.answerability == 0.75 and result.draft == "NOT IN DOCUMENT"
     assert_cited_and_grounded(result, paragraphs)
@@ -388,7 +388,7 @@ def test_a_question_asking_for_a_number_the_evidence_lacks_is_never_overruled(pi
     hits = pipeline.retriever.search(question, pipeline.settings.k).hits
     evidence = select_evidence(question, hits, SentenceScorer(HashEmbedder(), None))
     assert evidence and not any(ch.isdigit() for e in evidence for ch in e.text)  # the premise
-    model = FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.95])
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.95])
     result = asker_with(pipeline, model).ask(question)
     assert (result.refused, result.refusal_reason) == (True, "not_addressed")
     assert result.answerability is None and "judge_s" not in result.timings  # not even asked
@@ -398,7 +398,7 @@ def test_a_question_asking_for_a_number_the_evidence_lacks_is_never_overruled(pi
 def test_a_question_asking_for_a_number_the_evidence_states_goes_to_the_judge(pipeline, paragraphs):
     question = "How many political organizations were represented by the delegates?"  # "nearly300" in [1]
     assert evidence_strength(pipeline, question) < STRONG_EVIDENCE  # the premise: only the judge can overrule
-    result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.95])).ask(question)
+    result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.95])).ask(question)
     assert result.answerability == 0.95 and not result.refused
     assert_cited_and_grounded(result, paragraphs)
 
@@ -411,11 +411,12 @@ def test_the_judge_sees_the_question_and_the_evidence_passages(pipeline):
             seen.append((system, user))
             return 0.1
 
-    asker_with(pipeline, Recording(responses=["NOT IN DOCUMENT"])).ask(WEAK_Q)
+    asker_with(pipeline, Recording(responses=["NOT IN DOCUMENT"] * 2)).ask(WEAK_Q)
     [(system, user)] = seen
     assert system == render("answer_system")  # shares the answer prompt's prefix (and its KV cache)
     hits = pipeline.retriever.search(WEAK_Q, pipeline.settings.k).hits
-    evidence = select_evidence(WEAK_Q, hits, SentenceScorer(HashEmbedder(), None))
+    scorer = SentenceScorer(HashEmbedder(), None)
+    evidence = widen(WEAK_Q, select_evidence(WEAK_Q, hits, scorer), scorer)  # what the second reading saw
     assert [f"[{e.label}] {e.text}" for e in evidence] == user.splitlines()[1 : 1 + len(evidence)]
     assert f"Question: {WEAK_Q}" in user.splitlines()
 
@@ -431,7 +432,7 @@ def test_answered_questions_never_ask_the_judge(pipeline):
 
 @pytest.mark.parametrize(("threshold", "refused"), [(0.5, False), (0.8, True), (1.0, True)])
 def test_the_judge_threshold_decides_which_refusals_are_overruled(pipeline, threshold, refused):
-    model = FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.75])
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.75])
     result = asker_with(pipeline, model, judge_threshold=threshold).ask(WEAK_Q)
     assert result.refused is refused
     assert result.answerability == (None if threshold == 1.0 else 0.75)  # at 1 the judge is not even asked
@@ -448,7 +449,7 @@ def test_a_failing_judge_leaves_the_refusal_standing(pipeline):
         def p_yes(self, system: str, user: str) -> float:
             raise RuntimeError("judge down")
 
-    result = asker_with(pipeline, Broken(responses=["NOT IN DOCUMENT"])).ask(WEAK_Q)
+    result = asker_with(pipeline, Broken(responses=["NOT IN DOCUMENT"] * 2)).ask(WEAK_Q)
     assert (result.refused, result.refusal_reason, result.answerability) == (True, "not_addressed", None)
 
 
@@ -456,9 +457,56 @@ def test_a_backend_that_cannot_judge_keeps_the_refusal(pipeline):
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    model = GenericFakeChatModel(messages=iter([AIMessage(content="NOT IN DOCUMENT")]))  # like ollama: no p_yes
+    model = GenericFakeChatModel(messages=iter([AIMessage(content="NOT IN DOCUMENT")] * 2))  # like ollama: no p_yes
     result = Asker(pipeline.retriever, SentenceScorer(HashEmbedder(), None), model, name="generic").ask(WEAK_Q)
     assert (result.refused, result.refusal_reason, result.answerability) == (True, "not_addressed", None)
+
+
+class Recording(FakeChatModel):
+    """Keeps every prompt it was given."""
+
+    prompts: list = []
+
+    def reply(self, messages):
+        self.prompts.append(str(messages[-1].content))
+        return super().reply(messages)
+
+
+def test_a_decline_on_the_chosen_sentences_gets_a_second_reading_of_the_whole_top_paragraph(pipeline, paragraphs):
+    scorer = SentenceScorer(HashEmbedder(), None)
+    evidence = select_evidence(WEAK_Q, pipeline.retriever.search(WEAK_Q, pipeline.settings.k).hits, scorer)
+    top = evidence[0].paragraph
+    assert len(evidence[0].sentences) < len(split_sentences(top.text))  # the premise: the first reading saw part of it
+    answer = f"{split_sentences(top.text)[-1].rstrip('.')} [{top.label}]."  # only the second reading shows this one
+    model = Recording(responses=["NOT IN DOCUMENT", answer], prompts=[])
+    events = list(asker_with(pipeline, model).stream(WEAK_Q))
+    result = events[-1][1]
+    cut = events.index(("status", "rereading"))
+    assert "".join(v for k, v in events[:cut] if k == "token") == "NOT IN DOCUMENT"  # streamed as usual
+    assert "".join(v for k, v in events[cut:] if k == "token") == answer  # then the second reading's draft
+    first, second = model.prompts
+    assert split_sentences(top.text)[-1] not in first and f"[{top.label}] {top.text}" in second
+    assert not result.refused and result.fallback is None and result.draft == answer
+    assert result.cited_numbers == [top.number]
+    assert_cited_and_grounded(result, paragraphs)
+
+
+def test_no_second_reading_when_the_top_paragraph_was_already_given_whole(pipeline):
+    model = Recording(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.1], prompts=[])
+    events = list(asker_with(pipeline, model).stream("What does paragraph 9 say?"))
+    assert ("status", "rereading") not in events and len(model.prompts) == 1
+    assert not events[-1][1].refused  # a named paragraph is strong evidence: answered from its text
+
+
+def test_a_question_asking_for_a_number_gets_no_answer_without_one(pipeline):
+    question = "What is the phone number of the office that promotes peace and development?"
+    hits = pipeline.retriever.search(question, pipeline.settings.k).hits
+    top = hits[0].paragraph
+    sentence = split_sentences(top.text)[0].rstrip(".")
+    assert not any(ch.isdigit() for ch in sentence)  # the premise: true to the text, but no number
+    result = asker_with(pipeline, FakeChatModel(responses=[f"{sentence} [{top.label}]."])).ask(question)
+    assert (result.refused, result.refusal_reason) == (True, "not_addressed")
+    assert result.draft == f"{sentence} [{top.label}]." and result.citations == []
 
 
 # --------------------------------------------------------------------------- streaming and wiring

@@ -142,6 +142,24 @@ def test_unanswerable_question_renders_a_declined_bubble(pipeline, question, rea
     assert 'class="declined"' in sources
 
 
+class _Rereading:
+    """An asker whose model declines, then answers on a second reading."""
+
+    def stream(self, question, history=None, k=None):
+        yield "status", "generating"
+        yield "token", "NOT IN DOCUMENT"
+        yield "status", "rereading"
+        yield "token", "Peace "
+        yield "token", "matters"
+
+
+def test_a_second_reading_starts_a_fresh_draft(pipeline, monkeypatch):
+    monkeypatch.setattr(pipeline, "asker", lambda answerer=None: _Rereading())
+    bubbles = [last_assistant(messages) for messages, _, _ in respond(PARIS, [], pipeline)]
+    assert bubbles == ["NOT IN DOCUMENT ▌", '<span class="status">Reading the whole paragraph…</span>',
+                       "Peace  ▌", "Peace matters ▌"]
+
+
 class _Failing:
     """An asker whose stream fails, before or after some tokens."""
 
