@@ -163,20 +163,24 @@ class Asker:
         t = time.perf_counter()
         evidence = select_evidence(query, result.hits, self.scorer)
         timings["evidence_s"] = _since(t)
-        draft, failure = "", None
+        draft, failure, verdict = "", None, None
         if self.chat_model is not None:
             yield "status", "generating"
             draft, failure = yield from self._draft(question, evidence, history, timings, started)
-            wider = widen(query, evidence, self.scorer) if failure is None and _MODEL_DECLINES.search(draft) else None
-            if wider is not None:
-                # Small models miss an answer that the chosen sentences only half show: before
-                # taking "not in the document" for an answer, let it read the whole top paragraph.
-                yield "status", "rereading"
-                evidence = wider
-                draft, failure = yield from self._draft(question, evidence, history, timings, started)
+            if failure is None and _MODEL_DECLINES.search(draft):
+                # Small models decline answerable questions: is the answer in these passages after all?
+                verdict = self._overrule(question, evidence, timings)
+                wider = None if verdict[0] else widen(query, evidence, self.scorer)
+                if wider is not None:
+                    # Not by the judge's reading of them either. The chosen sentences may show only half
+                    # of the answer: before the refusal stands, the model reads the whole top paragraph.
+                    # (The paragraphs are the same, so verification and the judge keep ``evidence``.)
+                    yield "status", "rereading"
+                    second, failure = yield from self._draft(question, wider, history, timings, started)
+                    draft, failure = (second, None) if failure is None else (draft, None)  # a failed one: refusal stands
         yield "status", "verifying"
         t = time.perf_counter()
-        final = self._finish(question, query, result, evidence, draft, failure, timings)
+        final = self._finish(question, query, result, evidence, draft, failure, timings, verdict)
         timings["verify_s"] = _since(t)
         final.timings = {**timings, "total_s": _since(started)}
         final.timings.setdefault("first_token_s", final.timings["total_s"])  # extractive: all at once
@@ -237,15 +241,18 @@ class Asker:
         yield from _with_deadline(self._chain.stream(inputs), self.first_token_timeout, self.answer_timeout)
 
     def _finish(self, question: str, query: str, result: SearchResult, evidence: list[Evidence],
-                draft: str, failure: str | None, timings: dict[str, float]) -> AnswerResult:
+                draft: str, failure: str | None, timings: dict[str, float],
+                verdict: tuple[bool, float | None] | None = None) -> AnswerResult:
+        """Verify the draft (or compose the extractive answer) into the result. ``verdict`` is
+        :meth:`_overrule`'s answer when it was already asked about this question."""
         context = [e.paragraph for e in evidence]
         fallback = failure
         text = draft
         model_notes: list[str] = []
-        p_yes = None
+        p_yes = verdict[1] if verdict else None
         if self.chat_model is not None and failure is None and _MODEL_DECLINES.search(draft):
             # The model says the passages do not answer. Small models say so even when they do.
-            overruled, p_yes = self._overrule(question, evidence, timings)
+            overruled, p_yes = verdict or self._overrule(question, evidence, timings)
             if not overruled:
                 return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
                                       draft=draft, answerability=p_yes)
@@ -257,7 +264,7 @@ class Asker:
         if not checked.kept and self.chat_model is not None and not fallback:
             # The model's claims are not in the text: its fault if the passages answer the
             # question (answer from the text instead), otherwise the document's silence.
-            overruled, p_yes = self._overrule(question, evidence, timings)
+            overruled, p_yes = verdict or self._overrule(question, evidence, timings)
             if not overruled:
                 return self._declined(question, query, result, refusal.unsupported(question), {}, None,
                                       draft=draft, answerability=p_yes)

@@ -367,7 +367,7 @@ def test_model_decline_with_weak_evidence_is_a_refusal_when_the_judge_agrees(pip
 )
 def test_model_decline_with_strong_evidence_is_answered_extractively(pipeline, paragraphs, decline):
     assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=[decline, decline])).ask(STRONG_Q)
+    result = asker_with(pipeline, FakeChatModel(responses=[decline])).ask(STRONG_Q)
     assert result.fallback == "model declined although the evidence is strong"
     assert result.draft == decline
     assert_cited_and_grounded(result, paragraphs)
@@ -377,7 +377,10 @@ def test_model_decline_with_strong_evidence_is_answered_extractively(pipeline, p
 def test_model_decline_with_weak_evidence_is_answered_extractively_when_the_judge_finds_the_answer(
         pipeline, paragraphs):
     assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.75])).ask(WEAK_Q)
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.75])
+    events = list(asker_with(pipeline, model).stream(WEAK_Q))
+    result = events[-1][1]
+    assert ("status", "rereading") not in events  # the judge's yes settles it: no second reading
     assert result.fallback == "model declined, but the judge finds the answer in the passages (P(yes) 0.75)"
     assert result.answerability == 0.75 and result.draft == "NOT IN DOCUMENT"
     assert_cited_and_grounded(result, paragraphs)
@@ -415,8 +418,7 @@ def test_the_judge_sees_the_question_and_the_evidence_passages(pipeline):
     [(system, user)] = seen
     assert system == render("answer_system")  # shares the answer prompt's prefix (and its KV cache)
     hits = pipeline.retriever.search(WEAK_Q, pipeline.settings.k).hits
-    scorer = SentenceScorer(HashEmbedder(), None)
-    evidence = widen(WEAK_Q, select_evidence(WEAK_Q, hits, scorer), scorer)  # what the second reading saw
+    evidence = select_evidence(WEAK_Q, hits, SentenceScorer(HashEmbedder(), None))  # the first reading's passages
     assert [f"[{e.label}] {e.text}" for e in evidence] == user.splitlines()[1 : 1 + len(evidence)]
     assert f"Question: {WEAK_Q}" in user.splitlines()
 
@@ -478,7 +480,7 @@ def test_a_decline_on_the_chosen_sentences_gets_a_second_reading_of_the_whole_to
     top = evidence[0].paragraph
     assert len(evidence[0].sentences) < len(split_sentences(top.text))  # the premise: the first reading saw part of it
     answer = f"{split_sentences(top.text)[-1].rstrip('.')} [{top.label}]."  # only the second reading shows this one
-    model = Recording(responses=["NOT IN DOCUMENT", answer], prompts=[])
+    model = Recording(responses=["NOT IN DOCUMENT", answer], judgements=[0.2], prompts=[])
     events = list(asker_with(pipeline, model).stream(WEAK_Q))
     result = events[-1][1]
     cut = events.index(("status", "rereading"))
@@ -487,8 +489,25 @@ def test_a_decline_on_the_chosen_sentences_gets_a_second_reading_of_the_whole_to
     first, second = model.prompts
     assert split_sentences(top.text)[-1] not in first and f"[{top.label}] {top.text}" in second
     assert not result.refused and result.fallback is None and result.draft == answer
+    assert result.answerability == 0.2  # the judge was asked first, and said no
     assert result.cited_numbers == [top.number]
     assert_cited_and_grounded(result, paragraphs)
+
+
+def test_a_second_reading_that_declines_or_fails_leaves_the_refusal_standing(pipeline):
+    class SecondFails(FakeChatModel):
+        def reply(self, messages):
+            if not self.responses:
+                raise RuntimeError("backend down")
+            return super().reply(messages)
+
+    for model in (FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.2]),
+                  SecondFails(responses=["NOT IN DOCUMENT"], judgements=[0.2])):
+        events = list(asker_with(pipeline, model).stream(WEAK_Q))
+        result = events[-1][1]
+        assert ("status", "rereading") in events and model.responses == []
+        assert (result.refused, result.refusal_reason, result.fallback) == (True, "not_addressed", None)
+        assert result.answerability == 0.2 and result.draft == "NOT IN DOCUMENT"
 
 
 def test_no_second_reading_when_the_top_paragraph_was_already_given_whole(pipeline):
