@@ -474,6 +474,16 @@ class Recording(FakeChatModel):
         return super().reply(messages)
 
 
+def test_widen_gives_the_first_paragraph_whole_and_keeps_the_rest(pipeline):
+    scorer = SentenceScorer(HashEmbedder(), None)
+    evidence = select_evidence(WEAK_Q, pipeline.retriever.search(WEAK_Q, pipeline.settings.k).hits, scorer)
+    wider = widen(WEAK_Q, evidence, scorer)
+    assert [e.label for e in wider] == [e.label for e in evidence]
+    assert [s for s, _ in wider[0].sentences] == split_sentences(evidence[0].paragraph.text)
+    assert wider[1:] == evidence[1:]
+    assert widen(WEAK_Q, wider, scorer) is None and widen(WEAK_Q, [], scorer) is None  # nothing more to read
+
+
 def test_a_decline_on_the_chosen_sentences_gets_a_second_reading_of_the_whole_top_paragraph(pipeline, paragraphs):
     scorer = SentenceScorer(HashEmbedder(), None)
     evidence = select_evidence(WEAK_Q, pipeline.retriever.search(WEAK_Q, pipeline.settings.k).hits, scorer)
