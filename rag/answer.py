@@ -19,7 +19,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from . import refusal
@@ -80,6 +80,7 @@ class AnswerResult:
     notes: list[str] = field(default_factory=list)  # what verification changed
     sentences: list[dict] = field(default_factory=list)
     draft: str = ""  # the model's raw text, as streamed
+    translation: str | None = None  # the query in English, which retrieval ranked by, when it was translated
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -101,8 +102,10 @@ class Asker:
 
     def __init__(self, retriever: Retriever, scorer: SentenceScorer, chat_model=None, name: str = "extractive",
                  k: int = 5, max_question_chars: int = 4000, judge_threshold: float = 0.7,
-                 first_token_timeout: float = 20.0, answer_timeout: float = 60.0) -> None:
+                 first_token_timeout: float = 20.0, answer_timeout: float = 60.0,
+                 translator: Callable[[str], str | None] | None = None) -> None:
         self.retriever = retriever
+        self.translator = translator  # the query in English for retrieval, or None (see rag.translate)
         self.scorer = scorer
         self.chat_model = chat_model
         self.name = name if chat_model is not None else "extractive"
@@ -152,8 +155,13 @@ class Asker:
         declined = refusal.check_request(question)
         if relative_ref(question) is not None and not paragraph_refs(query):  # "the one before" what?
             declined = declined or refusal.unclear_reference(question)
+        translation = None
+        if self.translator is not None and not declined and not mostly_latin(query):
+            t = time.perf_counter()
+            translation = self.translator(query)
+            timings["translate_s"] = _since(t)
         t = time.perf_counter()
-        result = self.retriever.search(query, k or self.k)
+        result = self.retriever.search(query, k or self.k, translation=translation)
         timings["retrieve_s"] = _since(t)
         declined = declined or refusal.check_retrieval(question, result, self.span, RELEVANCE_FLOORS)
         if declined:
@@ -290,6 +298,7 @@ class Asker:
         return AnswerResult(
             question=question, query=query, answer=checked.text(), citations=citations, refused=False,
             refusal_reason=None, retrieved=_retrieved(result), answerer=self.name, fallback=fallback,
+            translation=result.translation,
             answerability=p_yes, notes=model_notes + checked.changes(), draft=draft,
             sentences=[{"text": c.text, "labels": c.labels, "status": c.status, "score": round(c.score, 3)}
                        for c in checked.claims],
@@ -333,7 +342,8 @@ class Asker:
             timings = {**timings, "total_s": _since(started)}
         return AnswerResult(question=question, query=query, answer=why.message, citations=[], refused=True,
                             refusal_reason=why.reason, retrieved=_retrieved(result), answerer=self.name,
-                            answerability=answerability, draft=draft, timings=timings)
+                            answerability=answerability, draft=draft, timings=timings,
+                            translation=result.translation)
 
     def _validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():

@@ -150,8 +150,9 @@ _PASSAGE = re.compile(r"^\[([^\]]+)\]\s+(.+)$", re.MULTILINE)
 class FakeChatModel(BaseChatModel):
     """Deterministic and grounded by construction: it answers with the first
     sentence of the first passage in the prompt, cited; with no passages it
-    declines. ``responses`` scripts exact replies (popped in order) for edge
-    cases; ``fail`` raises, ``delay`` sleeps before the first token.
+    declines; asked to translate a question, it knows no other language and gives
+    it back unchanged. ``responses`` scripts exact replies (popped in order) for
+    edge cases; ``fail`` raises, ``delay`` sleeps before the first token.
 
     As a yes/no judge it answers with the share of the question's words (of four
     letters or more) that the passages contain; ``judgements`` scripts exact values."""
@@ -168,9 +169,11 @@ class FakeChatModel(BaseChatModel):
     def reply(self, messages: list[BaseMessage]) -> str:
         if self.fail:
             raise BackendError("The fake backend was told to fail.")
+        prompt = str(messages[-1].content)
+        if prompt.startswith("Translate this question into English"):
+            return prompt.rsplit("\n", 1)[-1]  # it knows no other language: the question comes back as it was
         if self.responses:
             return self.responses.pop(0)
-        prompt = str(messages[-1].content)
         if prompt.lower().startswith("rewrite") or "standalone question" in prompt:
             return prompt.rsplit("user:", 1)[-1].strip()
         passages = _PASSAGE.findall(prompt)

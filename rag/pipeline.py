@@ -47,18 +47,18 @@ class Pipeline:
     def index(self) -> Index:
         return self.retriever.index
 
-    def search(self, query: str, k: int | None = None) -> SearchResult:
+    def search(self, query: str, k: int | None = None, translation: str | None = None) -> SearchResult:
         retriever = self.retriever
         if not self._on_disk(retriever.index):
             self._heal(retriever, "changed on disk")
             retriever = self.retriever
         try:
-            return retriever.search(query, k)
+            return retriever.search(query, k, translation)
         except RagError:
             raise
         except Exception as err:  # the store broke under us: rebuild once, then search again
             self._heal(retriever, f"failed a search ({type(err).__name__}: {err})")
-            return self.retriever.search(query, k)
+            return self.retriever.search(query, k, translation)
 
     def _on_disk(self, index: Index) -> bool:
         index_dir = Path(self.settings.index_dir)
@@ -90,8 +90,13 @@ class Pipeline:
 
         chat_model = None if name == "extractive" else make_chat_model(self.settings, name)
         scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
+        translator = None
+        if chat_model is not None and self.settings.translate_queries:
+            from .translate import QueryTranslator
+
+            translator = QueryTranslator(chat_model)
         return Asker(
-            self, scorer, chat_model, name=name, k=self.settings.k,
+            self, scorer, chat_model, name=name, k=self.settings.k, translator=translator,
             max_question_chars=self.settings.max_question_chars, judge_threshold=self.settings.judge_threshold,
             first_token_timeout=self.settings.first_token_timeout_s,
             answer_timeout=self.settings.answer_timeout_s,

@@ -98,10 +98,12 @@ class SearchResult:
     hits: list[Hit]
     missing_refs: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    translation: str | None = None  # the English query the retrievers ranked by, when the query was translated
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
+            "translation": self.translation,
             "hits": [h.to_dict() for h in self.hits],
             "missing_refs": self.missing_refs,
             "timings_ms": self.timings_ms,

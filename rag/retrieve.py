@@ -71,11 +71,13 @@ class Retriever:
         return cls(index, embedders, k=settings.k, fusion=settings.fusion, weights=settings.fusion_weights,
                    rrf_k=settings.rrf_k, route_by_script=settings.route_by_script)
 
-    def search(self, query: str, k: int | None = None) -> SearchResult:
-        """Rank the corpus' paragraphs for ``query``: named paragraphs first, then by fused score."""
+    def search(self, query: str, k: int | None = None, translation: str | None = None) -> SearchResult:
+        """Rank the corpus' paragraphs for ``query``: named paragraphs first, then by fused score.
+        Given an English ``translation`` of the query, that is what the retrievers rank by; the
+        paragraphs the query names are still read from the query itself."""
         k = k or self.k
         timings: dict[str, float] = {}
-        rankings = self.rankings(query, timings)
+        rankings = self.rankings(translation or query, timings)
         fused = self._fuse(rankings)
         numbers = paragraph_refs(query)
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
@@ -93,7 +95,8 @@ class Retriever:
                 break
             if key not in pinned_keys:
                 hits.append(self._hit(self._by_key[key], fused, rankings))
-        return SearchResult(query=query, hits=hits[: max(k, len(pinned))], missing_refs=missing, timings_ms=timings)
+        return SearchResult(query=query, hits=hits[: max(k, len(pinned))], missing_refs=missing, timings_ms=timings,
+                            translation=translation)
 
     def rankings(self, query: str, timings: dict[str, float] | None = None) -> dict[str, list[tuple[tuple, float]]]:
         """Per retriever: paragraph keys with raw scores, best first."""

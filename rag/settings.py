@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     judge_threshold: float = Field(
         0.7, ge=0.0, le=1.0, description="P(yes) at which the model, asked as a yes/no judge whether the passages "
         "answer, overrules its own refusal (the extractive answer is given instead); 1 keeps every refusal.")
+    translate_queries: bool = Field(
+        True, description="Translate a question in another language into English for retrieval, with the "
+        "answerer's chat model (see rag/translate.py); without one, or off, the multilingual e5 ranks it alone.")
     max_answer_tokens: int = Field(120, ge=16, le=2048, description="One to three sentences need no more.")
     first_token_timeout_s: float = Field(20.0, gt=0)
     answer_timeout_s: float = Field(60.0, gt=0)

@@ -1,0 +1,74 @@
+"""Stage 4b: a question in another language, translated into English for retrieval.
+
+The document is English. A Chinese question is otherwise ranked by the
+multilingual e5 alone; translated, it gets BM25 and MiniLM too. Measured side
+by side in ``eval/reports/retrieval.md`` (``hybrid+translate``). It needs a
+chat model, so it runs where one is loaded (the ``local``, ``ollama`` and
+``openai`` answerers), not in ``python -m rag search``.
+
+The translation is a retrieval query only: the question is answered in its own
+words, and a paragraph it names ("第9段") is pinned from the original. A reply
+that is not an English sentence (a small model may answer instead of
+translating) is discarded, and retrieval falls back to e5.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+
+from .cite import CITATION
+from .llm import REFUSAL_MARK
+from .prompts import render
+from .refs import paragraph_refs, position_refs
+from .retrieve import mostly_latin
+
+log = logging.getLogger(__name__)
+
+
+class QueryTranslator:
+    def __init__(self, chat_model, cache_size: int = 256) -> None:
+        self.chat_model = chat_model
+        self._cache: OrderedDict[str, str | None] = OrderedDict()
+        self._size = cache_size
+        self._lock = threading.Lock()
+
+    def __call__(self, question: str) -> str | None:
+        """The English retrieval query for ``question``; None when it needs none (it is English,
+        or names its paragraph) or no usable translation came back."""
+        if mostly_latin(question) or paragraph_refs(question) or position_refs(question):
+            return None
+        with self._lock:
+            if question in self._cache:
+                return self._cache[question]
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        try:
+            # The answer prompt's system message: the model's KV cache keeps that prefix for the answer.
+            reply = self.chat_model.invoke([SystemMessage(render("answer_system")),
+                                            HumanMessage(render("translate_user", question=question))]).content
+        except Exception as err:  # no translation is no worse than before: e5 ranks the original
+            log.warning("translating the question failed: %s: %s", type(err).__name__, err)
+            return None
+        english = clean(str(reply), question)
+        with self._lock:
+            self._cache[question] = english
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return english
+
+
+def clean(reply: str, question: str) -> str | None:
+    """The first line of ``reply`` without citation marks, if it reads as an English question.
+
+    >>> clean("How many countries took part? [1]", "有多少个国家参加？")
+    'How many countries took part?'
+    >>> clean("第13段讲了中国的历史。", "第13段讲了什么？") is None
+    True
+    """
+    lines = [line for line in reply.strip().splitlines() if line.strip()]
+    text = " ".join(CITATION.sub("", lines[0]).split()) if lines else ""
+    if not text or REFUSAL_MARK in text or not mostly_latin(text) or len(text) > 4 * len(question) + 200:
+        return None
+    return text

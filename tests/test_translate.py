@@ -1,0 +1,112 @@
+"""Query translation (rag/translate.py): a question in another language is ranked
+by its English translation; the answer and any named paragraph stay the original's."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.llm import FakeChatModel
+from rag.translate import QueryTranslator, clean
+
+ZH = "文件如何描述当今世界的贫富差距？"
+
+
+class Translating(FakeChatModel):
+    """Answers every prompt with the next scripted reply and keeps the prompts."""
+
+    prompts: list = []
+
+    def reply(self, messages):
+        self.prompts.append([str(m.content) for m in messages])
+        return self.responses.pop(0)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("How does the document describe the gap between rich and poor?", "How does the document describe the gap between rich and poor?"),
+        ("How does the document describe the gap between rich and poor? [3]", "How does the document describe the gap between rich and poor?"),
+        ("What about the climate?\nThe document says ...", "What about the climate?"),
+        ("\n\n  What about   peace?  ", "What about peace?"),
+        ("文件描述了贫富差距在扩大。", None),  # it answered in Chinese instead of translating
+        ("NOT IN DOCUMENT", None),
+        ("", None),
+        ("[3]", None),
+        ("Why? " * 100, None),  # far longer than any translation of the question
+    ],
+    ids=["plain", "citation", "answer-after", "spaces", "chinese-answer", "refusal-mark", "empty", "only-citation",
+         "runaway"],
+)
+def test_clean_keeps_an_english_question_only(reply, expected):
+    assert clean(reply, ZH) == expected
+
+
+def test_a_chinese_question_is_translated_once_and_cached():
+    model = Translating(responses=["How does the document describe the gap between rich and poor?"], prompts=[])
+    translate = QueryTranslator(model)
+    assert translate(ZH) == "How does the document describe the gap between rich and poor?"
+    assert translate(ZH) == "How does the document describe the gap between rich and poor?"
+    [(system, user)] = model.prompts  # asked once
+    assert user.endswith(ZH) and "Translate" in user
+
+
+@pytest.mark.parametrize("question", ["What about peace?", "第9段讲了什么？", "最后一段讲了什么？"],
+                         ids=["english", "names-a-paragraph", "names-a-place"])
+def test_no_translation_is_asked_for(question):
+    model = Translating(responses=[], prompts=[])
+    assert QueryTranslator(model)(question) is None and model.prompts == []
+
+
+def test_a_failing_backend_gives_no_translation():
+    assert QueryTranslator(FakeChatModel(fail=True))(ZH) is None
+
+
+def test_the_fake_model_cannot_translate():
+    assert QueryTranslator(FakeChatModel())(ZH) is None  # gives the question back: not English
+
+
+# --------------------------------------------------------------------------- in retrieval and answering
+
+
+def test_retrieval_ranks_by_the_translation_and_pins_from_the_original(pipeline):
+    english = "Joint efforts should be made to implement the Paris Agreement"
+    by_translation = pipeline.search("这是什么？", translation=english)
+    assert by_translation.hits[0].paragraph.number == 12 and by_translation.translation == english
+    assert set(by_translation.hits[0].ranks) == {"bm25", *pipeline.settings.embedders}  # every retriever, not e5 alone
+    pinned = pipeline.search("第5段讲了什么？", translation=english)
+    assert pinned.hits[0].paragraph.number == 5 and pinned.hits[0].pinned
+    assert pipeline.search("第42段讲了什么？", translation=english).missing_refs == ["42"]
+
+
+def test_the_asker_retrieves_by_the_translation_and_shows_it(pipeline):
+    from rag.answer import Asker
+    from rag.embed import HashEmbedder
+    from rag.support import SentenceScorer
+
+    english = "Joint efforts should be made to implement the Paris Agreement"
+    asked = []
+
+    def translator(query):
+        asked.append(query)
+        return english
+
+    asker = Asker(pipeline, SentenceScorer(HashEmbedder(), None), FakeChatModel(), name="fake", translator=translator)
+    result = asker.ask("巴黎协定呢？")
+    assert asked == ["巴黎协定呢？"] and result.translation == english and result.query == "巴黎协定呢？"
+    assert result.retrieved[0]["number"] == 12 and "translate_s" in result.timings
+    english_result = asker.ask("What about the Paris Agreement?")
+    assert asked == ["巴黎协定呢？"] and english_result.translation is None  # English needs none
+
+
+def test_translation_follows_the_setting(built, monkeypatch):
+    from rag.pipeline import load_pipeline
+    from rag.settings import Settings
+
+    def asker(**env):
+        settings = Settings(corpus=built.corpus, index_dir=built.index_dir, embedders=built.embedders, **env)
+        return load_pipeline(settings).asker("fake")
+
+    assert isinstance(asker().translator, QueryTranslator)
+    assert asker(translate_queries=False).translator is None
+    assert load_pipeline(Settings(corpus=built.corpus, index_dir=built.index_dir, embedders=built.embedders)
+                         ).asker("extractive").translator is None  # no chat model, nothing to translate with
