@@ -1,15 +1,16 @@
 """Stage 6: answer a question with cited, verified sentences, or decline.
 
-    question (+ history) -> standalone query -> hybrid retrieval -> refusal checks
-    -> evidence sentences -> answerer (streams tokens) -> citation verification
-    -> AnswerResult (fallback to the extractive answer when the model fails)
+    question (+ history) -> standalone query (-> English translation) -> hybrid retrieval
+    -> refusal checks -> evidence sentences -> answerer (streams tokens) -> citation
+    verification -> AnswerResult (fallback to the extractive answer when the model fails)
 
 The model is treated as a phrasing engine: its citations and refusals are
 checked, not trusted (see ``cite.py`` and ``refusal.py``). When it declines, or
 none of its sentences hold up, and the evidence is not plainly strong, the same
 model is asked a narrower question, "do these passages answer it?", and its
 P("Yes") decides between declining and answering extractively (measured in
-``eval/reports/answers.md``).
+``eval/reports/answers.md``). A decline the judge upholds gets one second
+reading, of the whole top paragraph, before it stands.
 """
 
 from __future__ import annotations

@@ -104,6 +104,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print("draft: ", end="", file=sys.stderr)
             print(value, end="", file=sys.stderr, flush=True)
             streamed = True
+        elif kind == "status" and value == "rereading" and streamed:  # the draft declined; a second reading
+            print("\nreading the whole paragraph: ", end="", file=sys.stderr, flush=True)
         elif kind == "result":
             result = value
     if streamed:
@@ -112,8 +114,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(result.answer)
-    if result.query != result.question:
-        print(f"\n(searched for: {result.query})")
+    searched = result.translation or result.query
+    if searched != result.question:
+        print(f"\n(searched for: {searched})")
     if result.fallback:
         print(f"\nnote: extractive answer used ({result.fallback}).")
     for note in result.notes:

@@ -131,3 +131,25 @@ def test_unknown_answerer_is_rejected_by_the_parser(capsys, where):
         main(["ask", PARIS, "--answerer", "gpt-9", *where])
     assert exit_.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_readable_output_shows_a_second_reading_and_the_translation(capsys, where, monkeypatch):
+    from rag.answer import AnswerResult
+    from rag.pipeline import Pipeline
+
+    result = AnswerResult(question="巴黎协定呢？", query="巴黎协定呢？", answer="应落实《巴黎协定》[12]。", citations=[],
+                          refused=False, refusal_reason=None, retrieved=[], answerer="fake",
+                          translation="What about the Paris Agreement?")
+
+    class Rereading:
+        def stream(self, question, history=None, k=None):
+            yield "token", "NOT IN DOCUMENT"
+            yield "status", "rereading"
+            yield "token", "应落实《巴黎协定》[12]。"
+            yield "result", result
+
+    monkeypatch.setattr(Pipeline, "asker", lambda self, answerer=None: Rereading())
+    code, out, err = run(capsys, "ask", "巴黎协定呢？", "--answerer", "fake", *where)
+    assert code == 0
+    assert "draft: NOT IN DOCUMENT\nreading the whole paragraph: 应落实《巴黎协定》[12]。" in err
+    assert "(searched for: What about the Paris Agreement?)" in out
