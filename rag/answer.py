@@ -247,7 +247,7 @@ class Asker:
             "system": render("answer_system"),
             "user": render("answer_user", passages=_passages(evidence), history=history[-4:], question=question),
         }
-        yield from _with_deadline(self._chain.stream(inputs), self.first_token_timeout, self.answer_timeout)
+        yield from with_deadline(self._chain.stream(inputs), self.first_token_timeout, self.answer_timeout)
 
     def _finish(self, question: str, query: str, result: SearchResult, evidence: list[Evidence],
                 draft: str, failure: str | None, timings: dict[str, float],
@@ -411,7 +411,7 @@ def _clean_history(history: list[dict] | None) -> list[dict]:
     return out
 
 
-def _with_deadline(tokens: Iterator[str], first_timeout: float, total_timeout: float) -> Iterator[str]:
+def with_deadline(tokens: Iterator[str], first_timeout: float, total_timeout: float) -> Iterator[str]:
     """Relay tokens from a worker thread; raise TimeoutError past either limit."""
     q: queue.Queue = queue.Queue()
     stop = threading.Event()

@@ -94,7 +94,7 @@ class Pipeline:
         if chat_model is not None and self.settings.translate_queries:
             from .translate import QueryTranslator
 
-            translator = QueryTranslator(chat_model)
+            translator = QueryTranslator(chat_model, timeout=self.settings.first_token_timeout_s)
         return Asker(
             self, scorer, chat_model, name=name, k=self.settings.k, translator=translator,
             max_question_chars=self.settings.max_question_chars, judge_threshold=self.settings.judge_threshold,

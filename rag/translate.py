@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 
 class QueryTranslator:
-    def __init__(self, chat_model, cache_size: int = 256) -> None:
+    def __init__(self, chat_model, timeout: float = 20.0, cache_size: int = 256) -> None:
         self.chat_model = chat_model
+        self.timeout = timeout  # a backend that stalls costs the question at most this, then e5 ranks it
         self._cache: OrderedDict[str, str | None] = OrderedDict()
         self._size = cache_size
         self._lock = threading.Lock()
@@ -44,14 +45,17 @@ class QueryTranslator:
                 return self._cache[question]
         from langchain_core.messages import HumanMessage, SystemMessage
 
+        from .answer import with_deadline
+
+        # The answer prompt's system message: the model's KV cache keeps that prefix for the answer.
+        messages = [SystemMessage(render("answer_system")), HumanMessage(render("translate_user", question=question))]
         try:
-            # The answer prompt's system message: the model's KV cache keeps that prefix for the answer.
-            reply = self.chat_model.invoke([SystemMessage(render("answer_system")),
-                                            HumanMessage(render("translate_user", question=question))]).content
+            chunks = (str(chunk.content) for chunk in self.chat_model.stream(messages))
+            reply = "".join(with_deadline(chunks, self.timeout, self.timeout))
         except Exception as err:  # no translation is no worse than before: e5 ranks the original
             log.warning("translating the question failed: %s: %s", type(err).__name__, err)
             return None
-        english = clean(str(reply), question)
+        english = clean(reply, question)
         with self._lock:
             self._cache[question] = english
             while len(self._cache) > self._size:

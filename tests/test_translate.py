@@ -61,6 +61,14 @@ def test_a_failing_backend_gives_no_translation():
     assert QueryTranslator(FakeChatModel(fail=True))(ZH) is None
 
 
+def test_a_stalled_backend_costs_at_most_the_timeout():
+    import time
+
+    started = time.perf_counter()
+    assert QueryTranslator(FakeChatModel(delay=3.0), timeout=0.3)(ZH) is None
+    assert time.perf_counter() - started < 2.0
+
+
 def test_the_fake_model_cannot_translate():
     assert QueryTranslator(FakeChatModel())(ZH) is None  # gives the question back: not English
 
