@@ -59,6 +59,9 @@ def respond(message: str, history: list[dict], pipeline, answerer: str | None = 
                 draft += value
                 yield shown + [{"role": "assistant", "content": esc(draft) + " ▌"}], \
                     sources_html(None, paragraphs, pending=True), None
+            elif kind == "status" and value == "translating":
+                yield shown + [{"role": "assistant", "content": '<span class="status">Translating the question for the search…</span>'}], \
+                    sources_html(None, paragraphs, pending=True), None
             elif kind == "status" and value == "rereading":  # the draft declined: a second, wider reading
                 draft = ""
                 yield shown + [{"role": "assistant", "content": '<span class="status">Reading the whole paragraph…</span>'}], \

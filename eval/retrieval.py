@@ -81,7 +81,7 @@ def _translator(settings: Settings) -> Callable[[str], str | None]:
     from rag.llm import make_chat_model
     from rag.translate import QueryTranslator
 
-    translator = QueryTranslator(make_chat_model(settings, "local"))
+    translator = QueryTranslator(make_chat_model(settings, "local"), timeout=settings.first_token_timeout_s)
     translator("这是什么文件？")  # loads the model
     return translator
 

@@ -158,6 +158,7 @@ class Asker:
             declined = declined or refusal.unclear_reference(question)
         translation = None
         if self.translator is not None and not declined and not mostly_latin(query):
+            yield "status", "translating"
             t = time.perf_counter()
             translation = self.translator(query)
             timings["translate_s"] = _since(t)
@@ -172,7 +173,7 @@ class Asker:
         t = time.perf_counter()
         evidence = select_evidence(query, result.hits, self.scorer)
         timings["evidence_s"] = _since(t)
-        draft, failure, verdict = "", None, None
+        draft, failure, verdict, reread = "", None, None, None
         if self.chat_model is not None:
             yield "status", "generating"
             draft, failure = yield from self._draft(question, evidence, history, timings, started)
@@ -186,10 +187,15 @@ class Asker:
                     # (The paragraphs are the same, so verification and the judge keep ``evidence``.)
                     yield "status", "rereading"
                     second, failure = yield from self._draft(question, wider, history, timings, started)
-                    draft, failure = (second, None) if failure is None else (draft, None)  # a failed one: refusal stands
+                    if failure is None:
+                        draft, reread = second, f"the model declined on the best sentences, then read [{wider[0].label}] whole"
+                    else:  # the judge upheld the refusal; a second reading that fails leaves it standing
+                        reread, failure = f"the second reading failed ({failure})", None
         yield "status", "verifying"
         t = time.perf_counter()
         final = self._finish(question, query, result, evidence, draft, failure, timings, verdict)
+        if reread:
+            final.notes.insert(0, reread)
         timings["verify_s"] = _since(t)
         final.timings = {**timings, "total_s": _since(started)}
         final.timings.setdefault("first_token_s", final.timings["total_s"])  # extractive: all at once

@@ -39,7 +39,7 @@ _COMMAND = re.compile(
 # A question whose answer is a number ... and the numbers a text may state. "几" but not "几乎"
 # (almost); not "one" either: "one another", "no one" would make nearly every text state a number.
 _ASKS_NUMBER = re.compile(
-    r"\bhow\s+(many|much)\b|\b(what|which)\s+(is\s+the\s+)?number\b|\bnumber\s+of\b"
+    r"\bhow\s+(many|much)\b|\b(what|which)\s+(is\s+the\s+)?number\b|(?<!\ba\s)\bnumber\s+of\b"
     r"|\b(phone|telephone)\s+number\b|多少|几(?!乎)|号码|电话",
     re.IGNORECASE,
 )

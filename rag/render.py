@@ -89,6 +89,8 @@ def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False
     notes = list(result.notes)
     if result.fallback:
         notes.insert(0, f"fallback: {result.fallback}")
+    if getattr(result, "translation", None):
+        notes.insert(0, f"searched in English for: {result.translation}")
     if notes:
         parts.append("<details><summary>Verification notes</summary><ul>"
                      + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></details>")

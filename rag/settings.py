@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     # missed-refusal rate; 0.5 declines fewest answerable questions, 0.8 refuses most.
     judge_threshold: float = Field(
         0.7, ge=0.0, le=1.0, description="P(yes) at which the model, asked as a yes/no judge whether the passages "
-        "answer, overrules its own refusal (the extractive answer is given instead); 1 keeps every refusal.")
+        "answer, overrules its own refusal (the extractive answer is given instead); 1: the judge never "
+        "overrules (a refusal it upholds still gets one second reading of the whole top paragraph).")
     translate_queries: bool = Field(
         True, description="Translate a question in another language into English for retrieval, with the "
         "answerer's chat model (see rag/translate.py); without one, or off, the multilingual e5 ranks it alone.")

@@ -42,6 +42,7 @@ class QueryTranslator:
             return None
         with self._lock:
             if question in self._cache:
+                self._cache.move_to_end(question)
                 return self._cache[question]
         from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -50,7 +51,8 @@ class QueryTranslator:
         # The answer prompt's system message: the model's KV cache keeps that prefix for the answer.
         messages = [SystemMessage(render("answer_system")), HumanMessage(render("translate_user", question=question))]
         try:
-            chunks = (str(chunk.content) for chunk in self.chat_model.stream(messages))
+            # one line is all a translation needs: a model that goes on to answer is cut off there
+            chunks = (str(chunk.content) for chunk in self.chat_model.stream(messages, stop=["\n"]))
             reply = "".join(with_deadline(chunks, self.timeout, self.timeout))
         except Exception as err:  # no translation is no worse than before: e5 ranks the original
             log.warning("translating the question failed: %s: %s", type(err).__name__, err)

@@ -500,6 +500,8 @@ def test_a_decline_on_the_chosen_sentences_gets_a_second_reading_of_the_whole_to
     assert split_sentences(top.text)[-1] not in first and f"[{top.label}] {top.text}" in second
     assert not result.refused and result.fallback is None and result.draft == answer
     assert result.answerability == 0.2  # the judge was asked first, and said no
+    assert result.notes[0] == f"the model declined on the best sentences, then read [{top.label}] whole"
+    assert result.timings["first_token_s"] < result.timings["total_s"]  # the first draft's first token
     assert result.cited_numbers == [top.number]
     assert_cited_and_grounded(result, paragraphs)
 
@@ -511,13 +513,24 @@ def test_a_second_reading_that_declines_or_fails_leaves_the_refusal_standing(pip
                 raise RuntimeError("backend down")
             return super().reply(messages)
 
-    for model in (FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.2]),
-                  SecondFails(responses=["NOT IN DOCUMENT"], judgements=[0.2])):
+    class CountingJudge(FakeChatModel):
+        asked: list = []
+
+        def p_yes(self, system, user):
+            self.asked.append(user)
+            return super().p_yes(system, user)
+
+    declines = CountingJudge(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.2], asked=[])
+    fails = SecondFails(responses=["NOT IN DOCUMENT"], judgements=[0.2])
+    for model in (declines, fails):
         events = list(asker_with(pipeline, model).stream(WEAK_Q))
         result = events[-1][1]
         assert ("status", "rereading") in events and model.responses == []
         assert (result.refused, result.refusal_reason, result.fallback) == (True, "not_addressed", None)
         assert result.answerability == 0.2 and result.draft == "NOT IN DOCUMENT"
+        if model is fails:
+            assert result.notes == ["the second reading failed (backend error: RuntimeError: backend down)"]
+    assert len(declines.asked) == 1  # the judge is asked once, about the first reading
 
 
 def test_no_second_reading_when_the_top_paragraph_was_already_given_whole(pipeline):

@@ -146,6 +146,7 @@ class _Rereading:
     """An asker whose model declines, then answers on a second reading."""
 
     def stream(self, question, history=None, k=None):
+        yield "status", "translating"
         yield "status", "generating"
         yield "token", "NOT IN DOCUMENT"
         yield "status", "rereading"
@@ -153,10 +154,11 @@ class _Rereading:
         yield "token", "matters"
 
 
-def test_a_second_reading_starts_a_fresh_draft(pipeline, monkeypatch):
+def test_translating_and_a_second_reading_show_and_start_a_fresh_draft(pipeline, monkeypatch):
     monkeypatch.setattr(pipeline, "asker", lambda answerer=None: _Rereading())
     bubbles = [last_assistant(messages) for messages, _, _ in respond(PARIS, [], pipeline)]
-    assert bubbles == ["NOT IN DOCUMENT ▌", '<span class="status">Reading the whole paragraph…</span>',
+    assert bubbles == ['<span class="status">Translating the question for the search…</span>',
+                       "NOT IN DOCUMENT ▌", '<span class="status">Reading the whole paragraph…</span>',
                        "Peace  ▌", "Peace matters ▌"]
 
 

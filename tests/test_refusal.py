@@ -123,3 +123,21 @@ def test_refusal_messages_follow_the_question_language():
     assert unsupported("Peace?").reason == "unsupported"
     assert unsupported("Peace?").message.startswith("The document does not address this question")
     assert unsupported("和平？").message.startswith("文件没有涉及这个问题")
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "lacks"),
+    [
+        ("What is the phone number of the centre?", "Call the centre at any time.", True),
+        ("How many countries took part?", "Delegates from over 120 countries came.", False),
+        ("How many parties attended?", "Nearly three hundred parties attended.", False),
+        ("What is the number of the resolution?", "It was adopted by the UN.", True),
+        ("这次会议花了多少钱？", "The meeting was held in Beijing.", True),
+        ("What did a number of delegates propose?", "They proposed dialogue.", False),  # "a number of" asks for none
+        ("Why does peace matter?", "Peace is like air.", False),
+    ],
+)
+def test_a_question_asking_for_a_number_against_text_stating_none(question, text, lacks):
+    from rag.refusal import asks_for_a_number_it_lacks
+
+    assert asks_for_a_number_it_lacks(question, text) is lacks

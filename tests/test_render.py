@@ -380,3 +380,11 @@ def test_document_multi_document_labels_and_escaping():
 
 def test_empty_document():
     assert document_html([]) == '<div class="document"></div>'
+
+
+def test_the_english_query_a_question_was_searched_by_comes_first_in_the_notes():
+    r = result("和平 [3]。", [cite(PARAS["3"], "Peace and development remain the call of our day.")], question="和平？",
+               notes=["re-cited to [3]: 和平"])
+    r.translation = "Peace? <script>"
+    items = re.findall(r"<li>(.*?)</li>", sources_html(r, PARAS))
+    assert items == ["searched in English for: Peace? &lt;script&gt;", "re-cited to [3]: 和平"]

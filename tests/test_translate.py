@@ -106,6 +106,22 @@ def test_the_asker_retrieves_by_the_translation_and_shows_it(pipeline):
     assert asked == ["巴黎协定呢？"] and english_result.translation is None  # English needs none
 
 
+def test_a_real_translator_in_the_asker(pipeline):
+    from rag.answer import Asker
+    from rag.embed import HashEmbedder
+    from rag.support import SentenceScorer
+
+    model = Translating(responses=["What about the Paris Agreement? [2]",
+                                   "Joint efforts should be made to implement the Paris Agreement [12]."], prompts=[])
+    asker = Asker(pipeline, SentenceScorer(HashEmbedder(), None), model, name="fake",
+                  translator=QueryTranslator(model))
+    events = list(asker.stream("巴黎协定呢？"))
+    result = events[-1][1]
+    assert ("status", "translating") in events
+    assert result.translation == "What about the Paris Agreement?" and result.retrieved[0]["number"] == 12
+    assert result.cited_numbers == [12] and not result.refused
+
+
 def test_translation_follows_the_setting(built, monkeypatch):
     from rag.pipeline import load_pipeline
     from rag.settings import Settings
@@ -114,7 +130,8 @@ def test_translation_follows_the_setting(built, monkeypatch):
         settings = Settings(corpus=built.corpus, index_dir=built.index_dir, embedders=built.embedders, **env)
         return load_pipeline(settings).asker("fake")
 
-    assert isinstance(asker().translator, QueryTranslator)
+    translator = asker(first_token_timeout_s=7.5).translator
+    assert isinstance(translator, QueryTranslator) and translator.timeout == 7.5
     assert asker(translate_queries=False).translator is None
     assert load_pipeline(Settings(corpus=built.corpus, index_dir=built.index_dir, embedders=built.embedders)
                          ).asker("extractive").translator is None  # no chat model, nothing to translate with
