@@ -76,7 +76,7 @@ class AnswerResult:
     refusal_reason: str | None
     retrieved: list[dict]
     answerer: str
-    fallback: str | None = None  # why the extractive answer replaced the model's, if it did
+    fallback: str | None = None  # why the extractive answer replaced the model's, or a second reading failed
     answerability: float | None = None  # the yes/no judge's P(the passages answer), when it was asked
     notes: list[str] = field(default_factory=list)  # what verification changed
     sentences: list[dict] = field(default_factory=list)
@@ -173,7 +173,7 @@ class Asker:
         t = time.perf_counter()
         evidence = select_evidence(query, result.hits, self.scorer)
         timings["evidence_s"] = _since(t)
-        draft, failure, verdict, reread = "", None, None, None
+        draft, failure, verdict, reread, reread_failed = "", None, None, None, None
         if self.chat_model is not None:
             yield "status", "generating"
             draft, failure = yield from self._draft(question, evidence, history, timings, started)
@@ -190,12 +190,13 @@ class Asker:
                     if failure is None:
                         draft, reread = second, f"the model declined on the best sentences, then read [{wider[0].label}] whole"
                     else:  # the judge upheld the refusal; a second reading that fails leaves it standing
-                        reread, failure = f"the second reading failed ({failure})", None
+                        reread_failed, failure = f"the second reading failed ({failure})", None
         yield "status", "verifying"
         t = time.perf_counter()
         final = self._finish(question, query, result, evidence, draft, failure, timings, verdict)
         if reread:
             final.notes.insert(0, reread)
+        final.fallback = final.fallback or reread_failed  # a backend failure, told apart from the model's refusal
         timings["verify_s"] = _since(t)
         final.timings = {**timings, "total_s": _since(started)}
         final.timings.setdefault("first_token_s", final.timings["total_s"])  # extractive: all at once
@@ -290,11 +291,12 @@ class Asker:
             text = self.extractive.compose(question, evidence)
             checked = verify(text, context, self.known, self.scorer.support, SUPPORT_THRESHOLD)
         if not checked.kept:
-            return self._declined(question, query, result, refusal.unsupported(question), {}, None, draft=draft)
+            return self._declined(question, query, result, refusal.unsupported(question), {}, None, draft=draft,
+                                  fallback=fallback)
         if refusal.asks_for_a_number_it_lacks(question, " ".join(c.text for c in checked.kept)):
             # "What's the phone number?" -> "Harbour Street [17]": true to the text, but no answer
             return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
-                                  draft=draft, answerability=p_yes)
+                                  draft=draft, answerability=p_yes, fallback=fallback)
         by_label = {p.label: p for p in context}
         citations: list[Citation] = []
         for claim in checked.kept:
@@ -344,13 +346,14 @@ class Asker:
 
     def _declined(self, question: str, query: str, result: SearchResult, why: refusal.Refusal,
                   timings: dict, started: float | None, draft: str = "",
-                  answerability: float | None = None) -> AnswerResult:
+                  answerability: float | None = None, fallback: str | None = None) -> AnswerResult:
+        """A refusal; ``fallback`` says why the extractive answer was tried first, if it was."""
         if started is not None:
             timings = {**timings, "total_s": _since(started)}
         return AnswerResult(question=question, query=query, answer=why.message, citations=[], refused=True,
                             refusal_reason=why.reason, retrieved=_retrieved(result), answerer=self.name,
                             answerability=answerability, draft=draft, timings=timings,
-                            translation=result.translation)
+                            translation=result.translation, fallback=fallback)
 
     def _validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():

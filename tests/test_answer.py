@@ -526,10 +526,10 @@ def test_a_second_reading_that_declines_or_fails_leaves_the_refusal_standing(pip
         events = list(asker_with(pipeline, model).stream(WEAK_Q))
         result = events[-1][1]
         assert ("status", "rereading") in events and model.responses == []
-        assert (result.refused, result.refusal_reason, result.fallback) == (True, "not_addressed", None)
+        assert (result.refused, result.refusal_reason) == (True, "not_addressed")
         assert result.answerability == 0.2 and result.draft == "NOT IN DOCUMENT"
-        if model is fails:
-            assert result.notes == ["the second reading failed (backend error: RuntimeError: backend down)"]
+        assert result.fallback == (None if model is declines else
+                                   "the second reading failed (backend error: RuntimeError: backend down)")
     assert len(declines.asked) == 1  # the judge is asked once, about the first reading
 
 
@@ -538,6 +538,14 @@ def test_no_second_reading_when_the_top_paragraph_was_already_given_whole(pipeli
     events = list(asker_with(pipeline, model).stream("What does paragraph 9 say?"))
     assert ("status", "rereading") not in events and len(model.prompts) == 1
     assert not events[-1][1].refused  # a named paragraph is strong evidence: answered from its text
+
+
+def test_a_refusal_after_a_failed_backend_still_says_the_backend_failed(pipeline):
+    # what the load test relies on: a refusal caused by a failing backend is told apart from the model's own
+    question = "What is the phone number of the office that promotes peace and development?"
+    result = asker_with(pipeline, FakeChatModel(fail=True)).ask(question)
+    assert (result.refused, result.refusal_reason) == (True, "not_addressed")  # the extractive answer has no number
+    assert result.fallback.startswith("backend error: BackendError")
 
 
 def test_a_question_asking_for_a_number_gets_no_answer_without_one(pipeline):
