@@ -36,6 +36,12 @@ a.cite { text-decoration: none; font-weight: 600; }
 .pending { color: #6b7280; }
 """
 
+# What the chat shows while the asker works on a step that streams no tokens.
+STEPS = {
+    "translating": "Translating the question for the search…",
+    "rereading": "Reading the whole paragraph…",  # the model declined: it reads the top paragraph whole
+}
+
 
 def respond(message: str, history: list[dict], pipeline, answerer: str | None = None,
             k: int | None = None) -> Iterator[tuple[list[dict], str, object]]:
@@ -54,21 +60,17 @@ def respond(message: str, history: list[dict], pipeline, answerer: str | None = 
     try:
         asker = pipeline.asker(answerer)
         draft = ""
+        pending = sources_html(None, paragraphs, pending=True)
         for kind, value in asker.stream(message, turns, int(k) if k else None):
             if kind == "token":
                 draft += value
-                yield shown + [{"role": "assistant", "content": esc(draft) + " ▌"}], \
-                    sources_html(None, paragraphs, pending=True), None
-            elif kind == "status" and value == "translating":
-                yield shown + [{"role": "assistant", "content": '<span class="status">Translating the question for the search…</span>'}], \
-                    sources_html(None, paragraphs, pending=True), None
-            elif kind == "status" and value == "rereading":  # the draft declined: a second, wider reading
-                draft = ""
-                yield shown + [{"role": "assistant", "content": '<span class="status">Reading the whole paragraph…</span>'}], \
-                    sources_html(None, paragraphs, pending=True), None
+                yield shown + [{"role": "assistant", "content": esc(draft) + " ▌"}], pending, None
+            elif kind == "status" and value in STEPS:
+                draft = ""  # nothing drafted before a translation; a second reading starts a fresh draft
+                yield shown + [{"role": "assistant", "content": f'<span class="status">{STEPS[value]}</span>'}], \
+                    pending, None
             elif kind == "status" and value == "verifying":
-                yield shown + [{"role": "assistant", "content": esc(draft) or "…"}], \
-                    sources_html(None, paragraphs, pending=True), None
+                yield shown + [{"role": "assistant", "content": esc(draft) or "…"}], pending, None
             elif kind == "result":
                 yield shown + [{"role": "assistant", "content": answer_html(value, paragraphs),
                                 "metadata": None}], sources_html(value, paragraphs), value
