@@ -33,6 +33,7 @@ from .records import SearchResult
 from .refs import paragraph_refs, position_refs, relative_ref
 from .retrieve import Retriever, mostly_latin
 from .support import SentenceScorer
+from .translate import needs_translation
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ class Asker:
         if relative_ref(question) is not None and not paragraph_refs(query):  # "the one before" what?
             declined = declined or refusal.unclear_reference(question)
         translation = None
-        if self.translator is not None and not declined and not mostly_latin(query):
+        if self.translator is not None and not declined and needs_translation(query):
             yield "status", "translating"
             t = time.perf_counter()
             translation = self.translator(query)

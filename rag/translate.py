@@ -19,12 +19,21 @@ import threading
 from collections import OrderedDict
 
 from .cite import CITATION
-from .llm import REFUSAL_MARK
 from .prompts import render
 from .refs import paragraph_refs, position_refs
 from .retrieve import mostly_latin
 
 log = logging.getLogger(__name__)
+
+
+def needs_translation(question: str) -> bool:
+    """Whether retrieval would gain from an English ``question``: it is not English, and it does
+    not name its paragraph (by number or by place), which is pinned from the original anyway.
+
+    >>> needs_translation("文件如何描述贫富差距？"), needs_translation("What about peace?"), needs_translation("第9段讲了什么？")
+    (True, False, False)
+    """
+    return not (mostly_latin(question) or paragraph_refs(question) or position_refs(question))
 
 
 class QueryTranslator:
@@ -38,7 +47,7 @@ class QueryTranslator:
     def __call__(self, question: str) -> str | None:
         """The English retrieval query for ``question``; None when it needs none (it is English,
         or names its paragraph) or no usable translation came back."""
-        if mostly_latin(question) or paragraph_refs(question) or position_refs(question):
+        if not needs_translation(question):
             return None
         with self._lock:
             if question in self._cache:
@@ -73,6 +82,8 @@ def clean(reply: str, question: str) -> str | None:
     >>> clean("第13段讲了中国的历史。", "第13段讲了什么？") is None
     True
     """
+    from .llm import REFUSAL_MARK  # LangChain loads with the chat model, not on import
+
     lines = [line for line in reply.strip().splitlines() if line.strip()]
     text = " ".join(CITATION.sub("", lines[0]).split()) if lines else ""
     if not text or REFUSAL_MARK in text or not mostly_latin(text) or len(text) > 4 * len(question) + 200:

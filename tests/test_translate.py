@@ -104,6 +104,9 @@ def test_the_asker_retrieves_by_the_translation_and_shows_it(pipeline):
     assert result.retrieved[0]["number"] == 12 and "translate_s" in result.timings
     english_result = asker.ask("What about the Paris Agreement?")
     assert asked == ["巴黎协定呢？"] and english_result.translation is None  # English needs none
+    named = list(asker.stream("第12段讲了什么？"))  # the paragraph it names is pinned: nothing to translate
+    assert asked == ["巴黎协定呢？"] and ("status", "translating") not in named
+    assert "translate_s" not in named[-1][1].timings
 
 
 def test_a_real_translator_in_the_asker(pipeline):
