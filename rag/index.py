@@ -33,7 +33,7 @@ from .chunk import CHUNKER_VERSION, chunk_paragraphs
 from .embed import Embedder, model_id
 from .errors import IndexStateError
 from .ingest import PARSER_VERSION, corpus_sha256
-from .lexical import Bm25
+from .lexical import LEXICAL_VERSION, Bm25
 from .records import Chunk, Document, Paragraph
 from .settings import EMBEDDERS, Settings
 
@@ -74,6 +74,7 @@ def fingerprint(settings: Settings, documents: list[Document] | None = None) -> 
         "chunking": {"version": CHUNKER_VERSION, "window_sentences": settings.window_sentences,
                      "window_stride": settings.window_stride},
         "bm25": settings.use_bm25,
+        "lexical_version": LEXICAL_VERSION,
         "store": settings.chroma_url or "local",
     }
     if documents is not None:

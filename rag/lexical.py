@@ -1,5 +1,10 @@
 """Lexical retrieval: BM25 (the ``bm25s`` library) with Snowball stemming.
 
+Words are brought to one spelling before stemming, so a question in British
+English matches a document in American English and back ("organisation",
+"civilisations", "centre" meet "organization", "civilizations", "center"):
+Snowball stems the two spellings apart.
+
 Built once at index time and saved beside the manifest, so a search never
 rebuilds it; loading is a few memory-mapped arrays.
 
@@ -10,6 +15,7 @@ rebuilds it; loading is a few memory-mapped arrays.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import bm25s
@@ -17,12 +23,47 @@ import numpy as np
 import Stemmer
 
 _STEMMER = Stemmer.Stemmer("english")
+LEXICAL_VERSION = 2  # bump when tokens change (spelling, stemming, stopwords): BM25 indexes rebuild
+
+# British -> American spellings, applied to both sides. A rule that also rewrites a word with no
+# variant ("promise" -> "promize") is harmless: the document and the question get it alike.
+_SPELLING = [
+    (re.compile(r"^(\w{3,})is(e|es|ed|ing|ation|ations|er|ers)$"), r"\1iz\2"),  # organise, civilisation
+    (re.compile(r"^(\w{2,})ys(e|es|ed|ing)$"), r"\1yz\2"),  # analyse
+    (re.compile(r"^(\w{3,}[^aeiou])our(s|ed|ing|able|ite|ites)?$"), r"\1or\2"),  # labour, neighbour, harbour
+    (re.compile(r"^(\w{2,}[tb])re(s|d)?$"), r"\1er\2"),  # centre, millimetres, fibre
+    (re.compile(r"^(\w{2,})ogue(s)?$"), r"\1og\2"),  # dialogue, catalogue
+    (re.compile(r"^(def|off|lic|pret)ence(s)?$"), r"\1ense\2"),  # defence, licence
+    (re.compile(r"^programme(s|d)?$"), r"program\1"),
+]
+
+
+def american(word: str) -> str:
+    """One spelling for words that British and American English spell apart.
+
+    >>> [american(w) for w in ["organisations", "civilised", "centre", "neighbours", "dialogue", "defence"]]
+    ['organizations', 'civilized', 'center', 'neighbors', 'dialog', 'defense']
+    >>> [american(w) for w in ["rise", "four", "our", "hour", "crisis", "genre", "water"]]
+    ['rise', 'four', 'our', 'hour', 'crisis', 'genre', 'water']
+    """
+    for pattern, repl in _SPELLING:
+        word, n = pattern.subn(repl, word)
+        if n:
+            break
+    return word
+
+
+def _stem(words: list[str]) -> list[str]:
+    return _STEMMER.stemWords([american(w) for w in words])
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    return bm25s.tokenize(
-        texts, stopwords="en", stemmer=_STEMMER.stemWords, return_ids=False, show_progress=False
-    )
+    """Lower-cased, stopword-free, spelling-normalised, stemmed words of each text.
+
+    >>> tokenize(["The organisation of civilisations", "organization of civilizations"])
+    [['organiz', 'civil'], ['organiz', 'civil']]
+    """
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stem, return_ids=False, show_progress=False)
 
 
 class Bm25:
