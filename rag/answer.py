@@ -374,9 +374,9 @@ _JUDGE_SAYS_ANSWERABLE = "the judge finds the answer in the passages"
 
 def _strong(evidence: list[Evidence]) -> bool:
     """Evidence strong enough to answer from even when the model declines: a paragraph the
-    user named, by number or by place (it exists, so its text is the answer), or a very
-    relevant sentence."""
-    return any(e.pinned for e in evidence) or max((e.relevance for e in evidence), default=0.0) >= STRONG_EVIDENCE
+    user named, by number or by place (it exists, so its text is the answer), or a sentence
+    that plainly restates the question."""
+    return any(e.pinned for e in evidence) or max((e.similarity for e in evidence), default=0.0) >= STRONG_EVIDENCE
 
 
 def _paragraph_in_focus(history: list[dict], step: int) -> int | None:

@@ -19,6 +19,7 @@ class Evidence:
     sentences: list[tuple[str, float]]  # (sentence, relevance), in document order
     retrieval_score: float
     pinned: bool = False
+    similarity: float = 0.0  # how closely its closest sentence restates the question (SentenceScorer.similarity)
 
     @property
     def label(self) -> str:
@@ -50,7 +51,8 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
             keep = sentences_first if rank == 0 else sentences_other
             best = sorted(range(len(scored)), key=lambda i: -scored[i][1])[:keep]
             chosen = [scored[i] for i in sorted(best)]
-        evidence = Evidence(hit.paragraph, chosen, hit.score, hit.pinned)
+        closest = max((x for _, x in scorer.similarity(query, hit.paragraph)), default=0.0)
+        evidence = Evidence(hit.paragraph, chosen, hit.score, hit.pinned, closest)
         if out and not hit.pinned and evidence.relevance < min_share * max(e.relevance for e in out):
             continue
         out.append(evidence)
@@ -66,4 +68,4 @@ def widen(query: str, evidence: list[Evidence], scorer: SentenceScorer) -> list[
     whole = scorer.relevance(query, first.paragraph)
     if len(whole) <= len(first.sentences):
         return None
-    return [Evidence(first.paragraph, whole, first.retrieval_score, first.pinned), *evidence[1:]]
+    return [Evidence(first.paragraph, whole, first.retrieval_score, first.pinned, first.similarity), *evidence[1:]]

@@ -18,7 +18,7 @@ ZH_LEAD = "文件中的相关原文："
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, max_sentences: int = 2, keep_ratio: float = 0.6, other_ratio: float = 0.85) -> None:
+    def __init__(self, max_sentences: int = 2, keep_ratio: float = 0.6, other_ratio: float = 0.9) -> None:
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
         self.other_ratio = other_ratio

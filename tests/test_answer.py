@@ -343,7 +343,7 @@ WEAK_Q = "Why is peace compared to air and sunshine?"
 
 def evidence_strength(pipeline, question: str) -> float:
     hits = pipeline.retriever.search(question, pipeline.settings.k).hits
-    return max(e.relevance for e in select_evidence(question, hits, SentenceScorer(HashEmbedder(), None)))
+    return max(e.similarity for e in select_evidence(question, hits, SentenceScorer(HashEmbedder(), None)))
 
 
 @pytest.mark.parametrize(

@@ -37,3 +37,26 @@ def test_support(scorer, claim, supported):
 def test_best_supporting_sentence_is_returned(scorer):
     _, quote = scorer.support("The meeting ran until 3rd December 2017.", P1)
     assert quote == "The meeting ran from 30th November to 3rd December 2017."
+
+
+class _Recording(HashEmbedder):
+    """The hash embedder, under another name, noting what it embeds as a query."""
+
+    def __init__(self, name: str, multilingual: bool) -> None:
+        super().__init__(dim=64)
+        self.name, self.multilingual, self.queries = name, multilingual, []
+
+    def embed_query(self, text):
+        self.queries.append(text)
+        return super().embed_query(text)
+
+
+def test_evidence_is_ranked_by_the_multilingual_embedder_and_restatement_by_the_english_one():
+    english, multilingual = _Recording("en", False), _Recording("ml", True)
+    scorer = SentenceScorer(english, multilingual)
+    ranked = scorer.relevance("When did the meeting run?", P1)
+    assert multilingual.queries == ["When did the meeting run?"] and english.queries == []
+    assert [s for s, _ in ranked] == [s for s, _ in scorer.similarity("When did the meeting run?", P1)]
+    assert english.queries == ["When did the meeting run?"]  # English: restated by the English embedder
+    assert all(0.0 <= r <= 1.0 for _, r in ranked)
+    assert SentenceScorer(english, None).relevance("When?", P1) == SentenceScorer(english, None).similarity("When?", P1)
