@@ -39,27 +39,34 @@ class System:
 
 
 WHOLE = {"window_sentences": 10}  # ten-sentence windows: in practice whole paragraphs only
+T = True  # the system ranks a question in another language by its English translation, as the default does
 SYSTEMS = [
     System("bm25", "BM25 only (bm25s, Snowball stemming), whole paragraphs", {"embedders": (), **WHOLE}),
     System("tutorial", "Tutorial RAG: 1000/200 char splitter, MiniLM, LangChain Chroma", tutorial=True),
     System("minilm", "Dense all-MiniLM-L6-v2, whole paragraphs", {"embedders": ("minilm",), "use_bm25": False, **WHOLE}),
     System("e5", "Dense multilingual-e5-small, whole paragraphs", {"embedders": ("e5",), "use_bm25": False, **WHOLE}),
     System("hybrid-rrf60", "Hybrid, customary RRF k=60, no script routing",
-           {"fusion": "rrf", "rrf_k": 60, "fusion_weights": {}, "route_by_script": False}),
-    System("hybrid-rrf", "Hybrid, RRF k=10 (the default until 2026-11-27)", {"fusion": "rrf", "fusion_weights": {}}),
-    System("hybrid-equal", "Hybrid, min-max fusion with equal weights", {"fusion_weights": {}}),
-    System("hybrid-noroute", "Hybrid, no script routing", {"route_by_script": False}),
-    System("hybrid-para", "Hybrid without sentence windows", dict(WHOLE)),
-    System("hybrid", "Default: BM25 + MiniLM + e5 (paragraphs and 2-sentence windows), min-max fusion with e5 "
-           "weighted 2, script routing, named paragraphs pinned", {}),
-    System("hybrid+translate", "Default, with a question in another language ranked by its English translation "
-           "(the embedded Qwen2.5-Coder-1.5B; paragraphs it names still pinned): what `ask` and the chat do when "
-           "a chat model is loaded", {}, translate=True),
+           {"fusion": "rrf", "rrf_k": 60, "fusion_weights": {}, "route_by_script": False}, translate=T),
+    System("hybrid-rrf", "Hybrid, RRF k=10 (the default until 2026-11-27)", {"fusion": "rrf", "fusion_weights": {}},
+           translate=T),
+    System("hybrid-equal", "Hybrid, min-max fusion with equal weights", {"fusion_weights": {}}, translate=T),
+    System("hybrid-para", "Hybrid without sentence windows", dict(WHOLE), translate=T),
+    System("hybrid-notranslate", "The default without translation: a question in another language is ranked by "
+           "the multilingual e5 alone (what the extractive answerer, or RAG_TRANSLATE_QUERIES=false, gives)", {}),
+    System("hybrid-noroute", "Without translation and without script routing: a question in another language is "
+           "ranked by every retriever", {"route_by_script": False}),
+    System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM + e5 (paragraphs and "
+           "2-sentence windows), min-max fusion with e5 weighted 2, named paragraphs pinned, and a question in "
+           "another language ranked by its English translation (the embedded Qwen2.5-Coder-1.5B; paragraphs "
+           "it names still pinned)", {}, translate=T),
 ]
 
 
-def _searcher(system: System, corpus: Path, index_dir: Path, pool: EmbedderPool) -> tuple[Callable, float, int]:
-    """Build the system's index; return (question -> ranked numbers, build seconds, chunks)."""
+def _searcher(system: System, corpus: Path, index_dir: Path, pool: EmbedderPool,
+              chat_model=None) -> tuple[Callable, float, int]:
+    """Build the system's index; return (question -> ranked numbers, build seconds, chunks).
+    A translating system translates with ``chat_model`` (the local model is loaded if none is given),
+    through a translator of its own, so that its search latency includes the translations."""
     if system.tutorial:
         from .baselines import TutorialRetriever
 
@@ -71,19 +78,21 @@ def _searcher(system: System, corpus: Path, index_dir: Path, pool: EmbedderPool)
         pool.get(name)  # load models first: build time below excludes model loading
     pipeline = load_pipeline(settings, pool=pool)
     report = pipeline.report
-    translate = _translator(settings) if system.translate else (lambda q: None)
+    translate = translator(settings, chat_model) if system.translate else (lambda q: None)
     return (lambda q: [h.paragraph.number for h in pipeline.search(q, 10, translate(q)).hits]), \
         report.seconds, report.chunks
 
 
-def _translator(settings: Settings) -> Callable[[str], str | None]:
-    """The local model's query translator, its weights loaded (not timed as search)."""
+def translator(settings: Settings, chat_model=None) -> Callable[[str], str | None]:
+    """A query translator as ``Pipeline.translate`` uses it, by ``chat_model`` or the local model,
+    its weights loaded (not timed as search)."""
     from rag.llm import make_chat_model
     from rag.translate import QueryTranslator
 
-    translator = QueryTranslator(make_chat_model(settings, "local"), timeout=settings.first_token_timeout_s)
-    translator("这是什么文件？")  # loads the model
-    return translator
+    chat_model = chat_model or make_chat_model(settings, "local")
+    translate = QueryTranslator(chat_model, timeout=settings.first_token_timeout_s)
+    translate("这是什么文件？")  # loads the model
+    return translate
 
 
 def score(rows: list[Row], search: Callable[[str], list[int]]) -> dict:
@@ -105,13 +114,18 @@ def aggregate(per_row: list[dict]) -> dict:
 
 def run(out: Path, systems: list[System] = SYSTEMS, datasets: dict = DATASETS) -> dict:
     pool = EmbedderPool(Settings())
+    chat_model = None
+    if any(s.translate for s in systems):
+        from rag.llm import make_chat_model
+
+        chat_model = make_chat_model(Settings(), "local")  # loaded once, shared by the translating systems
     results: dict = {"systems": {s.name: s.description for s in systems}, "datasets": {}}
     for ds_name, (corpus, path) in datasets.items():
         rows = [r for r in load_rows(path) if r.answerable]
         results["datasets"][ds_name] = {}
         for system in systems:
             with tempfile.TemporaryDirectory() as tmp:
-                search, build_s, chunks = _searcher(system, corpus, Path(tmp) / "index", pool)
+                search, build_s, chunks = _searcher(system, corpus, Path(tmp) / "index", pool, chat_model)
                 search(rows[0].question)  # warm-up
                 scored = score(rows, search)
             kinds = sorted({r["kind"] for r in scored["rows"]})

@@ -67,15 +67,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     single_doc = len(pipeline.index.documents) == 1
     if args.dataset:
         for row in _read_jsonl(Path(args.dataset)):
-            result = pipeline.search(str(row["question"]), args.k)
+            question = str(row["question"])
+            result = pipeline.search(question, args.k, pipeline.translate(question))
             refs = [h.paragraph.number if single_doc else h.paragraph.label for h in result.hits]
             print(json.dumps({"id": row["id"], "retrieved": refs, "scores": [round(h.score, 6) for h in result.hits],
                               "missing_refs": result.missing_refs}, ensure_ascii=False))
         return 0
-    result = pipeline.search(args.question, args.k)
+    result = pipeline.search(args.question, args.k, pipeline.translate(args.question))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
+    if result.translation:
+        print(f"(searched for: {result.translation})")
     for ref in result.missing_refs:
         print(f"The document has no paragraph {ref}.")
     for rank, hit in enumerate(result.hits, start=1):

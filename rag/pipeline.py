@@ -102,6 +102,22 @@ class Pipeline:
             answer_timeout=self.settings.answer_timeout_s,
         )
 
+    def translate(self, query: str) -> str | None:
+        """The English retrieval query for a question in another language, made by the settings'
+        answerer's chat model as ``ask`` makes it (so ``rag search`` ranks as the chat does); the model
+        loads only for a question that needs it. None when none is needed, or there is no chat model
+        (the extractive answerer, ``RAG_TRANSLATE_QUERIES=false``), or it cannot be loaded."""
+        from .translate import needs_translation
+
+        if not self.settings.translate_queries or not needs_translation(query):
+            return None
+        try:
+            translator = self.asker().translator
+        except RagError as err:  # no model to translate with: e5 ranks the original, as before
+            log.warning("Not translating the question: %s", err)
+            return None
+        return translator(query) if translator is not None else None
+
     def ask(self, question: str, history: list[dict] | None = None, answerer: str | None = None) -> AnswerResult:
         return self.asker(answerer).ask(question, history)
 

