@@ -2,7 +2,7 @@
 
 The document is English. A Chinese question is otherwise ranked by the
 multilingual e5 alone; translated, it gets BM25 and MiniLM too. Measured side
-by side in ``eval/reports/retrieval.md`` (``hybrid+translate``). It needs the
+by side in ``eval/reports/retrieval.md`` (``hybrid`` against ``hybrid-notranslate``). It needs the
 answerer's chat model (``local``, ``ollama`` or ``openai``): ``ask``, the chat
 and ``python -m rag search`` translate with it (search loads the model only for
 a question that needs it); with the extractive answerer e5 ranks the original.
