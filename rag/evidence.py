@@ -2,7 +2,8 @@
 each cut down to its sentences most relevant to the question.
 
 Short evidence keeps a small model's prompt (and time to first token) small
-and its citations precise; a paragraph the question names is given whole.
+and its citations precise, so the evidence has a fixed reading budget, filled
+with the most relevant sentences; a paragraph the question names is given whole.
 """
 
 from __future__ import annotations
@@ -35,12 +36,22 @@ class Evidence:
 
 
 def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_paragraphs: int = 3,
-                    sentences_first: int = 2, sentences_other: int = 1, min_share: float = 0.5) -> list[Evidence]:
-    """The top paragraphs with their best sentences (more for the best paragraph).
+                    sentences_first: int = 4, sentences_other: int = 2, min_share: float = 0.5,
+                    max_chars: int | None = 750) -> list[Evidence]:
+    """The top paragraphs with their best sentences, within ``max_chars`` of text.
 
-    A lower-ranked paragraph is kept only if its best sentence is at least
-    ``min_share`` as relevant as the best one so far: every token of evidence
-    costs prompt-reading time, and weak passages invite wrong citations.
+    Candidates are the best ``sentences_first`` sentences of the first paragraph and
+    ``sentences_other`` of the others; a lower-ranked paragraph is a candidate only if
+    its best sentence is at least ``min_share`` as relevant as the best one so far
+    (weak passages invite wrong citations). Then the most relevant candidates fill the
+    budget (:func:`within_budget`): every token of evidence costs prompt-reading time
+    before the first token of the answer.
+
+    Measured against the two best sentences of the first paragraph and the best of two
+    more, over both eval sets' answerable questions: key facts in the evidence 0.910 ->
+    0.917 (Beijing) and 0.878 -> 0.911 (water charter), the median evidence 1,067 -> 712
+    and 540 -> 702 characters. A 900-character budget kept more facts (0.926, 0.967), but
+    its longer prompts put the water charter's first token p50 at 3.1 s (2.7 s at 750).
     """
     out: list[Evidence] = []
     for rank, hit in enumerate(hits[:max_paragraphs]):
@@ -56,6 +67,42 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
         if out and not hit.pinned and evidence.relevance < min_share * max(e.relevance for e in out):
             continue
         out.append(evidence)
+    return within_budget(out, max_chars)
+
+
+def within_budget(evidence: list[Evidence], max_chars: int | None) -> list[Evidence]:
+    """The candidates' sentences, most relevant first, as long as they fit in ``max_chars``
+    (a longer one is skipped, a shorter one after it may still fit); the first paragraph's
+    best sentence is always kept, and a paragraph the user named keeps all of its text
+    outside the budget. A paragraph left with no sentence is dropped.
+
+    >>> from rag.records import Paragraph
+    >>> ev = [Evidence(Paragraph("d", 1, "", "1"), [("A" * 50, 0.4), ("B" * 50, 0.9)], 1.0),
+    ...       Evidence(Paragraph("d", 2, "", "2"), [("C" * 60, 0.8), ("D" * 20, 0.1)], 0.5)]
+    >>> [(e.label, [s[0] for s, _ in e.sentences]) for e in within_budget(ev, 130)]
+    [('1', ['B']), ('2', ['C', 'D'])]
+    """
+    if max_chars is None or not evidence:
+        return evidence
+    first = evidence[0]
+    keep: set[tuple[int, int]] = set()
+    used = 0
+    if first.sentences and not first.pinned:
+        best = max(range(len(first.sentences)), key=lambda j: first.sentences[j][1])
+        keep.add((0, best))
+        used = len(first.sentences[best][0])
+    ranked = sorted(((r, i, j) for i, e in enumerate(evidence) if not e.pinned
+                     for j, (_, r) in enumerate(e.sentences)), key=lambda c: -c[0])
+    for _, i, j in ranked:
+        size = len(evidence[i].sentences[j][0])
+        if (i, j) not in keep and used + size <= max_chars:
+            keep.add((i, j))
+            used += size
+    out = []
+    for i, e in enumerate(evidence):
+        sentences = e.sentences if e.pinned else [sr for j, sr in enumerate(e.sentences) if (i, j) in keep]
+        if sentences:
+            out.append(Evidence(e.paragraph, sentences, e.retrieval_score, e.pinned, e.similarity))
     return out
 
 

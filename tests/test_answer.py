@@ -71,7 +71,10 @@ def test_clear_question_is_answered_with_verified_citations(pipeline, paragraphs
     assert_cited_and_grounded(result, paragraphs)
     assert result.answerer == "fake" and result.fallback is None and result.notes == []
     assert result.cited_numbers == [12]
-    assert "Paris Agreement" in result.answer
+    hits = pipeline.retriever.search(PARIS, pipeline.settings.k).hits
+    [first, *_] = select_evidence(PARIS, hits, SentenceScorer(HashEmbedder(), None))
+    assert "Paris Agreement" in first.text  # the sentence that answers is among those the model reads
+    assert result.answer == f"{first.sentences[0][0].rstrip('.')} [12]."  # the fake phrases the first of them
     assert result.query == result.question == PARIS
     assert result.retrieved and result.retrieved[0]["number"] == 12
     assert set(result.retrieved[0]) == {"label", "number", "doc", "score", "pinned"}

@@ -1,0 +1,63 @@
+"""Evidence selection (rag/evidence.py): the most relevant sentences of the top
+paragraphs, within a reading budget; a named paragraph whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.embed import HashEmbedder
+from rag.evidence import Evidence, select_evidence, within_budget
+from rag.records import Hit, Paragraph
+from rag.support import SentenceScorer
+
+P1 = Paragraph("d", 1, "Rivers flood in spring. The city builds levees along the river. Tax forms are due in April. "
+                       "The levees are two metres high.", "1")
+P2 = Paragraph("d", 2, "Flood warnings go out by text message. Parks close at dusk.", "2")
+P3 = Paragraph("d", 3, "Libraries lend books for three weeks.", "3")
+QUESTION = "What does the city build against river floods?"
+
+
+@pytest.fixture
+def scorer():
+    return SentenceScorer(HashEmbedder(), None)
+
+
+def hits(*paragraphs, pinned=()):
+    return [Hit(p, 1.0 - i / 10, pinned=p.number in pinned) for i, p in enumerate(paragraphs)]
+
+
+def chars(evidence):
+    return sum(len(s) for e in evidence for s, _ in e.sentences)
+
+
+@pytest.mark.parametrize("budget", [40, 80, 120, 200, None])
+def test_the_budget_holds_and_the_best_sentence_is_always_there(scorer, budget):
+    evidence = select_evidence(QUESTION, hits(P1, P2, P3), scorer, max_chars=budget)
+    best = max(scorer.relevance(QUESTION, P1), key=lambda s: s[1])[0]
+    assert evidence[0].label == "1" and best in [s for s, _ in evidence[0].sentences]
+    assert budget is None or chars(evidence) <= max(budget, len(best))
+    for e in evidence:  # document order within a paragraph, every sentence from it
+        texts = [s for s, _ in e.sentences]
+        assert all(t in e.paragraph.text for t in texts)
+        assert sorted(texts, key=e.paragraph.text.index) == texts
+
+
+def test_a_bigger_budget_adds_the_next_most_relevant_sentences(scorer):
+    small = select_evidence(QUESTION, hits(P1, P2, P3), scorer, max_chars=60)
+    large = select_evidence(QUESTION, hits(P1, P2, P3), scorer, max_chars=400)
+    small_texts = {s for e in small for s, _ in e.sentences}
+    large_texts = {s for e in large for s, _ in e.sentences}
+    assert small_texts < large_texts
+
+
+def test_a_named_paragraph_is_whole_and_outside_the_budget(scorer):
+    evidence = select_evidence("What does paragraph 1 say?", hits(P1, P2, pinned={1}), scorer, max_chars=30)
+    assert evidence[0].pinned and evidence[0].text == " ".join(s for s, _ in scorer.relevance("x", P1))
+    assert chars(evidence[1:]) <= 30
+
+
+def test_a_paragraph_left_without_a_sentence_is_dropped():
+    ev = [Evidence(P1, [("Rivers flood in spring.", 0.9)], 1.0), Evidence(P2, [("Parks close at dusk.", 0.2)], 0.5)]
+    assert [e.label for e in within_budget(ev, 25)] == ["1"]
+    assert [e.label for e in within_budget(ev, 60)] == ["1", "2"]
+    assert within_budget([], 10) == [] and within_budget(ev, None) is ev
