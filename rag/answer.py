@@ -255,6 +255,9 @@ class Asker:
             "system": render("answer_system"),
             "user": render("answer_user", passages=_passages(evidence), history=history[-4:], question=question),
         }
+        load = getattr(self.chat_model, "load", None)
+        if load is not None:  # the embedded model loads here, not in the deadline's thread: loading is not
+            load()            # generating, and llama.cpp silences the process's stdout while it loads
         yield from with_deadline(self._chain.stream(inputs), self.first_token_timeout, self.answer_timeout)
 
     def _finish(self, question: str, query: str, result: SearchResult, evidence: list[Evidence],
@@ -436,6 +439,9 @@ def with_deadline(tokens: Iterator[str], first_timeout: float, total_timeout: fl
         except Exception as err:
             q.put(err)
         finally:
+            close = getattr(tokens, "close", None)
+            if close:
+                close()  # ends the generation now, so the model's lock is free for the next call
             q.put(done)
 
     threading.Thread(target=pump, daemon=True).start()

@@ -43,24 +43,34 @@ def _role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
 
 
-_OPEN: weakref.WeakSet = weakref.WeakSet()
+_OPEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # each open Llama -> the lock its calls hold
+_CLOSE_WAIT_S = 120.0
 
 
-def open_llama(**kwargs: Any) -> Any:
+def open_llama(lock: Any = None, **kwargs: Any) -> Any:
     """A ``llama_cpp.Llama`` that is closed before the interpreter shuts down: freed during
-    shutdown (after llama.cpp's own clean-up) it can crash the process at exit."""
+    shutdown (after llama.cpp's own clean-up) it can crash the process at exit. With the
+    ``lock`` its calls hold, closing first waits for a call still running: one abandoned
+    after a timeout goes on in its thread, and freeing the weights under it crashes too."""
     from llama_cpp import Llama
 
     llm = Llama(**kwargs)
-    if not _OPEN:
-        atexit.register(_close_all)  # registered after llama_cpp's own handler, so it runs first
-    _OPEN.add(llm)
+    atexit.unregister(_close_all)
+    atexit.register(_close_all)  # registered (once) after llama_cpp's own handler, so it runs first
+    _OPEN[llm] = lock
     return llm
 
 
 def _close_all() -> None:
-    for llm in list(_OPEN):
-        llm.close()
+    for llm, lock in list(_OPEN.items()):
+        if lock is None:
+            llm.close()
+        elif lock.acquire(timeout=_CLOSE_WAIT_S):
+            try:
+                llm.close()
+            finally:
+                lock.release()
+        _OPEN.pop(llm, None)
 
 
 class YesNoReader:
@@ -118,10 +128,12 @@ class LlamaCppChatModel(BaseChatModel):
             return self._reader.p_yes(system, user)
 
     def load(self) -> Any:
-        if self._llama is None:
-            self._llama = open_llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                     verbose=False)
-        return self._llama
+        """The loaded model (loaded on the first call). Call it outside ``_lock``."""
+        with self._lock:
+            if self._llama is None:
+                self._llama = open_llama(self._lock, model_path=self.model_path, n_ctx=self.n_ctx,
+                                         n_threads=self.n_threads, verbose=False)
+            return self._llama
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:

@@ -3,11 +3,17 @@ here loads a real model or contacts a server."""
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
+
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
+import rag.llm
+from rag.answer import with_deadline
 from rag.errors import BackendError, ConfigError
 from rag.llm import REFUSAL_MARK, FakeChatModel, make_chat_model
 from rag.prompts import render
@@ -151,3 +157,51 @@ def test_unknown_backend_is_a_config_error(one_sentence):
     with pytest.raises(ConfigError) as err:
         make_chat_model(settings(llm_model="x"), "mystery")
     one_sentence(str(err.value), "mystery")
+
+
+# --------------------------------------------------------------------------- a generation abandoned after a timeout
+
+
+def test_a_stream_abandoned_at_the_deadline_is_closed_when_its_next_token_arrives():
+    state = {"closed": False, "tokens": 0}
+    release = threading.Event()
+
+    def slow():  # a model still reading its prompt when the deadline passes
+        try:
+            release.wait(5)
+            for tok in ["a", "b", "c"]:
+                state["tokens"] += 1
+                yield tok
+        finally:
+            state["closed"] = True
+
+    with pytest.raises(TimeoutError, match="no first token within 0.05 s"):
+        list(with_deadline(slow(), 0.05, 5))
+    assert not state["closed"]  # the model is still busy
+    release.set()
+    deadline = time.monotonic() + 5
+    while not state["closed"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert state == {"closed": True, "tokens": 1}  # it stopped at its first token, not at its last
+
+
+def test_models_are_closed_at_exit_only_when_no_call_is_running(monkeypatch):
+    events: list[str] = []
+
+    class Model:  # stands in for llama_cpp.Llama
+        def close(self) -> None:
+            events.append("closed")
+
+    lock = threading.Lock()
+    model = Model()
+    monkeypatch.setattr(rag.llm, "_OPEN", weakref.WeakKeyDictionary({model: lock}))
+    lock.acquire()  # a call abandoned after a timeout is still generating
+
+    def finish() -> None:
+        time.sleep(0.2)
+        events.append("call ended")
+        lock.release()
+
+    threading.Thread(target=finish).start()
+    rag.llm._close_all()
+    assert events == ["call ended", "closed"] and not rag.llm._OPEN

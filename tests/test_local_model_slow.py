@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +57,14 @@ def test_local_model_as_a_yes_no_judge_tells_an_answering_passage_from_an_unrela
     answered = p_yes("Which international climate agreement does the declaration want implemented?")
     unrelated = p_yes("Who won the 2022 Champions League final?")
     assert 0.0 <= unrelated < 0.5 < answered <= 1.0, (answered, unrelated)
+
+
+def test_a_first_token_timeout_falls_back_and_the_process_exits_cleanly(tmp_path):
+    # the abandoned generation goes on in its thread; freeing the model under it crashed at exit
+    env = {**os.environ, "RAG_CORPUS": str(CORPUS), "RAG_INDEX_DIR": str(tmp_path), "RAG_EMBEDDERS": "hash",
+           "RAG_ANSWERER": "local", "RAG_FIRST_TOKEN_TIMEOUT_S": "0.5"}
+    run = subprocess.run([sys.executable, "-m", "rag", "ask", "What does paragraph 3 say?", "--json"],
+                         env=env, cwd=CORPUS.parents[1], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, (run.returncode, run.stderr[-1000:])
+    result = json.loads(run.stdout)
+    assert result["fallback"] == "timeout: no first token within 0.5 s" and result["cited_paragraphs"] == [3]
