@@ -128,7 +128,10 @@ class LlamaCppChatModel(BaseChatModel):
             return self._reader.p_yes(system, user)
 
     def load(self) -> Any:
-        """The loaded model (loaded on the first call). Call it outside ``_lock``."""
+        """The loaded model (loaded on the first call). Call it outside ``_lock``; once loaded it
+        returns at once, without waiting for a call in progress."""
+        if self._llama is not None:
+            return self._llama
         with self._lock:
             if self._llama is None:
                 self._llama = open_llama(self._lock, model_path=self.model_path, n_ctx=self.n_ctx,
