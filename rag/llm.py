@@ -185,7 +185,7 @@ class FakeChatModel(BaseChatModel):
         if self.fail:
             raise BackendError("The fake backend was told to fail.")
         prompt = str(messages[-1].content)
-        if prompt.startswith("Translate this question into English"):
+        if prompt.startswith("Translate this"):
             return prompt.rsplit("\n", 1)[-1]  # it knows no other language: the question comes back as it was
         if self.responses:
             return self.responses.pop(0)

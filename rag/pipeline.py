@@ -90,13 +90,15 @@ class Pipeline:
 
         chat_model = None if name == "extractive" else make_chat_model(self.settings, name)
         scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
-        translator = None
-        if chat_model is not None and self.settings.translate_queries:
-            from .translate import QueryTranslator
+        translator = claims = None
+        if chat_model is not None:
+            from .translate import QueryTranslator, claim_translator
 
-            translator = QueryTranslator(chat_model, timeout=self.settings.first_token_timeout_s)
+            claims = claim_translator(chat_model, timeout=self.settings.first_token_timeout_s)
+            if self.settings.translate_queries:
+                translator = QueryTranslator(chat_model, timeout=self.settings.first_token_timeout_s)
         return Asker(
-            self, scorer, chat_model, name=name, k=self.settings.k, translator=translator,
+            self, scorer, chat_model, name=name, k=self.settings.k, translator=translator, claim_translator=claims,
             max_question_chars=self.settings.max_question_chars, judge_threshold=self.settings.judge_threshold,
             first_token_timeout=self.settings.first_token_timeout_s,
             answer_timeout=self.settings.answer_timeout_s,

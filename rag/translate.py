@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from .cite import CITATION
 from .prompts import render
@@ -38,8 +39,15 @@ def needs_translation(question: str) -> bool:
 
 
 class QueryTranslator:
-    def __init__(self, chat_model, timeout: float = 20.0, cache_size: int = 256) -> None:
+    """Text in another language -> English, by the chat model, cached. By default it translates a
+    question for retrieval; ``prompt`` and ``needed`` make it translate an answer's sentences for
+    verification (``claim_translator``)."""
+
+    def __init__(self, chat_model, timeout: float = 20.0, cache_size: int = 256, prompt: str = "translate_user",
+                 needed: Callable[[str], bool] = needs_translation) -> None:
         self.chat_model = chat_model
+        self.prompt = prompt
+        self.needed = needed
         self.timeout = timeout  # a backend that stalls costs the question at most this, then e5 ranks it
         self._cache: OrderedDict[str, str | None] = OrderedDict()
         self._size = cache_size
@@ -48,7 +56,7 @@ class QueryTranslator:
     def __call__(self, question: str) -> str | None:
         """The English retrieval query for ``question``; None when it needs none (it is English,
         or names its paragraph) or no usable translation came back."""
-        if not needs_translation(question):
+        if not self.needed(question):
             return None
         with self._lock:
             if question in self._cache:
@@ -59,7 +67,7 @@ class QueryTranslator:
         from .answer import with_deadline
 
         # The answer prompt's system message: the model's KV cache keeps that prefix for the answer.
-        messages = [SystemMessage(render("answer_system")), HumanMessage(render("translate_user", question=question))]
+        messages = [SystemMessage(render("answer_system")), HumanMessage(render(self.prompt, text=question))]
         try:
             # one line is all a translation needs: a model that goes on to answer is cut off there
             chunks = (str(chunk.content) for chunk in self.chat_model.stream(messages, stop=["\n"]))
@@ -90,3 +98,9 @@ def clean(reply: str, question: str) -> str | None:
     if not text or REFUSAL_MARK in text or not mostly_latin(text) or len(text) > 4 * len(question) + 200:
         return None
     return text
+
+
+def claim_translator(chat_model, timeout: float = 20.0) -> QueryTranslator:
+    """Translates an answer sentence that is not English, so that it can be checked word by word
+    against the English paragraph it cites (``Asker._support``)."""
+    return QueryTranslator(chat_model, timeout, prompt="translate_claim", needed=lambda s: not mostly_latin(s))

@@ -22,6 +22,7 @@ from rag.evidence import select_evidence, widen
 from rag.llm import FakeChatModel
 from rag.pipeline import load_pipeline
 from rag.prompts import render
+from rag.retrieve import mostly_latin
 from rag.settings import Settings
 from rag.support import SentenceScorer
 
@@ -611,3 +612,56 @@ def test_model_decline_on_a_named_paragraph_is_answered_from_that_paragraph(pipe
     assert not result.refused
     assert result.fallback == "model declined although the evidence is strong"
     assert result.cited_numbers == [9]
+
+
+# --------------------------------------------------------------------------- sentences in another language
+
+
+class MeaningOnly(SentenceScorer):
+    """Stands in for e5 on a Chinese sentence: it matches the topic, so any Chinese sentence passes
+    (as '含铅水管全部更换完的时间是2026年' passed against a paragraph on leaks that names 2026)."""
+
+    def support(self, claim, p):
+        return (0.9, split_sentences(p.text)[0]) if not mostly_latin(claim) else super().support(claim, p)
+
+
+TRANSLATIONS = {  # what the model's translator gives back
+    "倡议呼吁共同落实《巴黎协定》": "The initiative calls for joint efforts to implement the Paris Agreement.",
+    "倡议要求在2030年前关闭所有煤电厂": "The initiative requires closing all coal power plants before 2030.",
+}
+
+
+def chinese_asker(pipeline, answer: str, seen: list[str]) -> Asker:
+    def translate(sentence: str) -> str | None:
+        seen.append(sentence)
+        return TRANSLATIONS.get(sentence.rstrip("。"))
+
+    return Asker(pipeline.retriever, MeaningOnly(HashEmbedder(), None), FakeChatModel(responses=[answer]),
+                 name="fake", claim_translator=translate)
+
+
+def test_a_chinese_sentence_stands_when_its_translation_is_supported(pipeline):
+    seen: list[str] = []
+    result = chinese_asker(pipeline, "倡议呼吁共同落实《巴黎协定》[12]。", seen).ask(PARIS)
+    assert result.fallback is None and result.answer.startswith("倡议呼吁共同落实《巴黎协定》")
+    assert [s["status"] for s in result.sentences] == ["checked"] and result.cited_numbers == [12]
+    assert seen and set(seen) == {"倡议呼吁共同落实《巴黎协定》。"}
+
+
+def test_a_chinese_sentence_whose_translation_the_paragraph_does_not_support_is_dropped(pipeline):
+    # 2030 is in paragraph 12 (the 2030 agenda), so the number check alone lets it through
+    assert "2030" in next(p.text for p in pipeline.index.paragraphs if p.label == "12")
+    seen: list[str] = []
+    result = chinese_asker(pipeline, "倡议要求在2030年前关闭所有煤电厂[12]。", seen).ask(PARIS)
+    assert "煤电厂" not in result.answer
+    assert result.refused or result.fallback.startswith("no sentence of the model's answer is supported")
+    assert seen and set(seen) == {"倡议要求在2030年前关闭所有煤电厂。"}  # (the real translator caches it)
+
+
+def test_an_english_sentence_is_never_translated_and_no_translation_vetoes_nothing(pipeline):
+    seen: list[str] = []
+    english = chinese_asker(pipeline, "Joint efforts should be made to implement the Paris Agreement [12].", seen)
+    assert english.ask(PARIS).fallback is None and seen == []
+    untranslated = chinese_asker(pipeline, "倡议提到了可持续发展[12]。", seen)  # the translator gives nothing back
+    result = untranslated.ask(PARIS)
+    assert result.fallback is None and result.answer.startswith("倡议提到了可持续发展") and seen

@@ -22,7 +22,8 @@ VARIABLES = {
     "answer_user": {"passages": PASSAGES, "history": HISTORY, "question": "And the climate?"},
     "rewrite": {"history": HISTORY, "question": "And the climate?"},
     "answerable_user": {"passages": PASSAGES, "question": "And the climate?"},
-    "translate_user": {"question": "气候呢？"},
+    "translate_user": {"text": "气候呢？"},
+    "translate_claim": {"text": "和平很重要。"},
 }
 
 
@@ -41,7 +42,7 @@ def test_every_prompt_renders_with_the_variables_the_code_passes(name):
     ("name", "missing"),
     [("answer_user", "passages"), ("answer_user", "history"), ("answer_user", "question"),
      ("rewrite", "history"), ("rewrite", "question"),
-     ("answerable_user", "passages"), ("answerable_user", "question"), ("translate_user", "question")],
+     ("answerable_user", "passages"), ("answerable_user", "question"), ("translate_user", "text"), ("translate_claim", "text")],
 )
 def test_a_missing_variable_raises(name, missing):
     variables = {k: v for k, v in VARIABLES[name].items() if k != missing}
@@ -94,4 +95,4 @@ def test_unknown_prompt_name_raises():
 
 def test_translate_user_ends_with_the_question_alone():
     # the fake model (rag.llm) gives back the last line: the question, unchanged
-    assert render("translate_user", question="气候呢？").splitlines()[-1] == "气候呢？"
+    assert render("translate_user", text="气候呢？").splitlines()[-1] == "气候呢？"

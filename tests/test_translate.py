@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.llm import FakeChatModel
-from rag.translate import QueryTranslator, clean
+from rag.prompts import render
+from rag.translate import QueryTranslator, claim_translator, clean
 
 ZH = "文件如何描述当今世界的贫富差距？"
 
@@ -186,3 +187,13 @@ def test_the_search_command_ranks_by_the_translation_and_says_so(built, monkeypa
     rows.write_text(json.dumps({"id": "q1", "question": "巴黎协定呢？"}, ensure_ascii=False) + "\n")
     assert main(["search", "--dataset", str(rows), "--k", "3"]) == 0
     assert json.loads(capsys.readouterr().out)["retrieved"][0] == 12
+
+
+def test_an_answer_sentence_is_translated_with_its_own_prompt_once_even_when_it_names_a_paragraph():
+    sentence = "第13段讲了一带一路倡议。"  # a query naming its paragraph is not translated; a claim is
+    model = Translating(responses=["Paragraph 13 is about the Belt and Road Initiative."], prompts=[])
+    translate = claim_translator(model)
+    assert translate(sentence) == translate(sentence) == "Paragraph 13 is about the Belt and Road Initiative."
+    [(_, user)] = model.prompts
+    assert user == render("translate_claim", text=sentence) and "sentence" in user.splitlines()[0]
+    assert translate("Peace matters.") is None and len(model.prompts) == 1  # English needs none
