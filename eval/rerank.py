@@ -23,7 +23,7 @@ from rag.support import SentenceScorer
 from .dataset import load_rows
 from .judge import YesNoModel
 from .metrics import percentile, rank_scores, rank_summary
-from .retrieval import DATASETS
+from .retrieval import DATASETS, translator
 
 SYSTEM = "You judge whether a passage from a document answers a question. Use only the passage."
 
@@ -44,6 +44,7 @@ def run(out: Path, depth: int = 3) -> dict:
     pool = EmbedderPool(settings)
     judge = LLMJudge(ensure_gguf(MODELS[settings.local_model], settings.model_cache), settings.threads)
     scorer = SentenceScorer(pool.get("minilm"), pool.get("e5"))
+    translate = translator(settings)  # the default ranks a Chinese question by its translation, as rag search does
     results: dict = {"depth": depth, "datasets": {}}
     for name, (corpus, questions) in DATASETS.items():
         rows = [r for r in load_rows(questions) if r.answerable]
@@ -51,7 +52,7 @@ def run(out: Path, depth: int = 3) -> dict:
             pipeline = load_pipeline(Settings(corpus=corpus, index_dir=Path(tmp) / "index", k=10), pool=pool)
             base, reranked, extra = [], [], []
             for row in rows:
-                hits = pipeline.search(row.question, 10).hits
+                hits = pipeline.search(row.question, 10, translate(row.question)).hits
                 ranked = [h.paragraph.number for h in hits]
                 started = time.perf_counter()
                 scores = []
