@@ -39,18 +39,17 @@ class System:
 
 
 WHOLE = {"window_sentences": 10}  # ten-sentence windows: in practice whole paragraphs only
-T = True  # the system ranks a question in another language by its English translation, as the default does
 SYSTEMS = [
     System("bm25", "BM25 only (bm25s, Snowball stemming), whole paragraphs", {"embedders": (), **WHOLE}),
     System("tutorial", "Tutorial RAG: 1000/200 char splitter, MiniLM, LangChain Chroma", tutorial=True),
     System("minilm", "Dense all-MiniLM-L6-v2, whole paragraphs", {"embedders": ("minilm",), "use_bm25": False, **WHOLE}),
     System("e5", "Dense multilingual-e5-small, whole paragraphs", {"embedders": ("e5",), "use_bm25": False, **WHOLE}),
     System("hybrid-rrf60", "Hybrid, customary RRF k=60, no script routing",
-           {"fusion": "rrf", "rrf_k": 60, "fusion_weights": {}, "route_by_script": False}, translate=T),
+           {"fusion": "rrf", "rrf_k": 60, "fusion_weights": {}, "route_by_script": False}, translate=True),
     System("hybrid-rrf", "Hybrid, RRF k=10 (the default until 2026-11-27)", {"fusion": "rrf", "fusion_weights": {}},
-           translate=T),
-    System("hybrid-equal", "Hybrid, min-max fusion with equal weights", {"fusion_weights": {}}, translate=T),
-    System("hybrid-para", "Hybrid without sentence windows", dict(WHOLE), translate=T),
+           translate=True),
+    System("hybrid-equal", "Hybrid, min-max fusion with equal weights", {"fusion_weights": {}}, translate=True),
+    System("hybrid-para", "Hybrid without sentence windows", dict(WHOLE), translate=True),
     System("hybrid-notranslate", "The default without translation: a question in another language is ranked by "
            "the multilingual e5 alone (what the extractive answerer, or RAG_TRANSLATE_QUERIES=false, gives)", {}),
     System("hybrid-noroute", "Without translation and without script routing: a question in another language is "
@@ -58,7 +57,7 @@ SYSTEMS = [
     System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM + e5 (paragraphs and "
            "2-sentence windows), min-max fusion with e5 weighted 2, named paragraphs pinned, and a question in "
            "another language ranked by its English translation (the embedded Qwen2.5-Coder-1.5B; paragraphs "
-           "it names still pinned)", {}, translate=T),
+           "it names still pinned)", {}, translate=True),
 ]
 
 

@@ -292,7 +292,7 @@ class Asker:
             text = self.extractive.compose(question, evidence)
         support = self._draft_support if drafted else self.scorer.support  # the extractive text is verbatim
         checked = verify(text, context, self.known, support, SUPPORT_THRESHOLD)
-        if not checked.kept and self.chat_model is not None and not fallback:
+        if not checked.kept and drafted:
             # The model's claims are not in the text: its fault if the passages answer the
             # question (answer from the text instead), otherwise the document's silence.
             overruled, p_yes = verdict or self._overrule(question, evidence, timings)

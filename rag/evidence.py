@@ -62,10 +62,11 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
             keep = sentences_first if rank == 0 else sentences_other
             best = sorted(range(len(scored)), key=lambda i: -scored[i][1])[:keep]
             chosen = [scored[i] for i in sorted(best)]
-        closest = max((x for _, x in scorer.similarity(query, hit.paragraph)), default=0.0)
-        evidence = Evidence(hit.paragraph, chosen, hit.score, hit.pinned, closest)
+        evidence = Evidence(hit.paragraph, chosen, hit.score, hit.pinned)
         if out and not hit.pinned and evidence.relevance < min_share * max(e.relevance for e in out):
             continue
+        # only for the paragraphs kept: the restatement signal embeds their sentences with MiniLM
+        evidence.similarity = max((x for _, x in scorer.similarity(query, hit.paragraph)), default=0.0)
         out.append(evidence)
     return within_budget(out, max_chars)
 

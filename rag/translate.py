@@ -54,8 +54,8 @@ class QueryTranslator:
         self._lock = threading.Lock()
 
     def __call__(self, question: str) -> str | None:
-        """The English retrieval query for ``question``; None when it needs none (it is English,
-        or names its paragraph) or no usable translation came back."""
+        """``question`` (or, with another prompt, a sentence) in English; None when it needs none
+        (``needed``: by default it is English, or names its paragraph) or no usable translation came back."""
         if not self.needed(question):
             return None
         with self._lock:
@@ -102,5 +102,5 @@ def clean(reply: str, question: str) -> str | None:
 
 def claim_translator(chat_model, timeout: float = 20.0) -> QueryTranslator:
     """Translates an answer sentence that is not English, so that it can be checked word by word
-    against the English paragraph it cites (``Asker._support``)."""
+    against the English paragraph it cites (``Asker._draft_support``)."""
     return QueryTranslator(chat_model, timeout, prompt="translate_claim", needed=lambda s: not mostly_latin(s))
