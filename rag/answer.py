@@ -308,7 +308,7 @@ class Asker:
         if not checked.kept:
             return self._declined(question, query, result, refusal.unsupported(question), {}, None, draft=draft,
                                   fallback=fallback)
-        if refusal.asks_for_a_number_it_lacks(question, " ".join(c.text for c in checked.kept)):
+        if refusal.asks_for_what_it_lacks(question, " ".join(c.text for c in checked.kept)):
             # "What's the phone number?" -> "Harbour Street [17]": true to the text, but no answer
             return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
                                   draft=draft, answerability=p_yes, fallback=fallback)
@@ -342,9 +342,10 @@ class Asker:
                   ) -> tuple[bool, float | None]:
         """Whether the passages answer the question after all, so that a refusal by the model
         (or by its unsupported answer) is overruled: yes with strong evidence, or when the judge
-        says so; never when the question asks for a number and the evidence states none.
+        says so; never when the question asks for a number (or a sum of money) and the evidence
+        states none.
         Returns the judge's P("Yes") too, when it was asked."""
-        if refusal.asks_for_a_number_it_lacks(question, " ".join(e.text for e in evidence)):
+        if refusal.asks_for_what_it_lacks(question, " ".join(e.text for e in evidence)):
             return False, None
         if _strong(evidence):
             return True, None

@@ -5,7 +5,7 @@ Before generation: requests to set the document aside, paragraph numbers the
 document lacks, and questions that nothing in the document resembles. After
 generation (in ``answer.py``): an answer none of whose sentences the cited
 paragraphs support is declined too, and so is a question that asks for a number
-(how many, how much, a phone number) when the evidence states none.
+(how many, a phone number) or a sum of money (how much does it cost) when the evidence states none.
 """
 
 from __future__ import annotations
@@ -49,22 +49,44 @@ _STATES_NUMBER = re.compile(
     r"a\s+quarter)\b|[一二两三四五六七八九十百千万亿]",
     re.IGNORECASE,
 )
+# A question whose answer is a sum of money ("How much will the upgrade cost?", "What is the price
+# per cubic metre?") ... and what answers one: an amount in a currency, or that it costs nothing.
+# Any other number is no answer: "upgraded by 2029 with tanks of 18,000 m3" does not say what it costs.
+_ASKS_MONEY = re.compile(
+    r"\bhow\s+much\b[^?]{0,60}\b(cost|costs|costing|pay|paying|paid|spend|spent|charge|charged|price|priced|"
+    r"fee|fees|budget|worth|invest|invested|fund|funded)\b"
+    r"|\b(what|which)\b[^?]{0,30}\b(price|prices|cost|fee|fees|tariff|tariffs|budget|fine)\b(?!\s+(of\s+)?living)"
+    r"|多少钱|花费|费用|价格|价钱|预算|成本|收费",
+    re.IGNORECASE,
+)
+_STATES_MONEY = re.compile(
+    r"[$€£¥￥]|\b(usd|eur|gbp|cny|rmb|dollars?|euros?|pounds?|pence|cents?|yuan|renminbi|yen|francs?|rupees?)\b"
+    r"|\bfree\b|\bno\s+(cost|charge|fee)\b|\bwithout\s+charge\b|免费|不收费|\d\s*[万亿]?\s*[元圆]|美元|欧元|英镑|日元|人民币",
+    re.IGNORECASE,
+)
+# What a question asks for and what a text must state to answer it, the narrower kind first.
+_ANSWER_KINDS = [(_ASKS_MONEY, _STATES_MONEY), (_ASKS_NUMBER, _STATES_NUMBER)]
 
 
-def asks_for_a_number_it_lacks(question: str, evidence_text: str) -> bool:
-    """A question whose answer is a number, against evidence that states no number at all: the
-    passages cannot answer it, whatever else they say (a resolution's number, a phone number).
+def asks_for_what_it_lacks(question: str, text: str) -> bool:
+    """A question whose answer is a number, or a sum of money, against a text that states none: the
+    text cannot answer it, whatever else it says (a resolution's number, a phone number, a cost).
 
-    >>> asks_for_a_number_it_lacks("What is the phone number of the centre?", "Call the centre at any time.")
+    >>> asks_for_what_it_lacks("What is the phone number of the centre?", "Call the centre at any time.")
     True
-    >>> asks_for_a_number_it_lacks("How many countries took part?", "Delegates from over 120 countries came.")
+    >>> asks_for_what_it_lacks("How many countries took part?", "Delegates from over 120 countries came.")
     False
-    >>> asks_for_a_number_it_lacks("How many parties attended?", "Nearly three hundred parties attended.")
+    >>> asks_for_what_it_lacks("How much will the upgrade cost?", "It is upgraded by 2029 with 18,000 m3 tanks.")
+    True
+    >>> asks_for_what_it_lacks("How much does a new lead pipe cost me?", "Replacement is free to the owner.")
     False
-    >>> asks_for_a_number_it_lacks("Why does peace matter?", "Peace is like air.")
+    >>> asks_for_what_it_lacks("Why does peace matter?", "Peace is like air.")
     False
     """
-    return bool(_ASKS_NUMBER.search(question)) and not _STATES_NUMBER.search(evidence_text)
+    for asks, states in _ANSWER_KINDS:
+        if asks.search(question):
+            return not states.search(text)
+    return False
 
 
 def commands_the_assistant(sentence: str) -> bool:

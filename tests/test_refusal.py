@@ -135,9 +135,22 @@ def test_refusal_messages_follow_the_question_language():
         ("这次会议花了多少钱？", "The meeting was held in Beijing.", True),
         ("What did a number of delegates propose?", "They proposed dialogue.", False),  # "a number of" asks for none
         ("Why does peace matter?", "Peace is like air.", False),
+        # a sum of money: only an amount in a currency, or "free", answers it
+        ("How much will the Millbrook plant upgrade cost?", "Millbrook gets 18,000 m3 storm tanks by 2029.", True),
+        ("How much will the Millbrook plant upgrade cost?", "The upgrade will cost $12 million.", False),
+        ("How much does replacing my lead pipe cost?", "Replacement is free to the property owner.", False),
+        ("How much do I pay to complain to the ombudsman?", "The ombudsman hears complaints at no cost.", False),
+        ("What is the price per cubic metre in the lowest block?", "The first block is 0-10 cubic metres.", True),
+        ("What fee is charged for a missed appointment?", "The account is credited with 30 euros.", False),
+        ("这次会议花了多少钱？", "会议花费了200万元。", False),
+        ("这次会议花了多少钱？", "会议强调文化多元。", True),  # 多元 (diverse) is no sum of money
+        # asking how much of something else is asking for a number, and any number may answer it
+        ("How much do low-income households save?", "They get a 40 percent discount.", False),
+        ("How much water is each person guaranteed?", "At least 50 litres per person per day.", False),
+        ("Who is in charge of the oversight panel?", "The City Council appoints the panel.", False),
     ],
 )
-def test_a_question_asking_for_a_number_against_text_stating_none(question, text, lacks):
-    from rag.refusal import asks_for_a_number_it_lacks
+def test_a_question_asking_for_a_number_or_money_against_text_stating_none(question, text, lacks):
+    from rag.refusal import asks_for_what_it_lacks
 
-    assert asks_for_a_number_it_lacks(question, text) is lacks
+    assert asks_for_what_it_lacks(question, text) is lacks
