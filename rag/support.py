@@ -9,7 +9,11 @@ score in [0, 1] and the paragraph's sentence that best supports the claim:
 - semantic similarity of claim and sentence (MiniLM for English claims, the
   multilingual e5 for others), mapped so that only a close paraphrase scores high;
 - numbers are facts: a number in the claim that the paragraph lacks makes the
-  score 0, whatever the wording;
+  score 0, whatever the wording; and a sentence that states every number of the
+  claim is given ``NUMBER_ANCHOR_BONUS`` more lexical credit, since the numbers tie
+  the claim to it ("If a technician doesn't show up, the account is credited with
+  $30" against "If the RWA misses an agreed appointment, the customer's account is
+  credited with $30");
 - a sentence of the document that gives the assistant orders ("ignore your
   instructions and ...") is inert: it scores 0 for relevance and support, so an
   injected instruction can neither be picked as evidence nor vouch for an answer.
@@ -39,6 +43,12 @@ E5_FLOOR, E5_CEIL = 0.78, 0.86
 # e5 as the evidence ranker: a question and the sentence that answers it score 0.80-0.87, the
 # rest of a relevant paragraph lower; the band is wider than for a paraphrase.
 E5_RELEVANCE_FLOOR, E5_RELEVANCE_CEIL = 0.75, 0.90
+# Lexical credit added for a sentence that states every number of the claim: with the answer
+# threshold of 0.65, half the claim's words then suffice. Replayed over the 446 stored model drafts
+# of both eval sets, it passes 6 claims, all right (an answer's restatement of the question around a
+# number it takes verbatim); the wrong ones that share a number with a sentence ("the lowest block
+# costs $150", a rebate) cover under 0.4 of it.
+NUMBER_ANCHOR_BONUS = 0.15
 
 
 class SentenceScorer:
@@ -119,12 +129,15 @@ class SentenceScorer:
 
     def support(self, claim: str, p: Paragraph) -> tuple[float, str]:
         """How well ``p`` supports ``claim`` (0..1) and the best supporting sentence."""
-        facts = _PARAGRAPH_REF.sub(" ", claim)
-        missing = set(_NUMBER.findall(facts)) - set(_NUMBER.findall(p.text))
+        numbers = set(_NUMBER.findall(_PARAGRAPH_REF.sub(" ", claim)))
+        missing = numbers - set(_NUMBER.findall(p.text))
         embedder, multilingual = self._embedder_for(claim)
         sents, words, vectors, usable = self._paragraph(p, embedder)
         claim_words = _content_words(claim)
         lexical = [_coverage(claim_words, w) for w in words]
+        if numbers:
+            lexical = [min(1.0, lx + NUMBER_ANCHOR_BONUS) if numbers <= set(_NUMBER.findall(s)) else lx
+                       for lx, s in zip(lexical, sents)]
         if vectors is None:
             sims = np.zeros(len(sents))
         elif multilingual:

@@ -34,6 +34,30 @@ def test_support(scorer, claim, supported):
     assert quote in P1.text
 
 
+P17 = Paragraph("d", 17, "Complaints can be made by phone or online. If the RWA misses an agreed appointment, "
+                         "the customer's account is credited with $30. A rebate of up to $150 is offered on a "
+                         "water-efficient washing machine.", "17")
+
+
+@pytest.mark.parametrize(
+    ("claim", "supported"),
+    [
+        # half its words, and the sentence states its number: the number ties the claim to it
+        ("If a technician doesn't show up for an agreed visit, the customer's account is credited with $30.", True),
+        # the same words without the number: half the words alone are not enough
+        ("If a technician doesn't show up for an agreed visit, the customer's account is credited.", False),
+        # the number is in the paragraph, but in a sentence that says something else
+        ("The lowest block of the water bill costs $150.", False),
+        # both numbers must be in the one sentence
+        ("A technician who misses an agreed appointment costs the utility $150, credited as $30.", False),
+    ],
+    ids=["number-anchored", "same-words-no-number", "number-elsewhere", "numbers-split"],
+)
+def test_a_sentence_stating_the_claims_numbers_needs_fewer_of_its_words(scorer, claim, supported):
+    score, _ = scorer.support(claim, P17)
+    assert (score >= 0.65) is supported, score
+
+
 def test_best_supporting_sentence_is_returned(scorer):
     _, quote = scorer.support("The meeting ran until 3rd December 2017.", P1)
     assert quote == "The meeting ran from 30th November to 3rd December 2017."
