@@ -62,6 +62,7 @@ class Claim:
     quotes: dict[str, str] = field(default_factory=dict)  # label -> verbatim supporting sentence
     score: float = 0.0
     removed: list[str] = field(default_factory=list)  # invalid labels removed from this sentence
+    why: str = ""  # why a sentence was dropped, when it is not simply unsupported
 
 
 @dataclass
@@ -87,17 +88,60 @@ class Verification:
             if c.status == "recited":
                 notes.append(f"re-cited to [{', '.join(c.labels)}]: {_short(c.text)}")
             elif c.status == "dropped":
-                notes.append(f"dropped, unsupported by the document: {_short(c.text)}")
+                notes.append(f"dropped, {c.why or 'unsupported by the document'}: {_short(c.text)}")
         return notes
 
 
+# Citations used as words: "According to paragraph [5], there ...", "mentioned in [10] and [13]".
+# Removed like ordinary citations they would leave "According to paragraph, there" and "mentioned in
+# and", so they are written out ("paragraph 5", "in paragraphs 10 and 13") and still count as
+# citations. "[3] and [5]" with nothing before it is two ordinary citations, "[3][5]".
+_BRACKET = r"[\[【][^\]】]*[\]】]"
+_USED_AS_WORDS = re.compile(
+    rf"(?:\b(?P<word>paragraphs?|paras?\.?|passages?|sections?)\s*|\b(?P<prep>in|from|see|under)\s+)?"
+    rf"(?P<chain>(?>{_BRACKET}(?:\s*(?:,\s*and|,|and|&)\s*{_BRACKET})*))(?P<end>\s*[.!?。！？]*\s*$)?",
+    re.IGNORECASE,
+)
+# "paragraph 5", "passages 10 and 13", "¶ 9", "第9段": paragraphs a text names in its words (a reference,
+# not a fact: support.py ignores their numbers).
+NAMED_PARAGRAPHS = re.compile(
+    r"(?:\b(?:paragraphs?|paras?\.?|passages?|sections?)|[¶§])\s*(\d+(?:\s*(?:,\s*and|,|and|&|to|-|–)\s*\d+)*)"
+    r"|第\s*(\d+)\s*段",
+    re.IGNORECASE,
+)
+
+
+def _as_words(sentence: str) -> str:
+    """Write out the citations that a sentence uses as words (see ``_USED_AS_WORDS``)."""
+    def rewrite(m: re.Match) -> str:
+        brackets = re.findall(_BRACKET, m.group("chain"))
+        numbers = list(dict.fromkeys(re.sub(r"^.*:", "", label) for label in parse_labels(m.group("chain"))))
+        end = m.group("end") or ""
+        if not numbers or not (m.group("word") or m.group("prep")):
+            return "".join(brackets) + end if len(brackets) > 1 else m.group(0)
+        if m.group("prep") and end and len(brackets) == 1:  # "... as stated in [6].": an ordinary citation
+            return m.group(0)
+        listed = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+        word = m.group("word") or ("paragraph" if len(numbers) == 1 else "paragraphs")
+        lead = f"{m.group('prep')} " if m.group("prep") else ""
+        return f"{lead}{word} {listed}{end}"  # the labels are read from the sentence as written
+
+    return _USED_AS_WORDS.sub(rewrite, sentence)
+
+
+def named_paragraphs(text: str) -> list[str]:
+    """Paragraph numbers a sentence names in words: "According to paragraph 5, ..." -> ["5"]."""
+    return [n for m in NAMED_PARAGRAPHS.finditer(text) for n in re.findall(r"\d+", m.group(1) or m.group(2))]
+
+
 def split_claims(answer: str) -> list[tuple[str, list[str]]]:
-    """Split an answer into (sentence without citations, cited labels)."""
+    """Split an answer into (sentence without citations, cited labels). A citation used as a word
+    inside the sentence is written out: "In paragraph [2], X [2]." -> ("In paragraph 2, X.", ["2"])."""
     normalized = _TRAILING.sub(lambda m: f" {m.group(3).strip()}{m.group(1)} ", answer.strip())
     out: list[tuple[str, list[str]]] = []
     for sentence in split_sentences(normalized):
         labels = parse_labels(sentence)
-        bare = re.sub(r"\s+([.!?,;:。！？，；：])", r"\1", CITATION.sub("", sentence))
+        bare = re.sub(r"\s+([.!?,;:。！？，；：])", r"\1", CITATION.sub("", _as_words(sentence)))
         bare = re.sub(r"\s{2,}", " ", bare).strip()
         if re.search(r"\w", bare):
             out.append((bare, labels))
@@ -140,6 +184,13 @@ def verify(answer: str, context: Sequence[Paragraph], known: set[str], support: 
             else:
                 claim.status = "dropped"
                 claim.score = max((s[0] for s in scored.values()), default=0.0)
+        # "mentioned in paragraphs 10 and 13 [10]", "Passage 15 says X [13]": its words name a paragraph
+        # that its citations do not back (unless the supporting sentence names it too: "never below the
+        # minimum in paragraph 2 [12]"), so they say what the document does not
+        backed = _numbers(claim.labels) | {n for q in claim.quotes.values() for n in named_paragraphs(q)}
+        unsupported = [n for n in named_paragraphs(text) if n not in backed]
+        if claim.status != "dropped" and unsupported:
+            claim.status, claim.why = "dropped", f"it names paragraph {unsupported[0]}, which does not support it"
         claims.append(claim)
     return Verification(claims, invalid, set(known))
 
@@ -153,6 +204,11 @@ def render_sentence(text: str, labels: list[str]) -> str:
     if re.search(r"[\u4e00-\u9fff]$", body) and stop == ".":
         stop = "。"
     return f"{body} {marks}{stop}" if marks and not re.search(r"[\u4e00-\u9fff]$", body) else f"{body}{marks}{stop}"
+
+
+def _numbers(labels: list[str]) -> set[str]:
+    """Paragraph numbers of labels: "doc:5" -> "5"."""
+    return {re.sub(r"^.*:", "", label) for label in labels}
 
 
 def _short(text: str, n: int = 80) -> str:

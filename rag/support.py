@@ -10,7 +10,7 @@ score in [0, 1] and the paragraph's sentence that best supports the claim:
   multilingual e5 for others), mapped so that only a close paraphrase scores high;
 - numbers are facts: a number in the claim that the paragraph lacks makes the
   score 0, whatever the wording; and a sentence that states every number of the
-  claim is given ``NUMBER_ANCHOR_BONUS`` more lexical credit, since the numbers tie
+  claim (and half its words) is given ``NUMBER_ANCHOR_BONUS`` more lexical credit, since the numbers tie
   the claim to it ("If a technician doesn't show up, the account is credited with
   $30" against "If the RWA misses an agreed appointment, the customer's account is
   credited with $30");
@@ -27,6 +27,7 @@ import threading
 import numpy as np
 
 from .chunk import split_sentences
+from .cite import NAMED_PARAGRAPHS
 from .embed import Embedder
 from .lexical import tokenize
 from .records import Paragraph
@@ -34,8 +35,6 @@ from .refusal import commands_the_assistant
 from .retrieve import mostly_latin
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# "Paragraph 9 says ...", "passage 13", "第9段": a reference to a paragraph, not a fact in it.
-_PARAGRAPH_REF = re.compile(r"(?:\b(?:paragraphs?|paras?\.?|passages?|¶|§)\s*\d+|第\s*\d+\s*段)", re.IGNORECASE)
 # Cosines mapped onto [0, 1] so one threshold serves both: MiniLM cosine 0.85 (a close
 # paraphrase) -> 1.0, 0.5 -> 0; e5 cosines crowd into a narrow band, 0.86 -> 1.0, 0.78 -> 0.
 MINILM_FLOOR, MINILM_CEIL = 0.50, 0.85
@@ -43,12 +42,14 @@ E5_FLOOR, E5_CEIL = 0.78, 0.86
 # e5 as the evidence ranker: a question and the sentence that answers it score 0.80-0.87, the
 # rest of a relevant paragraph lower; the band is wider than for a paraphrase.
 E5_RELEVANCE_FLOOR, E5_RELEVANCE_CEIL = 0.75, 0.90
-# Lexical credit added for a sentence that states every number of the claim: with the answer
-# threshold of 0.65, half the claim's words then suffice. Replayed over the 446 stored model drafts
-# of both eval sets, it passes 6 claims, all right (an answer's restatement of the question around a
-# number it takes verbatim); the wrong ones that share a number with a sentence ("the lowest block
-# costs $150", a rebate) cover under 0.4 of it.
-NUMBER_ANCHOR_BONUS = 0.15
+# Lexical credit added for a sentence that states every number of the claim and at least half of
+# its words: with the answer threshold of 0.65, half the words then suffice. Replayed over the 446
+# stored model drafts of both eval sets, it passes 6 claims, all right (an answer's restatement of
+# the question around a number it takes verbatim); the wrong ones that share a number with a
+# sentence ("the lowest block costs $150", a rebate) cover under 0.4 of it. Below half, no credit:
+# the translation check's lower floor (answer.TRANSLATED_SUPPORT_FLOOR) must not be passed on a
+# shared year alone ("...更换完的时间是2026年" against the leak sensors' 2026).
+NUMBER_ANCHOR_COVERAGE, NUMBER_ANCHOR_BONUS = 0.5, 0.15
 
 
 class SentenceScorer:
@@ -129,14 +130,16 @@ class SentenceScorer:
 
     def support(self, claim: str, p: Paragraph) -> tuple[float, str]:
         """How well ``p`` supports ``claim`` (0..1) and the best supporting sentence."""
-        numbers = set(_NUMBER.findall(_PARAGRAPH_REF.sub(" ", claim)))
+        facts = NAMED_PARAGRAPHS.sub(" ", claim)  # "paragraphs 10 and 13": where, not what
+        numbers = set(_NUMBER.findall(facts))
         missing = numbers - set(_NUMBER.findall(p.text))
         embedder, multilingual = self._embedder_for(claim)
         sents, words, vectors, usable = self._paragraph(p, embedder)
-        claim_words = _content_words(claim)
+        claim_words = _content_words(facts)
         lexical = [_coverage(claim_words, w) for w in words]
         if numbers:
-            lexical = [min(1.0, lx + NUMBER_ANCHOR_BONUS) if numbers <= set(_NUMBER.findall(s)) else lx
+            lexical = [min(1.0, lx + NUMBER_ANCHOR_BONUS)
+                       if lx >= NUMBER_ANCHOR_COVERAGE and numbers <= set(_NUMBER.findall(s)) else lx
                        for lx, s in zip(lexical, sents)]
         if vectors is None:
             sims = np.zeros(len(sents))

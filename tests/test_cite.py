@@ -78,6 +78,29 @@ def test_split_claims(answer, claims):
     assert split_claims(answer) == claims
 
 
+@pytest.mark.parametrize(
+    ("answer", "claims"),
+    [
+        ("According to paragraph [5], peace is like air.", [("According to paragraph 5, peace is like air.", ["5"])]),
+        ("In passage [9], it says: parties matter [9].", [("In passage 9, it says: parties matter.", ["9"])]),
+        ("Trade is mentioned in [10] and [13].", [("Trade is mentioned in paragraphs 10 and 13.", ["10", "13"])]),
+        ("Trade is discussed in passages [10], [13], and [9].",
+         [("Trade is discussed in passages 10, 13 and 9.", ["10", "13", "9"])]),
+        ("As stated in [6], we need cooperation.", [("As stated in paragraph 6, we need cooperation.", ["6"])]),
+        ("The UN is mentioned in [13] and [6] of the text.",
+         [("The UN is mentioned in paragraphs 13 and 6 of the text.", ["13", "6"])]),
+        ("The UN is mentioned in [13].", [("The UN is mentioned in.", ["13"])]),  # renders back as "in [13]."
+        ("Peace matters [3] and [5].", [("Peace matters.", ["3", "5"])]),  # two citations, not words
+        ("根据 paragraphs [12] and [13], 低收入家庭有优惠。", [("根据 paragraphs 12 and 13, 低收入家庭有优惠。", ["12", "13"])]),
+    ],
+    ids=["named-mid-sentence", "passage-then-citation", "after-preposition-chain", "oxford-comma-chain",
+         "after-preposition-mid-sentence", "chain-mid-sentence", "after-preposition-at-the-end",
+         "plain-chain-at-the-end", "named-in-chinese-answer"],
+)
+def test_citations_used_as_words_are_written_out(answer, claims):
+    assert split_claims(answer) == claims
+
+
 def test_mid_sentence_citation_leaves_clean_text():
     [(text, labels)] = split_claims("Peace [3] and fairness [6] go together.")
     assert labels == ["3", "6"]
@@ -196,6 +219,45 @@ def test_citation_that_does_not_support_is_trimmed():
     [claim] = v.claims
     assert (claim.status, claim.labels) == ("checked", ["5"])
     assert v.text() == "Peace is like air and sunshine [5]."
+
+
+def real_check(answer: str) -> Verification:
+    from rag.embed import HashEmbedder
+    from rag.support import SentenceScorer
+
+    return verify(answer, CONTEXT, KNOWN, SentenceScorer(HashEmbedder(), None).support, threshold=0.65)
+
+
+def test_a_sentence_naming_its_paragraphs_in_words_keeps_them_as_citations():
+    v = real_check("According to paragraph [5], peace is like air and sunshine. Peace is mentioned in [3] and [5].")
+    assert [(c.status, c.labels) for c in v.claims] == [("checked", ["5"]), ("checked", ["3", "5"])]
+    assert v.text() == ("According to paragraph 5, peace is like air and sunshine [5]. "
+                        "Peace is mentioned in paragraphs 3 and 5 [3][5].")
+
+
+def test_a_sentence_naming_a_cited_paragraph_that_does_not_support_it_is_dropped():
+    # [6] supports "win-win cooperation"; [3] does not, and the words still say "paragraphs 6 and 3"
+    v = real_check("Win-win cooperation is mentioned in [6] and [3].")
+    [claim] = v.claims
+    assert claim.status == "dropped" and v.text() == ""
+    assert v.changes() == ["dropped, it names paragraph 3, which does not support it: "
+                           "Win-win cooperation is mentioned in paragraphs 6 and 3."]
+
+
+def test_a_sentence_naming_a_paragraph_its_citation_does_not_back_is_dropped():
+    v = real_check("Paragraph 3 says that peace is like air and sunshine [5].")
+    [claim] = v.claims
+    assert claim.status == "dropped" and "names paragraph 3" in v.changes()[0]
+
+
+def test_a_paragraph_named_by_the_supporting_sentence_itself_is_backed():
+    from rag.embed import HashEmbedder
+    from rag.support import SentenceScorer
+
+    p7 = Paragraph("d", 7, "Flow may be restricted, but never below the minimum in paragraph 2.", "7")
+    v = verify("Flow is never restricted below the minimum in paragraph 2 [7].", [p7], KNOWN,
+               SentenceScorer(HashEmbedder(), None).support, threshold=0.65)
+    assert [(c.status, c.labels) for c in v.claims] == [("checked", ["7"])]
 
 
 def test_changes_mention_a_trimmed_citation():

@@ -58,6 +58,15 @@ def test_a_sentence_stating_the_claims_numbers_needs_fewer_of_its_words(scorer, 
     assert (score >= 0.65) is supported, score
 
 
+def test_a_shared_number_alone_earns_no_credit(scorer):
+    # a translated Chinese claim must reach 0.3 (answer.TRANSLATED_SUPPORT_FLOOR); a year shared with a
+    # sentence about something else must not lift it there
+    p8 = Paragraph("d", 8, "Acoustic leak sensors will cover the whole network by 2026.", "8")
+    claim = "All lead pipes get replaced in 2026."  # one word of six, the year, in that sentence
+    score, _ = scorer.support(claim, p8)
+    assert score < 0.3, score
+
+
 def test_best_supporting_sentence_is_returned(scorer):
     _, quote = scorer.support("The meeting ran until 3rd December 2017.", P1)
     assert quote == "The meeting ran from 30th November to 3rd December 2017."
