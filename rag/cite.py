@@ -117,8 +117,10 @@ def _as_words(sentence: str) -> str:
         brackets = re.findall(_BRACKET, m.group("chain"))
         numbers = list(dict.fromkeys(re.sub(r"^.*:", "", label) for label in parse_labels(m.group("chain"))))
         end = m.group("end") or ""
-        if not numbers or not (m.group("word") or m.group("prep")):
-            return "".join(brackets) + end if len(brackets) > 1 else m.group(0)
+        if not numbers:  # "[sic]", "[a] and [b]": brackets, not citations
+            return m.group(0)
+        if not (m.group("word") or m.group("prep")):  # "[3] and [5]": two citations, "[3][5]"
+            return "".join(brackets) + end
         if m.group("prep") and end and len(brackets) == 1:  # "... as stated in [6].": an ordinary citation
             return m.group(0)
         listed = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]

@@ -38,8 +38,11 @@ _COMMAND = re.compile(
 
 # A question whose answer is a number ... and the numbers a text may state. "几" but not "几乎"
 # (almost); not "one" either: "one another", "no one" would make nearly every text state a number.
+# "How much attention ...", "how much emphasis ..." ask about a degree, not a quantity.
+_DEGREE = r"(?!\s+(attention|emphasis|importance|weight|priority|heed|effort|energy|value|trust|respect|support|" \
+          r"influence|progress|detail|say|sense)\b)"
 _ASKS_NUMBER = re.compile(
-    r"\bhow\s+(many|much)\b|\b(what|which)\s+(is\s+the\s+)?number\b|(?<!\ba\s)\bnumber\s+of\b"
+    rf"\bhow\s+many\b|\bhow\s+much\b{_DEGREE}|\b(what|which)\s+(is\s+the\s+)?number\b|(?<!\ba\s)\bnumber\s+of\b"
     r"|\b(phone|telephone)\s+number\b|多少|几(?!乎)|号码|电话",
     re.IGNORECASE,
 )
@@ -53,8 +56,9 @@ _STATES_NUMBER = re.compile(
 # per cubic metre?") ... and what answers one: an amount in a currency, or that it costs nothing.
 # Any other number is no answer: "upgraded by 2029 with tanks of 18,000 m3" does not say what it costs.
 _ASKS_MONEY = re.compile(
-    r"\bhow\s+much\b[^?]{0,60}\b(cost|costs|costing|pay|paying|paid|spend|spent|charge|charged|price|priced|"
-    r"fee|fees|budget|worth|invest|invested|fund|funded)\b"
+    rf"\bhow\s+much\b{_DEGREE}(?![^?]{{0,60}}\b(time|hours?|days?|weeks?|months?|years?|water|attention)\b)"
+    r"[^?]{0,60}\b(cost|costs|costing|pay|paying|paid|spend|spent|charge|charged|price|priced|"
+    r"fee|fees|budget|worth|invest|invested|fund|funded|funding)\b"
     r"|\b(what|which)\b[^?]{0,30}\b(price|prices|cost|fee|fees|tariff|tariffs|budget|fine)\b(?!\s+(of\s+)?living)"
     r"|多少钱|花费|费用|价格|价钱|预算|成本|收费",
     re.IGNORECASE,

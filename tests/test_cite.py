@@ -91,11 +91,12 @@ def test_split_claims(answer, claims):
          [("The UN is mentioned in paragraphs 13 and 6 of the text.", ["13", "6"])]),
         ("The UN is mentioned in [13].", [("The UN is mentioned in.", ["13"])]),  # renders back as "in [13]."
         ("Peace matters [3] and [5].", [("Peace matters.", ["3", "5"])]),  # two citations, not words
+        ("Options [a] and [b] exist [4].", [("Options [a] and [b] exist.", ["4"])]),  # brackets, not citations
         ("根据 paragraphs [12] and [13], 低收入家庭有优惠。", [("根据 paragraphs 12 and 13, 低收入家庭有优惠。", ["12", "13"])]),
     ],
     ids=["named-mid-sentence", "passage-then-citation", "after-preposition-chain", "oxford-comma-chain",
          "after-preposition-mid-sentence", "chain-mid-sentence", "after-preposition-at-the-end",
-         "plain-chain-at-the-end", "named-in-chinese-answer"],
+         "plain-chain-at-the-end", "brackets-that-are-not-citations", "named-in-chinese-answer"],
 )
 def test_citations_used_as_words_are_written_out(answer, claims):
     assert split_claims(answer) == claims

@@ -148,6 +148,12 @@ def test_refusal_messages_follow_the_question_language():
         ("How much do low-income households save?", "They get a 40 percent discount.", False),
         ("How much water is each person guaranteed?", "At least 50 litres per person per day.", False),
         ("Who is in charge of the oversight panel?", "The City Council appoints the panel.", False),
+        # a degree, not a quantity: no number needed
+        ("How much attention should parties pay to ecology?", "Parties should protect the ecology.", False),
+        ("How much emphasis does the text put on dialogue?", "Dialogue is stressed throughout.", False),
+        # time spent is a number, not a sum of money
+        ("How much time do inspectors spend on each visit?", "Each visit takes two hours.", False),
+        ("How much time do inspectors spend on each visit?", "Inspectors visit every site.", True),
     ],
 )
 def test_a_question_asking_for_a_number_or_money_against_text_stating_none(question, text, lacks):
