@@ -39,7 +39,7 @@ a.cite { text-decoration: none; font-weight: 600; }
 # What the chat shows while the asker works on a step that streams no tokens.
 STEPS = {
     "translating": "Translating the question for the search…",
-    "rereading": "Reading the whole paragraph…",  # the model declined: it reads the top paragraph whole
+    "rereading": "Reading the whole paragraph…",  # the draft found no answer the text holds up: a second reading
 }
 
 

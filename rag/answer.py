@@ -9,8 +9,9 @@ checked, not trusted (see ``cite.py`` and ``refusal.py``). When it declines, or
 none of its sentences hold up, and the evidence is not plainly strong, the same
 model is asked a narrower question, "do these passages answer it?", and its
 P("Yes") decides between declining and answering extractively (measured in
-``eval/reports/answers.md``). A decline the judge upholds gets one second
-reading, of the whole top paragraph, before it stands.
+``eval/reports/answers.md``). A decline the judge upholds, or an answer none of
+whose sentences hold up, gets one second reading, of the whole top paragraph,
+before the refusal stands.
 """
 
 from __future__ import annotations
@@ -187,8 +188,11 @@ class Asker:
         if self.chat_model is not None:
             yield "status", "generating"
             draft, failure = yield from self._draft(question, evidence, history, timings, started)
-            if failure is None and _MODEL_DECLINES.search(draft):
-                # Small models decline answerable questions: is the answer in these passages after all?
+            # Small models decline answerable questions, or answer them with claims the text does not
+            # hold up: is the answer in these passages after all?
+            missed = None if failure is not None else "declined" if _MODEL_DECLINES.search(draft) else \
+                "answered without support" if not self._verify(draft, evidence).kept else None
+            if missed:
                 verdict = self._overrule(question, evidence, timings)
                 wider = None if verdict[0] else widen(query, evidence, self.scorer)
                 if wider is not None:
@@ -198,7 +202,7 @@ class Asker:
                     yield "status", "rereading"
                     second, failure = yield from self._draft(question, wider, history, timings, started)
                     if failure is None:
-                        draft, reread = second, f"the model declined on the best sentences, then read [{wider[0].label}] whole"
+                        draft, reread = second, f"the model {missed} on the best sentences, then read [{wider[0].label}] whole"
                     else:  # the judge upheld the refusal; a second reading that fails leaves it standing
                         reread_failed, failure = f"the second reading failed ({failure})", None
         yield "status", "verifying"
@@ -274,7 +278,6 @@ class Asker:
                 verdict: tuple[bool, float | None] | None = None) -> AnswerResult:
         """Verify the draft (or compose the extractive answer) into the result. ``verdict`` is
         :meth:`_overrule`'s answer when it was already asked about this question."""
-        context = [e.paragraph for e in evidence]
         fallback = failure
         text = draft
         model_notes: list[str] = []
@@ -290,8 +293,7 @@ class Asker:
         drafted = self.chat_model is not None and not fallback
         if not drafted:
             text = self.extractive.compose(question, evidence)
-        support = self._draft_support if drafted else self.scorer.support  # the extractive text is verbatim
-        checked = verify(text, context, self.known, support, SUPPORT_THRESHOLD)
+        checked = self._verify(text, evidence, drafted)
         if not checked.kept and drafted:
             # The model's claims are not in the text: its fault if the passages answer the
             # question (answer from the text instead), otherwise the document's silence.
@@ -304,7 +306,7 @@ class Asker:
                         f"(P(yes) {p_yes:.2f})")
             model_notes = checked.changes()  # keep what was wrong with the model's draft
             text = self.extractive.compose(question, evidence)
-            checked = verify(text, context, self.known, self.scorer.support, SUPPORT_THRESHOLD)
+            checked = self._verify(text, evidence, drafted=False)
         if not checked.kept:
             return self._declined(question, query, result, refusal.unsupported(question), {}, None, draft=draft,
                                   fallback=fallback)
@@ -312,7 +314,7 @@ class Asker:
             # "What's the phone number?" -> "Harbour Street [17]": true to the text, but no answer
             return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
                                   draft=draft, answerability=p_yes, fallback=fallback)
-        by_label = {p.label: p for p in context}
+        by_label = {e.paragraph.label: e.paragraph for e in evidence}
         citations: list[Citation] = []
         for claim in checked.kept:
             for label in claim.labels:
@@ -327,6 +329,12 @@ class Asker:
             sentences=[{"text": c.text, "labels": c.labels, "status": c.status, "score": round(c.score, 3)}
                        for c in checked.claims],
         )
+
+    def _verify(self, text: str, evidence: list[Evidence], drafted: bool = True):
+        """Check ``text`` against the evidence paragraphs (see ``cite.verify``); a model's draft
+        through :meth:`_draft_support`, the extractive text, which is verbatim, as it is."""
+        support = self._draft_support if drafted else self.scorer.support
+        return verify(text, [e.paragraph for e in evidence], self.known, support, SUPPORT_THRESHOLD)
 
     def _draft_support(self, claim: str, paragraph) -> tuple[float, str]:
         """``scorer.support`` for the model's sentences, vetoed for a sentence in another language whose

@@ -107,7 +107,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print("draft: ", end="", file=sys.stderr)
             print(value, end="", file=sys.stderr, flush=True)
             streamed = True
-        elif kind == "status" and value == "rereading" and streamed:  # the draft declined; a second reading
+        elif kind == "status" and value == "rereading" and streamed:  # the draft found no answer: a second reading
             print("\nreading the whole paragraph: ", end="", file=sys.stderr, flush=True)
         elif kind == "result":
             result = value
