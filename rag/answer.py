@@ -190,8 +190,11 @@ class Asker:
             draft, failure = yield from self._draft(question, evidence, history, timings, started)
             # Small models decline answerable questions, or answer them with claims the text does not
             # hold up: is the answer in these passages after all?
-            missed = None if failure is not None else "declined" if _MODEL_DECLINES.search(draft) else \
-                "answered without support" if not self._verify(draft, evidence).kept else None
+            missed = None
+            if failure is None and _MODEL_DECLINES.search(draft):
+                missed = "declined"
+            elif failure is None and not self._verify(draft, evidence).kept:
+                missed = "answered without support"
             if missed:
                 verdict = self._overrule(question, evidence, timings)
                 wider = None if verdict[0] else widen(query, evidence, self.scorer)
