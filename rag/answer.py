@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from . import refusal
-from .cite import parse_labels, verify
+from .cite import Verification, parse_labels, verify
 from .errors import RagError
 from .evidence import Evidence, select_evidence, widen
 from .extractive import ExtractiveAnswerer
@@ -185,6 +185,7 @@ class Asker:
         evidence = select_evidence(query, result.hits, self.scorer)
         timings["evidence_s"] = _since(t)
         draft, failure, verdict, reread, reread_failed = "", None, None, None, None
+        checked = None  # the draft's verification, once done: _finish reuses it for the same draft
         if self.chat_model is not None:
             yield "status", "generating"
             draft, failure = yield from self._draft(question, evidence, history, timings, started)
@@ -193,8 +194,10 @@ class Asker:
             missed = None
             if failure is None and _MODEL_DECLINES.search(draft):
                 missed = "declined"
-            elif failure is None and not self._verify(draft, evidence).kept:
-                missed = "answered without support"
+            elif failure is None:
+                checked = self._verify(draft, evidence)
+                if not checked.kept:
+                    missed = "answered without support"
             if missed:
                 verdict = self._overrule(question, evidence, timings)
                 wider = None if verdict[0] else widen(query, evidence, self.scorer)
@@ -206,11 +209,12 @@ class Asker:
                     second, failure = yield from self._draft(question, wider, history, timings, started)
                     if failure is None:
                         draft, reread = second, f"the model {missed} on the best sentences, then read [{wider[0].label}] whole"
+                        checked = None  # another draft, to verify afresh
                     else:  # the judge upheld the refusal; a second reading that fails leaves it standing
                         reread_failed, failure = f"the second reading failed ({failure})", None
         yield "status", "verifying"
         t = time.perf_counter()
-        final = self._finish(question, query, result, evidence, draft, failure, timings, verdict)
+        final = self._finish(question, query, result, evidence, draft, failure, timings, verdict, checked)
         if reread:
             final.notes.insert(0, reread)
         final.fallback = final.fallback or reread_failed  # a backend failure, told apart from the model's refusal
@@ -278,9 +282,12 @@ class Asker:
 
     def _finish(self, question: str, query: str, result: SearchResult, evidence: list[Evidence],
                 draft: str, failure: str | None, timings: dict[str, float],
-                verdict: tuple[bool, float | None] | None = None) -> AnswerResult:
+                verdict: tuple[bool, float | None] | None = None,
+                checked: Verification | None = None) -> AnswerResult:
         """Verify the draft (or compose the extractive answer) into the result. ``verdict`` is
-        :meth:`_overrule`'s answer when it was already asked about this question."""
+        :meth:`_overrule`'s answer when it was already asked about this question, ``checked`` the
+        draft's verification when it was already done (a failed claim translation, which is not
+        cached, is then not retried at the cost of another timeout)."""
         fallback = failure
         text = draft
         model_notes: list[str] = []
@@ -296,7 +303,8 @@ class Asker:
         drafted = self.chat_model is not None and not fallback
         if not drafted:
             text = self.extractive.compose(question, evidence)
-        checked = self._verify(text, evidence, drafted)
+        if not drafted or checked is None:
+            checked = self._verify(text, evidence, drafted)
         if not checked.kept and drafted:
             # The model's claims are not in the text: its fault if the passages answer the
             # question (answer from the text instead), otherwise the document's silence.

@@ -678,6 +678,7 @@ def test_a_chinese_sentence_stands_when_its_translation_is_supported(pipeline):
     assert result.fallback is None and result.answer.startswith("倡议呼吁共同落实《巴黎协定》")
     assert [s["status"] for s in result.sentences] == ["checked"] and result.cited_numbers == [12]
     assert seen and set(seen) == {"倡议呼吁共同落实《巴黎协定》。"}
+    assert len(seen) == 1  # verified once: the check that decides on a second reading is reused
 
 
 def test_a_chinese_sentence_whose_translation_the_paragraph_does_not_support_is_dropped(pipeline):
