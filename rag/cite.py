@@ -97,15 +97,16 @@ class Verification:
 # and", so they are written out ("paragraph 5", "in paragraphs 10 and 13") and still count as
 # citations. "[3] and [5]" with nothing before it is two ordinary citations, "[3][5]".
 _BRACKET = r"[\[【][^\]】]*[\]】]"
+_PARAGRAPH_WORD = r"paragraphs?|paras?\.?|passages?|sections?"
 _USED_AS_WORDS = re.compile(
-    rf"(?:\b(?P<word>paragraphs?|paras?\.?|passages?|sections?)\s*|\b(?P<prep>in|from|see|under)\s+)?"
+    rf"(?:\b(?P<word>{_PARAGRAPH_WORD})\s*|\b(?P<prep>in|from|see|under)\s+)?"
     rf"(?P<chain>(?>{_BRACKET}(?:\s*(?:,\s*and|,|and|&)\s*{_BRACKET})*))(?P<end>\s*[.!?。！？]*\s*$)?",
     re.IGNORECASE,
 )
 # "paragraph 5", "passages 10 and 13", "¶ 9", "第9段": paragraphs a text names in its words (a reference,
 # not a fact: support.py ignores their numbers).
 NAMED_PARAGRAPHS = re.compile(
-    r"(?:\b(?:paragraphs?|paras?\.?|passages?|sections?)|[¶§])\s*(\d+(?:\s*(?:,\s*and|,|and|&|to|-|–)\s*\d+)*)"
+    rf"(?:\b(?:{_PARAGRAPH_WORD})|[¶§])\s*(\d+(?:\s*(?:,\s*and|,|and|&|to|-|–)\s*\d+)*)"
     r"|第\s*(\d+)\s*段",
     re.IGNORECASE,
 )
@@ -115,7 +116,7 @@ def _as_words(sentence: str) -> str:
     """Write out the citations that a sentence uses as words (see ``_USED_AS_WORDS``)."""
     def rewrite(m: re.Match) -> str:
         brackets = re.findall(_BRACKET, m.group("chain"))
-        numbers = list(dict.fromkeys(re.sub(r"^.*:", "", label) for label in parse_labels(m.group("chain"))))
+        numbers = list(dict.fromkeys(_number(label) for label in parse_labels(m.group("chain"))))
         end = m.group("end") or ""
         if not numbers:  # "[sic]", "[a] and [b]": brackets, not citations
             return m.group(0)
@@ -189,7 +190,7 @@ def verify(answer: str, context: Sequence[Paragraph], known: set[str], support: 
         # "mentioned in paragraphs 10 and 13 [10]", "Passage 15 says X [13]": its words name a paragraph
         # that its citations do not back (unless the supporting sentence names it too: "never below the
         # minimum in paragraph 2 [12]"), so they say what the document does not
-        backed = _numbers(claim.labels) | {n for q in claim.quotes.values() for n in named_paragraphs(q)}
+        backed = {_number(l) for l in claim.labels} | {n for q in claim.quotes.values() for n in named_paragraphs(q)}
         unsupported = [n for n in named_paragraphs(text) if n not in backed]
         if claim.status != "dropped" and unsupported:
             claim.status, claim.why = "dropped", f"it names paragraph {unsupported[0]}, which does not support it"
@@ -208,9 +209,9 @@ def render_sentence(text: str, labels: list[str]) -> str:
     return f"{body} {marks}{stop}" if marks and not re.search(r"[\u4e00-\u9fff]$", body) else f"{body}{marks}{stop}"
 
 
-def _numbers(labels: list[str]) -> set[str]:
-    """Paragraph numbers of labels: "doc:5" -> "5"."""
-    return {re.sub(r"^.*:", "", label) for label in labels}
+def _number(label: str) -> str:
+    """A label's paragraph number: "doc:5" -> "5"."""
+    return label.rsplit(":", 1)[-1]
 
 
 def _short(text: str, n: int = 80) -> str:
