@@ -33,7 +33,7 @@ from .prompts import render
 from .records import SearchResult
 from .refs import paragraph_refs, position_refs, relative_ref
 from .retrieve import Retriever, mostly_latin
-from .support import SentenceScorer
+from .support import SentenceScorer, restates
 from .translate import needs_translation
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ class Asker:
             if failure is None and _MODEL_DECLINES.search(draft):
                 missed = "declined"
             elif failure is None:
-                checked = self._verify(draft, evidence)
+                checked = self._verify(question, draft, evidence)
                 if not checked.kept:
                     missed = "answered without support"
             if missed:
@@ -304,7 +304,7 @@ class Asker:
         if not drafted:
             text = self.extractive.compose(question, evidence)
         if not drafted or checked is None:
-            checked = self._verify(text, evidence, drafted)
+            checked = self._verify(question, text, evidence, drafted)
         if not checked.kept and drafted:
             # The model's claims are not in the text: its fault if the passages answer the
             # question (answer from the text instead), otherwise the document's silence.
@@ -317,7 +317,7 @@ class Asker:
                         f"(P(yes) {p_yes:.2f})")
             model_notes = checked.changes()  # keep what was wrong with the model's draft
             text = self.extractive.compose(question, evidence)
-            checked = self._verify(text, evidence, drafted=False)
+            checked = self._verify(question, text, evidence, drafted=False)
         if not checked.kept:
             return self._declined(question, query, result, refusal.unsupported(question), {}, None, draft=draft,
                                   fallback=fallback)
@@ -341,11 +341,14 @@ class Asker:
                        for c in checked.claims],
         )
 
-    def _verify(self, text: str, evidence: list[Evidence], drafted: bool = True):
+    def _verify(self, question: str, text: str, evidence: list[Evidence], drafted: bool = True):
         """Check ``text`` against the evidence paragraphs (see ``cite.verify``); a model's draft
-        through :meth:`_draft_support`, the extractive text, which is verbatim, as it is."""
-        support = self._draft_support if drafted else self.scorer.support
-        return verify(text, [e.paragraph for e in evidence], self.known, support, SUPPORT_THRESHOLD)
+        through :meth:`_draft_support`, and without the sentences that only restate the question;
+        the extractive text, which is verbatim, as it is."""
+        if not drafted:
+            return verify(text, [e.paragraph for e in evidence], self.known, self.scorer.support, SUPPORT_THRESHOLD)
+        return verify(text, [e.paragraph for e in evidence], self.known, self._draft_support, SUPPORT_THRESHOLD,
+                      restates=lambda claim: restates(question, claim))
 
     def _draft_support(self, claim: str, paragraph) -> tuple[float, str]:
         """``scorer.support`` for the model's sentences, vetoed for a sentence in another language whose

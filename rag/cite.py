@@ -157,12 +157,14 @@ Support = Callable[[str, Paragraph], tuple[float, str]]  # (score in [0, 1], bes
 
 
 def verify(answer: str, context: Sequence[Paragraph], known: set[str], support: Support,
-           threshold: float) -> Verification:
+           threshold: float, restates: Callable[[str], bool] | None = None) -> Verification:
     """Check each sentence against the paragraphs it cites.
 
     ``context`` are the paragraphs the answerer saw; ``known`` every label in the
     corpus. A sentence whose cited paragraphs do not support it (score below
     ``threshold``) is re-cited to the context paragraph that does, or dropped.
+    A sentence for which ``restates`` is true (it only repeats the question) is
+    dropped too, however well supported: it answers nothing.
     """
     by_label = {p.label: p for p in context}
     claims: list[Claim] = []
@@ -194,6 +196,8 @@ def verify(answer: str, context: Sequence[Paragraph], known: set[str], support: 
         unsupported = [n for n in named_paragraphs(text) if n not in backed]
         if claim.status != "dropped" and unsupported:
             claim.status, claim.why = "dropped", f"it names paragraph {unsupported[0]}, which does not support it"
+        if claim.status != "dropped" and restates is not None and restates(text):
+            claim.status, claim.why = "dropped", "it only restates the question"
         claims.append(claim)
     return Verification(claims, invalid, set(known))
 

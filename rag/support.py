@@ -17,6 +17,11 @@ score in [0, 1] and the paragraph's sentence that best supports the claim:
 - a sentence of the document that gives the assistant orders ("ignore your
   instructions and ...") is inert: it scores 0 for relevance and support, so an
   injected instruction can neither be picked as evidence nor vouch for an answer.
+
+``restates(question, claim)`` tells an answer sentence that only repeats the
+question ("Yes, the city compensates customers when service falls short") from
+one that answers it: the document may well support the repetition, but it says
+nothing.
 """
 
 from __future__ import annotations
@@ -157,6 +162,37 @@ class SentenceScorer:
 # Words that describe the source, not the facts: "The declaration wants X [12]" claims X.
 _META = set(tokenize(["document declaration text initiative charter paragraph passage says states mentions "
                       "wants calls notes according describes refers yes"])[0])
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Characters that carry no fact of their own in a Chinese answer ("是的，…的…了")
+_CJK_FUNCTION = set("的了是吗呢吧啊也都就和与及")
+# "A or B?", "…还是…？": the answer picks one of the question's own words
+_CHOICE = re.compile(r"\bor\b|还是", re.IGNORECASE)
+
+
+def restates(question: str, claim: str) -> bool:
+    """True when ``claim`` adds nothing to ``question``: no content word (stemmed; numbers count)
+    and no Chinese character beyond the question's, other than words about the source ("the
+    text says", "yes"). Not for a question that offers a choice, whose answer repeats a part of it.
+
+    >>> restates("Does the utility use any technology to find leaking pipes?",
+    ...          "Yes, the utility uses technology to find leaking pipes.")
+    True
+    >>> restates("Does the utility use any technology to find leaking pipes?",
+    ...          "Yes, acoustic leak sensors find leaking pipes.")
+    False
+    >>> restates("低收入家庭的水费有优惠吗？", "是的，低收入家庭的水费有优惠。"), restates("低收入家庭的水费有优惠吗？", "有，优惠40%。")
+    (True, False)
+    >>> restates("Which paragraph says that?", "Paragraph 12."), restates("Is it A or B?", "It is B.")
+    (False, False)
+    """
+    if _CHOICE.search(question):
+        return False
+    new_words = {w for w in _content_words(claim) - _content_words(question) if not _CJK.search(w)}
+    new_chars = set(_CJK.findall(claim)) - set(_CJK.findall(question)) - _CJK_FUNCTION
+    new_numbers = set(_NUMBER.findall(claim)) - set(_NUMBER.findall(question))  # "优惠40%": one token with its word
+    return not (new_words or new_chars or new_numbers)
 
 
 def _content_words(text: str) -> set[str]:

@@ -390,6 +390,25 @@ def test_model_decline_with_weak_evidence_is_answered_extractively_when_the_judg
     assert_cited_and_grounded(result, paragraphs)
 
 
+@pytest.mark.parametrize(
+    ("draft", "stands"),
+    [("Yes, peace is compared to air and sunshine [5].", False),  # supported by [5], and says nothing
+     ("Yes, none of us can live without peace, like air and sunshine [5].", True)],
+    ids=["restated", "answered"],
+)
+def test_a_draft_that_only_restates_the_question_is_no_answer(pipeline, paragraphs, draft, stands):
+    question = "Is peace compared to air and sunshine?"
+    model = FakeChatModel(responses=[draft], judgements=[0.9])
+    result = asker_with(pipeline, model).ask(question)
+    assert_cited_and_grounded(result, paragraphs)
+    if stands:
+        assert result.fallback is None and result.answer == draft
+    else:  # the judge finds the answer in the passages: the extractive answer gives it
+        assert result.fallback.startswith("no sentence of the model's answer is supported")
+        assert "dropped, it only restates the question: Yes, peace is compared to air and sunshine." in result.notes
+        assert "compared" not in result.answer
+
+
 def test_a_question_asking_for_a_number_the_evidence_lacks_is_never_overruled(pipeline):
     question = "What is the phone number of the office that promotes peace and development?"
     hits = pipeline.retriever.search(question, pipeline.settings.k).hits

@@ -261,6 +261,15 @@ def test_a_paragraph_named_by_the_supporting_sentence_itself_is_backed():
     assert [(c.status, c.labels) for c in v.claims] == [("checked", ["7"])]
 
 
+def test_a_supported_sentence_that_only_restates_the_question_is_dropped():
+    # the hook decides what restates the question (rag.support.restates, tested in test_support.py)
+    v = verify("Peace is like air and sunshine [5]. Nobody can live without it [5].", CONTEXT, KNOWN,
+               lexical_support, threshold=0.5, restates=lambda claim: claim.startswith("Peace is like"))
+    assert [c.status for c in v.claims] == ["dropped", "checked"]
+    assert v.text() == "Nobody can live without it [5]."
+    assert v.changes() == ["dropped, it only restates the question: Peace is like air and sunshine."]
+
+
 def test_changes_mention_a_trimmed_citation():
     v = check("Peace is like air and sunshine [5, 6].")
     assert any("[6]" in note for note in v.changes()), v.changes()

@@ -6,7 +6,7 @@ import pytest
 
 from rag.embed import HashEmbedder
 from rag.records import Paragraph
-from rag.support import SentenceScorer
+from rag.support import SentenceScorer, restates
 
 P1 = Paragraph("d", 1, "We, the over 600 delegates from over 120 countries, met in Beijing. "
                        "The meeting ran from 30th November to 3rd December 2017.", "1")
@@ -93,3 +93,26 @@ def test_evidence_is_ranked_by_the_multilingual_embedder_and_restatement_by_the_
     assert english.queries == ["When did the meeting run?"]  # English: restated by the English embedder
     assert all(0.0 <= r <= 1.0 for _, r in ranked)
     assert SentenceScorer(english, None).relevance("When?", P1) == SentenceScorer(english, None).similarity("When?", P1)
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "restated"),
+    [
+        ("Does the city compensate customers when service falls short?",
+         "Yes, the city compensates customers when service falls short.", True),
+        ("Does the city compensate customers when service falls short?",
+         "Yes, an account is credited with $30 when the RWA misses an appointment.", False),
+        ("Were there side events alongside the main meeting?", "Yes.", True),  # says nothing at all
+        ("What does the text say about climate change?", "The text says climate change continues to spread.", False),
+        ("When does the charter come into force?", "On 1 July 2024.", False),  # a number is a fact
+        ("低收入家庭的水费有优惠吗？", "是的，低收入家庭的水费有优惠。", True),
+        ("低收入家庭的水费有优惠吗？", "低收入家庭可享受40%的优惠。", False),
+        ("Which paragraph says that?", "Paragraph 12 says that.", False),  # the number is the answer
+        ("Is peace seen as a precondition or a result of development?", "Peace is a precondition of development.",
+         False),  # a choice: the answer picks the question's own words
+    ],
+    ids=["yes-plus-question", "yes-plus-fact", "bare-yes", "new-words", "date", "zh-restated", "zh-number",
+         "paragraph-number", "choice-question"],
+)
+def test_restates(question, claim, restated):
+    assert restates(question, claim) is restated
