@@ -195,6 +195,19 @@ def restates(question: str, claim: str) -> bool:
     return not (new_words or new_chars or new_numbers)
 
 
+def is_fragment(claim: str) -> bool:
+    """An English-script answer sentence with at most one content word besides its numbers: "2030.",
+    "By 1 December.", "Chinese." It states its fact only together with the question it answers,
+    so it is verified together with it (see ``answer.FRAGMENT_SUPPORT_FLOOR``).
+
+    >>> is_fragment("By 1 December."), is_fragment("412,000"), is_fragment("The charter takes effect on 1 July.")
+    (True, True, False)
+    """
+    if _CJK.search(claim):
+        return False  # a Chinese sentence is one token here; its translation is checked instead
+    return len({w for w in _content_words(claim) if not _NUMBER.fullmatch(w)}) <= 1
+
+
 def _content_words(text: str) -> set[str]:
     """Stemmed content words, without the words about the source."""
     return set(tokenize([text])[0]) - _META

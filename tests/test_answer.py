@@ -409,6 +409,23 @@ def test_a_draft_that_only_restates_the_question_is_no_answer(pipeline, paragrap
         assert "compared" not in result.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "draft", "stands"),
+    [("How many countries did the delegates come from?", "Over 120 [1].", True),
+     # [1] states 2017 (the meeting's year), but nothing about the Paris Agreement
+     ("Paragraph 1: in which year was the Paris Agreement on climate signed?", "2017 [1].", False)],
+    ids=["fragment-with-its-question", "number-without-its-question"],
+)
+def test_a_fragment_is_verified_together_with_its_question(pipeline, paragraphs, question, draft, stands):
+    result = asker_with(pipeline, FakeChatModel(responses=[draft])).ask(question)
+    assert_cited_and_grounded(result, paragraphs)
+    if stands:
+        assert result.answer == draft and result.fallback is None
+    else:  # alone, "2017" is in [1]; with its question it is not: dropped (the named paragraph is given instead)
+        assert "dropped, unsupported by the document: 2017." in result.notes
+        assert result.fallback == "no sentence of the model's answer is supported by the document"
+
+
 def test_a_question_asking_for_a_number_the_evidence_lacks_is_never_overruled(pipeline):
     question = "What is the phone number of the office that promotes peace and development?"
     hits = pipeline.retriever.search(question, pipeline.settings.k).hits
