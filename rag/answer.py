@@ -188,7 +188,7 @@ class Asker:
             return
 
         t = time.perf_counter()
-        evidence = select_evidence(query, result.hits, self.scorer)
+        evidence = select_evidence(query, result.hits, self.scorer, asked=question)
         timings["evidence_s"] = _since(t)
         draft, failure, verdict, reread, reread_failed = "", None, None, None, None
         checked = None  # the draft's verification, once done: _finish reuses it for the same draft

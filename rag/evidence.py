@@ -37,8 +37,12 @@ class Evidence:
 
 def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_paragraphs: int = 3,
                     sentences_first: int = 4, sentences_other: int = 2, min_share: float = 0.5,
-                    max_chars: int | None = 750) -> list[Evidence]:
+                    max_chars: int | None = 750, asked: str | None = None) -> list[Evidence]:
     """The top paragraphs with their best sentences, within ``max_chars`` of text.
+
+    ``asked`` is the question in the user's own words when ``query`` is a follow-up rewritten
+    with the previous question's: each paragraph's ``similarity`` (how closely it restates the
+    question, a sign that it answers) is to what the user asked now, not to the previous question.
 
     Candidates are the best ``sentences_first`` sentences of the first paragraph and
     ``sentences_other`` of the others; a lower-ranked paragraph is a candidate only if
@@ -66,7 +70,7 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
         if out and not hit.pinned and evidence.relevance < min_share * max(e.relevance for e in out):
             continue
         # only for the paragraphs kept: the restatement signal embeds their sentences with MiniLM
-        evidence.similarity = max((x for _, x in scorer.similarity(query, hit.paragraph)), default=0.0)
+        evidence.similarity = max((x for _, x in scorer.similarity(asked or query, hit.paragraph)), default=0.0)
         out.append(evidence)
     return within_budget(out, max_chars)
 

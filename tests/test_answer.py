@@ -426,6 +426,17 @@ def test_a_fragment_is_verified_together_with_its_question(pipeline, paragraphs,
         assert result.fallback == "no sentence of the model's answer is supported by the document"
 
 
+def test_a_follow_up_is_not_strong_evidence_because_the_previous_question_was(pipeline):
+    # the rewritten query borrows STRONG_Q, which the passages plainly restate; the follow-up is not
+    history = [{"role": "user", "content": STRONG_Q}, {"role": "assistant", "content": "Yes [5]."}]
+    question = "And who said that first?"
+    assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[0.2])
+    result = asker_with(pipeline, model).ask(question, history)
+    assert STRONG_Q in result.query  # retrieval still gets the previous question's words
+    assert (result.refused, result.answerability) == (True, 0.2)  # the judge was asked, and declined
+
+
 def test_a_question_asking_for_a_number_the_evidence_lacks_is_never_overruled(pipeline):
     question = "What is the phone number of the office that promotes peace and development?"
     hits = pipeline.retriever.search(question, pipeline.settings.k).hits
