@@ -357,15 +357,14 @@ class Asker:
         return verify(text, paragraphs, self.known, lambda claim, p: self._draft_support(claim, p, query),
                       SUPPORT_THRESHOLD, restates=lambda claim: restates(question, claim))
 
-    def _draft_support(self, claim: str, paragraph, query: str = "") -> tuple[float, str]:
+    def _draft_support(self, claim: str, paragraph, query: str) -> tuple[float, str]:
         """``scorer.support`` for the model's sentences, vetoed for a fragment that the paragraph does not
         support together with the ``query`` (below FRAGMENT_SUPPORT_FLOOR), and for a sentence in another
         language whose English translation does not reach TRANSLATED_SUPPORT_FLOOR (no translation: no veto)."""
         score, quote = self.scorer.support(claim, paragraph)
         if score < SUPPORT_THRESHOLD:
             return score, quote
-        if query and is_fragment(claim) and \
-                self.scorer.support(f"{query} {claim}", paragraph)[0] < FRAGMENT_SUPPORT_FLOOR:
+        if is_fragment(claim) and self.scorer.support(f"{query} {claim}", paragraph)[0] < FRAGMENT_SUPPORT_FLOOR:
             return 0.0, quote  # "2030 [7]": the paragraph states the number, not what the question asks
         if self.claim_translator is not None and not mostly_latin(claim):
             english = self.claim_translator(claim)  # cached: one call per sentence, however many paragraphs

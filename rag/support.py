@@ -203,7 +203,7 @@ def is_fragment(claim: str) -> bool:
     >>> is_fragment("By 1 December."), is_fragment("412,000"), is_fragment("The charter takes effect on 1 July.")
     (True, True, False)
     """
-    if _CJK.search(claim):
+    if not mostly_latin(claim):
         return False  # a Chinese sentence is one token here; its translation is checked instead
     return len({w for w in _content_words(claim) if not _NUMBER.fullmatch(w)}) <= 1
 
