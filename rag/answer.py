@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from . import refusal
-from .cite import Verification, parse_labels, verify
+from .cite import Claim, Verification, parse_labels, verify
 from .errors import RagError
 from .evidence import Evidence, select_evidence, widen
 from .extractive import ExtractiveAnswerer
@@ -33,7 +33,7 @@ from .prompts import render
 from .records import SearchResult
 from .refs import paragraph_refs, position_refs, relative_ref
 from .retrieve import Retriever, mostly_latin
-from .support import SentenceScorer, is_fragment, restates
+from .support import SentenceScorer, coverage, is_fragment, restates
 from .translate import needs_translation
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,17 @@ TRANSLATED_SUPPORT_FLOOR = 0.3
 # "By 2027", "412,000") and the two unanswerable ones 0.20 ("2030" for the year a programme began)
 # and 0.33 ("Chinese" for the languages interpreted). Picked on those few; unseen ones may sit elsewhere.
 FRAGMENT_SUPPORT_FLOOR = 0.4
+# The model's answer often rests on one sentence of a paragraph and leaves out the one that answers best
+# ("Peace is the precondition for development [5]" for "What comparison explains why peace goes
+# unnoticed?", where [5] says "Peace, like air and sunshine, is hardly noticed ..."). That sentence is
+# added in the document's own words when it is relevant (QUOTE_RELEVANCE_FLOOR, e5 relevance as evidence
+# is picked by) and the answer states under QUOTE_COVERAGE_CEILING of its content words. Only from a
+# paragraph the answer already cites, so no new citation can be wrong. Replayed over both sets' stored
+# answers, every answer it completed with a key fact had a relevance of at least 0.49; see
+# eval/reports/answers.md for the runs.
+QUOTE_RELEVANCE_FLOOR = 0.45
+QUOTE_COVERAGE_CEILING = 0.7
+ZH_QUOTE_LEAD = "原文："
 # A real match reaches at least one of these raw scores (see eval/reports/answers.md).
 RELEVANCE_FLOORS = {"bm25": 0.5, "minilm": 0.2, "e5": 0.80}
 _MODEL_DECLINES = re.compile(
@@ -331,6 +342,8 @@ class Asker:
             # "What's the phone number?" -> "Harbour Street [17]": true to the text, but no answer
             return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
                                   draft=draft, answerability=p_yes, fallback=fallback)
+        if drafted and not fallback:
+            self._complete(question, checked, evidence)
         by_label = {e.paragraph.label: e.paragraph for e in evidence}
         citations: list[Citation] = []
         for claim in checked.kept:
@@ -356,6 +369,29 @@ class Asker:
             return verify(text, paragraphs, self.known, self.scorer.support, SUPPORT_THRESHOLD)
         return verify(text, paragraphs, self.known, lambda claim, p: self._draft_support(claim, p, query),
                       SUPPORT_THRESHOLD, restates=lambda claim: restates(question, claim))
+
+    def _complete(self, question: str, checked: Verification, evidence: list[Evidence]) -> None:
+        """Add to the model's verified answer the most relevant evidence sentence of a paragraph it
+        cites, quoted, when the answer leaves most of that sentence out (see QUOTE_RELEVANCE_FLOOR).
+        A sentence in another language is compared through its English translation, when there is one
+        (already made, and cached, by verification)."""
+        cited = {label for c in checked.kept for label in c.labels}
+        candidates = [(r, s, e.label) for e in evidence if e.label in cited for s, r in e.sentences
+                      if r >= QUOTE_RELEVANCE_FLOOR]
+        if not candidates:
+            return
+        _, sentence, label = max(candidates, key=lambda c: c[0])
+        said = " ".join(self._in_english(c.text) for c in checked.kept)
+        if coverage(sentence, said) >= QUOTE_COVERAGE_CEILING:
+            return
+        quoted = "“" + re.sub(r"[\s.;:,]+$", "", sentence.strip()) + "”"
+        lead = "" if mostly_latin(question) else ZH_QUOTE_LEAD
+        checked.claims.append(Claim(lead + quoted, [label], [label], "quoted", {label: sentence}, 1.0))
+
+    def _in_english(self, claim: str) -> str:
+        if self.claim_translator is None or mostly_latin(claim):
+            return claim
+        return self.claim_translator(claim) or claim
 
     def _draft_support(self, claim: str, paragraph, query: str) -> tuple[float, str]:
         """``scorer.support`` for the model's sentences, vetoed for a fragment that the paragraph does not

@@ -58,7 +58,7 @@ class Claim:
     text: str  # the sentence without its citations
     cited: list[str]  # labels as the model wrote them (valid ones only)
     labels: list[str] = field(default_factory=list)  # labels after verification
-    status: str = "pending"  # checked | recited | dropped
+    status: str = "pending"  # checked | recited | dropped, or quoted: the document's sentence, added
     quotes: dict[str, str] = field(default_factory=dict)  # label -> verbatim supporting sentence
     score: float = 0.0
     removed: list[str] = field(default_factory=list)  # invalid labels removed from this sentence
@@ -89,6 +89,8 @@ class Verification:
                 notes.append(f"re-cited to [{', '.join(c.labels)}]: {_short(c.text)}")
             elif c.status == "dropped":
                 notes.append(f"dropped, {c.why or 'unsupported by the document'}: {_short(c.text)}")
+            elif c.status == "quoted":
+                notes.append(f"added the sentence of [{', '.join(c.labels)}] that answers best: {_short(c.text)}")
         return notes
 
 

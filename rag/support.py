@@ -208,6 +208,15 @@ def is_fragment(claim: str) -> bool:
     return len({w for w in _content_words(claim) if not _NUMBER.fullmatch(w)}) <= 1
 
 
+def coverage(sentence: str, text: str) -> float:
+    """Share of ``sentence``'s content words (stemmed; numbers count) that ``text`` states.
+
+    >>> round(coverage("Peace, like air and sunshine, is hardly noticed.", "Peace is the precondition for development."), 2)
+    0.17
+    """
+    return _coverage(_content_words(sentence), _content_words(text))
+
+
 def _content_words(text: str) -> set[str]:
     """Stemmed content words, without the words about the source."""
     return set(tokenize([text])[0]) - _META

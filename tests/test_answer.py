@@ -15,16 +15,17 @@ import pytest
 
 from rag.answer import STRONG_EVIDENCE, AnswerResult, Asker
 from rag.chunk import split_sentences
-from rag.cite import split_claims
+from rag.cite import Verification, split_claims, verify
 from rag.embed import HashEmbedder
 from rag.errors import RagError
-from rag.evidence import select_evidence, widen
+from rag.evidence import Evidence, select_evidence, widen
 from rag.llm import FakeChatModel
 from rag.pipeline import load_pipeline
+from rag.records import Paragraph
 from rag.prompts import render
 from rag.retrieve import mostly_latin
 from rag.settings import Settings
-from rag.support import SentenceScorer
+from rag.support import SentenceScorer, coverage
 
 pytestmark = pytest.mark.integration
 
@@ -339,6 +340,92 @@ def test_miscited_sentence_is_recited(pipeline, paragraphs):
     assert [(c.label, c.status) for c in result.citations] == [("12", "recited")]
     assert "re-cited to [12]: Joint efforts should be made to implement the Paris Agreement." in result.notes
     assert_cited_and_grounded(result, paragraphs)
+
+
+# --------------------------------------------------------------------------- completing the model's answer
+
+AIR = "Peace, like air and sunshine, is hardly noticed when people are benefiting from it."
+
+
+def five(*sentences: tuple[str, float]) -> list[Evidence]:
+    return [Evidence(Paragraph("beijing_initiative_2017", 5, " ".join(s for s, _ in sentences), "5"),
+                     list(sentences), 1.0)]
+
+
+def checked_answer(text: str, evidence: list[Evidence]) -> Verification:
+    paragraphs = [e.paragraph for e in evidence]
+    return verify(text, paragraphs, {"5"}, lambda claim, p: (1.0, p.text.split(". ")[0]), 0.65)
+
+
+@pytest.mark.parametrize(
+    "question, draft, relevance, added",
+    [
+        # the answer rests on one sentence of [5] and leaves out the one that answers best
+        ("What comparison explains why peace goes unnoticed?", "Peace is the precondition for development [5].",
+         0.7, f"“{AIR[:-1]}” [5]."),
+        # the answer states it already (in the model's words): nothing added
+        ("What comparison explains why peace goes unnoticed?",
+         "Peace is like air and sunshine: hardly noticed while people benefit from it [5].", 0.7, None),
+        # the best sentence is not relevant enough to the question to add
+        ("What comparison explains why peace goes unnoticed?", "Peace is the precondition for development [5].",
+         0.3, None),
+        # a Chinese answer gets the English sentence as the original text
+        ("和平为什么常被忽视？", "和平是发展的前提[5]。", 0.7, f"原文：“{AIR[:-1]}” [5]."),
+    ],
+    ids=["left-out", "already-stated", "not-relevant", "chinese"],
+)
+def test_a_model_answer_is_completed_with_the_best_sentence_of_a_paragraph_it_cites(question, draft, relevance, added):
+    evidence = five(("Peace is the precondition for development.", 0.4), (AIR, relevance))
+    checked = checked_answer(draft, evidence)
+    before = checked.text()
+    Asker(None, None)._complete(question, checked, evidence)
+    if added is None:
+        assert checked.text() == before and not any(c.status == "quoted" for c in checked.claims)
+        return
+    assert checked.text() == f"{before} {added}"
+    [quoted] = [c for c in checked.claims if c.status == "quoted"]
+    assert quoted.labels == ["5"] and quoted.quotes == {"5": AIR}  # verbatim, from the paragraph it cites
+    assert any(n.startswith("added the sentence of [5] that answers best") for n in checked.changes())
+
+
+def test_the_completion_never_cites_a_paragraph_the_answer_does_not():
+    evidence = [*five(("Peace is the precondition for development.", 0.4)),
+                Evidence(Paragraph("beijing_initiative_2017", 6, AIR, "6"), [(AIR, 0.95)], 0.9)]
+    checked = checked_answer("Peace is the precondition for development [5].", evidence)
+    Asker(None, None)._complete("What comparison explains why peace goes unnoticed?", checked, evidence)
+    assert [c.status for c in checked.claims] == ["checked"]  # [6] answers better, but the answer cites [5] only
+
+
+def test_a_chinese_answer_is_compared_with_the_sentence_through_its_translation():
+    evidence = five(("Peace is the precondition for development.", 0.4), (AIR, 0.7))
+    checked = checked_answer("和平像空气和阳光，人们受益时很难察觉[5]。", evidence)
+    asker = Asker(None, None, claim_translator=lambda s: "Peace, like air and sunshine, is hardly noticed when people benefit from it.")
+    asker._complete("和平为什么常被忽视？", checked, evidence)
+    assert [c.status for c in checked.claims] == ["checked"]  # its translation states the sentence
+
+
+class WordScorer(SentenceScorer):
+    """Relevance as the share of the question's content words a sentence states (the hash embedder's
+    cosines are not on the e5 scale QUOTE_RELEVANCE_FLOOR is set on)."""
+
+    def relevance(self, query, p):
+        return [(s, coverage(query, s)) for s in split_sentences(p.text)]
+
+
+def test_a_completed_answer_through_the_chain(pipeline, paragraphs):
+    draft = "We call on political parties to be the guardians of ecology and environment [12]."
+    asker = Asker(pipeline.retriever, WordScorer(HashEmbedder(), None), FakeChatModel(responses=[draft]), name="fake")
+    result = asker.ask(PARIS)
+    assert result.fallback is None
+    assert result.answer.startswith(draft + " “") and "Paris Agreement" in result.answer
+    assert [s["status"] for s in result.sentences] == ["checked", "quoted"]
+    assert result.cited_numbers == [12]
+    assert_cited_and_grounded(result, paragraphs)
+
+
+def test_an_extractive_answer_is_not_completed(pipeline):
+    result = Asker(pipeline.retriever, SentenceScorer(HashEmbedder(), None)).ask(PARIS)
+    assert result.answerer == "extractive" and all(s["status"] != "quoted" for s in result.sentences)
 
 
 STRONG_Q = "Is peace like air and sunshine, hardly noticed when people benefit from it?"
