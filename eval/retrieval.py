@@ -55,9 +55,9 @@ SYSTEMS = [
            "the multilingual e5 alone (what the extractive answerer, or RAG_TRANSLATE_QUERIES=false, gives)", {}),
     System("hybrid-noroute", "Without translation and without script routing: a question in another language is "
            "ranked by every retriever", {"route_by_script": False}),
-    System("hybrid-fp32", "The default with MiniLM in float32 (RAG_MINILM_BF16=false; the default on a CPU without "
-           "bfloat16 arithmetic)", {"minilm_bf16": False}, translate=True),
-    System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM (bfloat16 on this CPU) + "
+    System("hybrid-bf16", "The default with MiniLM in bfloat16 (RAG_MINILM_BF16=true; this CPU has bfloat16 "
+           "arithmetic)", {"minilm_bf16": True}, translate=True),
+    System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM + "
            "e5 (paragraphs and 2-sentence windows), min-max fusion with e5 weighted 2, named paragraphs pinned, "
            "and a question in another language ranked by its English translation (the embedded "
            "Qwen2.5-Coder-1.5B; paragraphs it names still pinned)", {}, translate=True),

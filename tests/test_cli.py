@@ -220,7 +220,7 @@ def test_plain_embedder_list_in_env_is_accepted(monkeypatch, value):
     assert Settings().embedders == tuple(value.split(","))
 
 
-@pytest.mark.parametrize(("value", "bf16"), [(None, None), ("false", False), ("true", True)])
+@pytest.mark.parametrize(("value", "bf16"), [(None, False), ("false", False), ("true", True)])
 def test_minilm_precision_is_a_setting_passed_to_the_embedder(monkeypatch, value, bf16):
     import rag.pipeline
     from rag.settings import Settings
@@ -230,7 +230,7 @@ def test_minilm_precision_is_a_setting_passed_to_the_embedder(monkeypatch, value
     made = {}
     monkeypatch.setattr(rag.pipeline, "make_embedder", lambda name, *args, **kwargs: made.update(kwargs))
     rag.pipeline.EmbedderPool(Settings()).get("minilm")
-    assert made == {"bf16": bf16}  # None: MiniLM decides by the CPU (rag.embed.native_bf16)
+    assert made == {"bf16": bf16}  # true: bfloat16 if the CPU has it (rag.embed.native_bf16)
 
 
 @pytest.mark.parametrize(("key", "value"), [("RAG_K", "0"), ("RAG_EMBEDDERS", "nonsense")])
