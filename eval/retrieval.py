@@ -38,7 +38,7 @@ class System:
     translate: bool = False  # questions in another language ranked by the local model's English translation
 
 
-BUILDS = 3  # build time: the median of three builds from scratch (one build here varies by a second or more)
+BUILDS = 3  # build time: the median of this many builds from scratch (one build here varies by a second or more)
 WHOLE = {"window_sentences": 10}  # ten-sentence windows: in practice whole paragraphs only
 SYSTEMS = [
     System("bm25", "BM25 only (bm25s, Snowball stemming), whole paragraphs", {"embedders": (), **WHOLE}),
@@ -161,9 +161,8 @@ def render(results: dict) -> str:
         "All systems rank the same answerable questions; chat history is ignored, as in",
         "`python -m rag search --dataset`. recall@k counts a question as found when any of its",
         "gold paragraphs is in the top k; MRR uses the first gold paragraph's rank.",
-        "Build time excludes model loading and is the median of three builds from scratch (the tutorial "
-        "baseline's: one). Latency is warm, "
-        "per question, p50/p95.",
+        f"Build time excludes model loading and is the median of {BUILDS} builds from scratch (the tutorial "
+        "baseline's: one). Latency is warm, per question, p50/p95.",
         "",
         "![recall@1 and MRR by system](retrieval.png)",
         "",

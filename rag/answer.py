@@ -395,7 +395,7 @@ class Asker:
                 picks.append((relevance, sentence, top.label))
         if not picks:
             return
-        said = " ".join(self._in_english(c.text) for c in checked.kept)
+        said = " ".join(self._translation(c.text) or c.text for c in checked.kept)
         lead = "" if mostly_latin(question) else ZH_QUOTE_LEAD
         for _, sentence, label in picks:
             if coverage(sentence, said) >= QUOTE_COVERAGE_CEILING:
@@ -403,10 +403,12 @@ class Asker:
             quoted = "“" + re.sub(r"[\s.;:,]+$", "", sentence.strip()) + "”"
             checked.claims.append(Claim(lead + quoted, [label], [label], "quoted", {label: sentence}, 1.0))
 
-    def _in_english(self, claim: str) -> str:
+    def _translation(self, claim: str) -> str | None:
+        """An answer sentence in another language, in English (cached: one call per sentence, however
+        many paragraphs check it); None for an English one, or with no translator, or when it fails."""
         if self.claim_translator is None or mostly_latin(claim):
-            return claim
-        return self.claim_translator(claim) or claim
+            return None
+        return self.claim_translator(claim)
 
     def _draft_support(self, claim: str, paragraph, query: str) -> tuple[float, str]:
         """``scorer.support`` for the model's sentences, vetoed for a fragment that the paragraph does not
@@ -417,10 +419,9 @@ class Asker:
             return score, quote
         if is_fragment(claim) and self.scorer.support(f"{query} {claim}", paragraph)[0] < FRAGMENT_SUPPORT_FLOOR:
             return 0.0, quote  # "2030 [7]": the paragraph states the number, not what the question asks
-        if self.claim_translator is not None and not mostly_latin(claim):
-            english = self.claim_translator(claim)  # cached: one call per sentence, however many paragraphs
-            if english is not None and self.scorer.support(english, paragraph)[0] < TRANSLATED_SUPPORT_FLOOR:
-                return 0.0, quote
+        english = self._translation(claim)
+        if english is not None and self.scorer.support(english, paragraph)[0] < TRANSLATED_SUPPORT_FLOOR:
+            return 0.0, quote
         return score, quote
 
     def _overrule(self, question: str, evidence: list[Evidence], timings: dict[str, float]

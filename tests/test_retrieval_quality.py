@@ -44,9 +44,9 @@ def test_minilm_in_bfloat16_keeps_its_float32_vectors():
 
     texts = [p.text for d in load_corpus(ROOT / "corpus") for p in d.paragraphs]
     full = MiniLMEmbedder(bf16=False).embed_documents(texts)
-    half = MiniLMEmbedder(bf16=True)
-    if not half.bf16:
+    bf16 = MiniLMEmbedder(bf16=True)
+    if not bf16.bf16:
         pytest.skip("this CPU has no bfloat16 arithmetic")
-    half = half.embed_documents(texts)
+    half = bf16.embed_documents(texts)
     assert not np.array_equal(full, half)  # it did run in bfloat16
     assert float((full * half).sum(axis=1).min()) > 0.999
