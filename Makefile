@@ -6,20 +6,36 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 Q       ?= What does the initiative say about climate change?
-# llama.cpp built for any x86-64 with AVX2: a -march=native build used AMX
-# instructions that crash in this VM (SIGSEGV in ggml_backend_amx_mul_mat).
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+# llama.cpp is compiled from source for this CPU's vector units: AVX2, plus AVX-512 (with VNNI,
+# VBMI, BF16) where /proc/cpuinfo lists them. Never -march=native: that build used AMX
+# instructions that crash in this VM (SIGSEGV in ggml_backend_amx_mul_mat), so AMX stays off.
+# AVX-512 reads the answer prompt ~1.4x faster here (eval/reports/llama_build.md).
+CPU     := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+has      = $(filter $(1),$(CPU))
+AVX512  := $(and $(call has,avx512f),$(call has,avx512cd),$(call has,avx512vl),$(call has,avx512dq),$(call has,avx512bw))
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+  $(if $(AVX512),-DGGML_AVX512=ON $(if $(call has,avx512_vnni),-DGGML_AVX512_VNNI=ON) \
+  $(if $(call has,avx512vbmi),-DGGML_AVX512_VBMI=ON) $(if $(call has,avx512_bf16),-DGGML_AVX512_BF16=ON))
+LLAMA   := $(shell sed -n 's/^llama-cpp-python==//p' requirements.txt)
+# pip's own wheel cache ignores CMAKE_ARGS, so the wheel is kept per version and flags instead.
+WHEELS  := $(HOME)/.cache/cited-answers/wheels/llama-$(shell echo "$(LLAMA) $(LLAMA_CMAKE_ARGS)" | sha256sum | cut -c1-12)
+STAMP   := $(VENV)/.installed-$(shell { cat requirements.txt requirements-dev.txt; echo "$(LLAMA_CMAKE_ARGS)"; } | sha256sum | cut -c1-12)
 
-.PHONY: setup browser run ask search index test bench load model-server eval clean
+.PHONY: setup browser run ask search index test bench load model-server eval clean llama-flags
 
 setup: $(STAMP)
+
+llama-flags:  # what setup compiles llama.cpp with here (tests/test_setup.py gives it other CPUs)
+	@echo $(LLAMA_CMAKE_ARGS) $(WHEELS)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	ls $(WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+	  $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir --wheel-dir $(WHEELS) llama-cpp-python==$(LLAMA)
+	$(BIN)/python -m pip install --quiet --find-links $(WHEELS) -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-*.whl
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: setup
