@@ -47,13 +47,50 @@ _OPEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # each open Llam
 _CLOSE_WAIT_S = 120.0
 
 
+# llama.cpp's compile-time features (llama_print_system_info) -> the /proc/cpuinfo flag each needs
+_CPU_FLAG = {"AVX": "avx", "AVX2": "avx2", "FMA": "fma", "F16C": "f16c", "BMI2": "bmi2", "AVX512": "avx512f",
+             "AVX512_VBMI": "avx512vbmi", "AVX512_VNNI": "avx512_vnni", "AVX512_BF16": "avx512_bf16",
+             "AVX_VNNI": "avx_vnni", "AMX_INT8": "amx_int8"}
+CPUINFO = Path("/proc/cpuinfo")
+
+
+def missing_cpu_features(system_info: str, cpuinfo: str) -> list[str]:
+    """The instructions llama.cpp was compiled for that this CPU lacks (it would die of SIGILL
+    on the first one); none when ``cpuinfo`` lists no flags (not Linux: nothing to compare).
+
+    >>> missing_cpu_features("AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | REPACK = 1", "flags : fpu avx2 fma")
+    ['AVX512', 'AVX512_VNNI']
+    """
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), None)
+    if not flags:
+        return []
+    return [f for f in compiled_features(system_info) if f in _CPU_FLAG and _CPU_FLAG[f] not in flags]
+
+
+def compiled_features(system_info: str) -> list[str]:
+    """The features ``llama_cpp.llama_print_system_info()`` reports as on.
+
+    >>> compiled_features("CPU : SSE3 = 1 | AVX2 = 1 | AMX_INT8 = 0 | OPENMP = 1 | ")
+    ['SSE3', 'AVX2', 'OPENMP']
+    """
+    return [f.split("=")[0].split(":")[-1].strip() for f in system_info.split("|") if f.strip().endswith("= 1")]
+
+
 def open_llama(lock: Any = None, **kwargs: Any) -> Any:
     """A ``llama_cpp.Llama`` that is closed before the interpreter shuts down: freed during
     shutdown (after llama.cpp's own clean-up) it can crash the process at exit. With the
     ``lock`` its calls hold, closing first waits for a call still running: one abandoned
-    after a timeout goes on in its thread, and freeing the weights under it crashes too."""
+    after a timeout goes on in its thread, and freeing the weights under it crashes too.
+    A llama.cpp compiled for instructions this CPU lacks (a ``.venv`` or wheel from another
+    machine) is refused with a clear error instead of killing the process."""
+    import llama_cpp
     from llama_cpp import Llama
 
+    missing = missing_cpu_features(llama_cpp.llama_print_system_info().decode(errors="replace"),
+                                   CPUINFO.read_text(errors="replace") if CPUINFO.exists() else "")
+    if missing:
+        raise BackendError(f"llama.cpp was compiled for {', '.join(missing)}, which this CPU lacks; "
+                           "run `make setup` again on this machine to rebuild it.")
     llm = Llama(**kwargs)
     atexit.unregister(_close_all)
     atexit.register(_close_all)  # registered (once) after llama_cpp's own handler, so it runs first

@@ -205,3 +205,30 @@ def test_models_are_closed_at_exit_only_when_no_call_is_running(monkeypatch):
     threading.Thread(target=finish).start()
     rag.llm._close_all()
     assert events == ["call ended", "closed"] and not rag.llm._OPEN
+
+
+def test_llama_compiled_for_instructions_this_cpu_lacks_is_refused_before_loading(monkeypatch, tmp_path):
+    # a .venv (or cached wheel) built on an AVX-512 machine, run on one without it: SIGILL, unless refused
+    import llama_cpp
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor : 0\nflags : fpu sse2 avx avx2 fma f16c bmi2\n")
+    monkeypatch.setattr(rag.llm, "CPUINFO", cpuinfo)
+    monkeypatch.setattr(llama_cpp, "llama_print_system_info", lambda: b"CPU : AVX2 = 1 | AVX512 = 1 | OPENMP = 1 |")
+    monkeypatch.setattr(llama_cpp, "Llama", lambda **kw: pytest.fail("loaded a model it cannot run"))
+    with pytest.raises(BackendError, match=r"compiled for AVX512, which this CPU lacks; run `make setup`"):
+        rag.llm.open_llama(model_path="unused.gguf")
+
+
+def test_llama_compiled_for_this_cpu_opens(monkeypatch, tmp_path):
+    import llama_cpp
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("flags : avx2 fma avx512f avx512_vnni\n")
+    monkeypatch.setattr(rag.llm, "CPUINFO", cpuinfo)
+    monkeypatch.setattr(llama_cpp, "llama_print_system_info", lambda: b"AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 |")
+    opened = []
+    monkeypatch.setattr(llama_cpp, "Llama", lambda **kw: opened.append(kw) or object())
+    monkeypatch.setattr(rag.llm, "_OPEN", {})
+    rag.llm.open_llama(model_path="m.gguf")
+    assert opened == [{"model_path": "m.gguf"}]
