@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|run|compare|rerank|bench``: the evaluation and benchmark runners."""
+"""``python -m eval retrieval|run|compare|rerank|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     ld.add_argument("--local", type=int, default=20, help="questions for the embedded model (0 = skip)")
     ld.add_argument("--users", type=int, default=8)
     ld.add_argument("--out", default="eval/reports")
+    sp = sub.add_parser("llm-speed", help="how fast llama.cpp builds read the answer prompt and write")
+    sp.add_argument("--build", action="append", help="a folder with another llama-cpp-python install "
+                    "(pip install --target), as PATH or NAME=PATH; 'installed' is this environment's (the default); repeatable")
+    sp.add_argument("--rounds", type=int, default=3)
+    sp.add_argument("--questions", type=int, default=8)
+    sp.add_argument("--out", default="eval/reports", help="report folder; '-' writes none")
     args = parser.parse_args(argv)
     configure_logging()
     if args.command == "run":
@@ -82,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({k: v for k, v in r.items() if k != "records"}))
         print(f"wrote {Path(args.out) / 'load.md'}")
         return 0 if all(r["passed"] for r in runs) else 1
+    if args.command == "llm-speed":
+        from .llm_speed import run as run_speed
+
+        summary = run_speed(args.build or ["installed"], args.rounds, args.questions,
+                            None if args.out == "-" else Path(args.out))
+        print(json.dumps(summary["builds"], indent=1))
     if args.command == "compare":
         from .compare import compare
 

@@ -1,0 +1,152 @@
+"""``python -m eval llm-speed``: how fast llama.cpp reads the answer prompt and writes, per build.
+
+    python -m eval llm-speed [--build PATH ...] [--rounds 3] [--questions 8] [--out eval/reports]
+
+The embedded model's first token waits for llama.cpp to read the prompt: the
+answer system prompt is already in its KV cache (it is the same for every
+question), so what it reads is the passages and the question, about 150-250
+tokens. How fast that goes depends on the CPU instructions llama.cpp was
+compiled for (the Makefile picks them, see ``LLAMA_CMAKE_ARGS``).
+
+Each ``--build`` is a folder holding another llama-cpp-python install
+(``pip install --target PATH``), optionally named (``avx2=PATH``); ``installed`` is
+the one in this environment (the default). The builds are measured in turns, one fresh process per build
+and round, so a slow spell of a shared machine falls on all of them. Each process
+renders the real answer prompts (``prompts/``) for the first ``--questions``
+questions of the Beijing set, with their gold paragraphs cut to the evidence
+budget as passages, and measures per prompt:
+
+- reading the prompt after the cached system prompt (tokens/s; the time to the first token);
+- writing 32 tokens after that (tokens/s).
+
+Writes ``llm_speed.md`` and ``llm_speed.json``: medians over all prompts and rounds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASET = ROOT / "eval" / "datasets" / "beijing_initiative.jsonl"
+CORPUS = ROOT / "corpus" / "beijing_initiative_2017.txt"
+GENERATED = 32
+EVIDENCE_CHARS = 750  # evidence.select_evidence's budget
+
+
+def _prompts(n: int) -> list[tuple[str, str]]:
+    """(system, user) of the answer prompt for the first ``n`` answerable single-turn questions."""
+    from rag.ingest import load_corpus
+    from rag.prompts import render
+
+    paragraphs = {p.number: p for p in load_corpus(CORPUS)[0].paragraphs}
+    out = []
+    for line in DATASET.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if not row.get("answerable") or row.get("history") or not row.get("gold_paragraphs"):
+            continue
+        p = paragraphs[row["gold_paragraphs"][0]]
+        passages = [{"label": p.label, "text": p.text[:EVIDENCE_CHARS]}]
+        out.append((render("answer_system"), render("answer_user", passages=passages, history=[],
+                                                    question=row["question"])))
+        if len(out) == n:
+            break
+    return out
+
+
+def measure(model_path: str, questions: int, threads: int) -> dict:
+    """One process's measurements of the llama.cpp it imports (see the module docstring)."""
+    import llama_cpp
+    from llama_cpp import Llama
+
+    from rag.llm import compiled_features
+
+    llm = Llama(model_path=model_path, n_ctx=4096, n_threads=threads, verbose=False)
+    features = compiled_features(llama_cpp.llama_print_system_info().decode(errors="replace"))
+
+    def tokens(text: str) -> list[int]:
+        return llm.tokenize(text.encode(), add_bos=False, special=True)
+
+    rows = []
+    for system, user in _prompts(questions):
+        head = tokens(f"<|im_start|>system\n{system}<|im_end|>\n")
+        tail = tokens(f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n")
+        llm.reset()
+        llm.eval(head)  # the system prompt, cached as in the app
+        t = time.perf_counter()
+        llm.eval(tail)
+        read = time.perf_counter() - t
+        t = time.perf_counter()
+        for _ in range(GENERATED):
+            token = llm.sample(temp=0.0)
+            llm.eval([token])
+        write = time.perf_counter() - t
+        rows.append({"prompt_tokens": len(tail), "read_s": read, "read_tps": len(tail) / read,
+                     "write_tps": GENERATED / write})
+    llm.close()
+    return {"features": features, "rows": rows}
+
+
+def run(builds: list[str], rounds: int, questions: int, out: Path | None, threads: int = 2) -> dict:
+    from rag.local_model import MODELS, ensure_gguf
+    from rag.settings import Settings
+
+    settings = Settings()
+    model = str(ensure_gguf(MODELS[settings.local_model], Path(settings.model_cache)))
+    results: dict[str, dict] = {b: {"features": None, "rows": []} for b in builds}
+    for r in range(rounds):
+        for build in builds if r % 2 == 0 else builds[::-1]:
+            env = dict(os.environ)
+            if build != "installed":
+                env["PYTHONPATH"] = os.pathsep.join([build.split("=", 1)[-1], str(ROOT)])
+            done = subprocess.run([sys.executable, "-m", "eval.llm_speed", "--worker", model, str(questions),
+                                   str(threads)], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+            got = json.loads(done.stdout.strip().splitlines()[-1])
+            results[build]["features"] = got["features"]
+            results[build]["rows"].extend(got["rows"])
+    summary = {"rounds": rounds, "questions": questions, "threads": threads, "builds": []}
+    for build, res in results.items():
+        rows = res["rows"]
+        summary["builds"].append({
+            "build": build.split("=", 1)[0], "features": res["features"],
+            "prompt_tokens_p50": statistics.median(x["prompt_tokens"] for x in rows),
+            "read_tps_p50": round(statistics.median(x["read_tps"] for x in rows), 1),
+            "read_s_p50": round(statistics.median(x["read_s"] for x in rows), 3),
+            "write_tps_p50": round(statistics.median(x["write_tps"] for x in rows), 1),
+        })
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "llm_speed.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        (out / "llm_speed.md").write_text(report(summary), encoding="utf-8")
+    return summary
+
+
+def report(summary: dict) -> str:
+    base = summary["builds"][0]
+    lines = [
+        "# llama.cpp builds: reading the answer prompt, writing the answer",
+        "",
+        f"Written by `python -m eval llm-speed`. {summary['questions']} answer prompts (Beijing questions, "
+        f"gold paragraph cut to {EVIDENCE_CHARS} characters), the system prompt cached, {summary['threads']} "
+        f"threads; the builds measured in turns, {summary['rounds']} rounds, a fresh process each. "
+        "Medians over all prompts and rounds.",
+        "",
+        "| build | compiled for | prompt tokens read | read tokens/s | time to read (first token) | "
+        f"write tokens/s ({GENERATED} tokens) | read speed vs first |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for b in summary["builds"]:
+        features = ", ".join(f for f in b["features"] if f.startswith(("AVX", "AMX", "FMA", "F16C")))
+        lines.append(f"| {b['build']} | {features} | {b['prompt_tokens_p50']:g} | {b['read_tps_p50']} | "
+                     f"{b['read_s_p50']} s | {b['write_tps_p50']} | "
+                     f"{b['read_tps_p50'] / base['read_tps_p50']:.2f}x |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--worker":
+    print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
