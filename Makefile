@@ -10,7 +10,7 @@ Q       ?= What does the initiative say about climate change?
 # llama.cpp is compiled from source for this CPU's vector units: AVX2, plus AVX-512 (with VNNI,
 # VBMI, BF16) where /proc/cpuinfo lists them. Never -march=native: that build used AMX
 # instructions that crash in this VM (SIGSEGV in ggml_backend_amx_mul_mat), so AMX stays off.
-# AVX-512 reads the answer prompt ~1.4x faster here (eval/reports/llama_build.md).
+# AVX-512 reads the answer prompt 1.38x faster here (eval/reports/llm_speed.md).
 CPU     := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 has      = $(filter $(1),$(CPU))
 AVX512  := $(and $(call has,avx512f),$(call has,avx512cd),$(call has,avx512vl),$(call has,avx512dq),$(call has,avx512bw))
@@ -35,7 +35,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	ls $(WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
 	  $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir --wheel-dir $(WHEELS) llama-cpp-python==$(LLAMA)
 	$(BIN)/python -m pip install --quiet --find-links $(WHEELS) -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-*.whl
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-*.whl  # over an older build
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: setup
