@@ -64,7 +64,7 @@ def measure(model_path: str, questions: int, threads: int) -> dict:
     import llama_cpp
     from llama_cpp import Llama
 
-    from rag.llm import compiled_features
+    from rag.llm import chatml, compiled_features
 
     llm = Llama(model_path=model_path, n_ctx=4096, n_threads=threads, verbose=False)
     features = compiled_features(llama_cpp.llama_print_system_info().decode(errors="replace"))
@@ -74,8 +74,9 @@ def measure(model_path: str, questions: int, threads: int) -> dict:
 
     rows = []
     for system, user in _prompts(questions):
-        head = tokens(f"<|im_start|>system\n{system}<|im_end|>\n")
-        tail = tokens(f"<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n")
+        head, prompt = tokens(chatml(system)), tokens(chatml(system, user))
+        assert prompt[: len(head)] == head  # special tokens split the text, so the system turn tokenizes alike
+        tail = prompt[len(head):]
         llm.reset()
         llm.eval(head)  # the system prompt, cached as in the app
         t = time.perf_counter()

@@ -110,6 +110,13 @@ def _close_all() -> None:
         _OPEN.pop(llm, None)
 
 
+def chatml(system: str, user: str | None = None) -> str:
+    """A prompt in ChatML, the bundled Qwen models' chat format: the system turn, then (with ``user``)
+    the user's turn and the opening of the assistant's."""
+    head = f"<|im_start|>system\n{system}<|im_end|>\n"
+    return head if user is None else f"{head}<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
+
+
 class YesNoReader:
     """P("Yes") read from a llama.cpp model's next-token logits after a ChatML prompt
     (the format of the bundled Qwen models). The prefix a prompt shares with the
@@ -125,9 +132,7 @@ class YesNoReader:
 
     def p_yes(self, system: str, user: str) -> float:
         llama = self.llama
-        prompt = (f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
-                  "<|im_start|>assistant\n")
-        tokens = self._tokens(prompt)[: llama.n_ctx() - 1]
+        tokens = self._tokens(chatml(system, user))[: llama.n_ctx() - 1]
         same = 0
         previous = list(llama.input_ids[: llama.n_tokens])
         while same < min(len(previous), len(tokens) - 1) and previous[same] == tokens[same]:
