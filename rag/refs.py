@@ -16,6 +16,13 @@ one, or the one before or after the paragraph the conversation was about.
 (['last'], ['last'])
 >>> relative_ref("And the one before it?"), relative_ref("下一段呢？"), relative_ref("When is the next one?")
 (-1, 1, None)
+
+Or it may ask where the document says something, so that its answer is a paragraph.
+
+>>> asks_where("Which paragraph says that?"), asks_where("Where does the text mention the UN?"), asks_where("哪一段提到了水价？")
+(True, True, True)
+>>> asks_where("Where in Chinese political theory is the idea highlighted?"), asks_where("Where is the Customer Centre?")
+(False, False)
 """
 
 from __future__ import annotations
@@ -63,6 +70,22 @@ _RELATIVE = re.compile(
     r"|(上一段|前一段(?!时间))|(下一段|(?<!最)后一段)",
     re.IGNORECASE,
 )
+# "Which paragraph says that?", "In which parts do the delegates commend ...?", "Where does the text
+# mention the UN?", "Where is X discussed?", "哪一段提到了…？"; not "Where is the Customer Centre?" (a place
+# the document names) nor "Where in Chinese political theory is ...?".
+_WHERE = re.compile(
+    r"\b(?:which|what)\s+(?:paragraphs?|parts?|passages?|sections?|paras?)\b"
+    rf"|\bwhere\s+(?:else\s+)?(?:does|do|did)\s+(?:{_DOCUMENT}|they)\s+"
+    r"(?:say|mention|talk|discuss|speak|refer|address|cover|state|deal|call|commit|propose)"
+    r"|\bwhere\s+(?:is|are)\b.*\b(?:mentioned|discussed|covered|addressed|stated|said|named)\b"
+    r"|哪(?:一|几|些)?(?:段|部分|条)|(?:在)?哪里(?:提到|说|讲|谈)",
+    re.IGNORECASE,
+)
+
+
+def asks_where(question: str) -> bool:
+    """True when the question asks which paragraph says something (its answer is a place in the text)."""
+    return _WHERE.search(question) is not None
 
 
 def paragraph_refs(question: str) -> list[int]:

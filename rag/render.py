@@ -19,7 +19,8 @@ import re
 from .cite import CITATION, expand_labels
 from .records import Paragraph
 
-_STATUS = {"checked": "✓ checked", "recited": "↻ re-cited", "dropped": "✗ dropped"}
+_STATUS = {"checked": "✓ checked", "recited": "↻ re-cited", "dropped": "✗ dropped", "quoted": "❝ quoted",
+           "located": "⌖ located"}
 
 
 def esc(text: str) -> str:

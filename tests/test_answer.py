@@ -59,7 +59,7 @@ def assert_cited_and_grounded(result: AnswerResult, paragraphs: dict[str, str]) 
         assert c.label in paragraphs and c.label in retrieved
         assert c.number == int(c.label) and c.doc == "beijing_initiative_2017"
         assert c.quote in split_sentences(paragraphs[c.label]), c.quote
-        assert c.status in ("checked", "recited")
+        assert c.status in ("checked", "recited", "quoted", "located")
         assert f"[{c.label}]" in result.answer
     cited = {label for _, labels in claims for label in labels}
     assert cited == {c.label for c in result.citations}
@@ -439,6 +439,70 @@ def test_a_completed_answer_through_the_chain(pipeline, paragraphs):
 def test_an_extractive_answer_is_not_completed(pipeline):
     result = Asker(pipeline.retriever, SentenceScorer(HashEmbedder(), None)).ask(PARIS)
     assert result.answerer == "extractive" and all(s["status"] != "quoted" for s in result.sentences)
+
+
+# --------------------------------------------------------------------------- "which paragraph says that?"
+
+ECOLOGY = "We call on political parties to be the guardians of ecology and environment."
+OTHER = "Peace is the precondition for development."
+
+
+def twelve_and_five(relevance: float) -> list[Evidence]:
+    return [Evidence(Paragraph("beijing_initiative_2017", 12, f"{OTHER} {ECOLOGY}", "12"), [(ECOLOGY, relevance)], 1.0),
+            Evidence(Paragraph("beijing_initiative_2017", 5, OTHER, "5"), [(OTHER, 0.1)], 0.5)]
+
+
+class FixedScorer(SentenceScorer):
+    """Relevance: ECOLOGY scores ``relevance``, any other sentence 0.1."""
+
+    def __init__(self, relevance: float) -> None:
+        super().__init__(None, None)
+        self.level = relevance
+
+    def relevance(self, query, p):
+        return [(s, self.level if s == ECOLOGY else 0.1) for s in split_sentences(p.text)]
+
+
+@pytest.mark.parametrize(
+    "question, draft, relevance, expected",
+    [
+        ("Which paragraph calls on parties to guard the environment?", "Passage 12", 0.6,
+         f"Paragraph 12: “{ECOLOGY[:-1]}” [12]."),
+        ("Where does the text mention the environment?", "The text mentions the environment in [12].", 0.6,
+         f"Paragraph 12: “{ECOLOGY[:-1]}” [12]."),
+        ("哪一段呼吁政党守护生态环境？", "第12段。", 0.6, f"第12段：“{ECOLOGY[:-1]}” [12]."),
+        # the paragraph it names does not address the question
+        ("Which paragraph calls on parties to guard the environment?", "Passage 12", 0.2, None),
+        # it names a paragraph the model was not given
+        ("Which paragraph calls on parties to guard the environment?", "Passage 14", 0.6, None),
+        # not asked where: a bare number is no answer
+        ("What should parties guard?", "Passage 12", 0.6, None),
+    ],
+    ids=["passage-n", "mentions-in", "chinese", "not-relevant", "not-given", "not-asked-where"],
+)
+def test_a_model_that_answers_where_with_the_place_alone_gets_the_place_s_sentence(question, draft, relevance, expected):
+    evidence = twelve_and_five(relevance)
+    asker = Asker(None, FixedScorer(relevance))
+    located = asker._locate(question, question, draft, evidence)
+    if expected is None:
+        assert located is None
+        return
+    assert located.text() == expected
+    [claim] = located.kept
+    assert claim.status == "located" and claim.quotes == {"12": ECOLOGY}  # verbatim, from the paragraph named
+    assert any(n.startswith("the model named [12] as the place") for n in located.changes())
+
+
+def test_a_located_answer_through_the_chain(pipeline, paragraphs):
+    # "Passage 12" states nothing verification could check; without _locate it falls back or is declined
+    model = FakeChatModel(responses=["Passage 12"], judgements=[0.0])
+    asker = Asker(pipeline.retriever, WordScorer(HashEmbedder(), None), model, name="fake")
+    result = asker.ask("Which paragraph says that the Paris Agreement should be implemented?")
+    assert result.fallback is None and result.refused is False
+    assert result.cited_numbers == [12] and result.answer.startswith("Paragraph 12: “")
+    assert "Paris Agreement" in result.answer
+    assert [s["status"] for s in result.sentences][:1] == ["located"]
+    assert_cited_and_grounded(result, paragraphs)
 
 
 STRONG_Q = "Is peace like air and sunshine, hardly noticed when people benefit from it?"

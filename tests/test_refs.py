@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.refs import paragraph_refs, position_refs, relative_ref
+from rag.refs import asks_where, paragraph_refs, position_refs, relative_ref
 
 REF_CASES = [
     # English forms
@@ -141,3 +141,26 @@ def test_position_refs(question, expected):
 )
 def test_relative_ref(question, expected):
     assert relative_ref(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("Which paragraph says that?", True, id="which-paragraph"),
+        pytest.param("Which paragraphs discuss the Belt and Road Initiative?", True, id="which-paragraphs"),
+        pytest.param("In which parts do the delegates commend the CPC's achievements?", True, id="in-which-parts"),
+        pytest.param("Where does the text mention the United Nations?", True, id="where-does-the-text"),
+        pytest.param("And where does it say how parties should respond?", True, id="where-does-it-say"),
+        pytest.param("Where is climate change discussed?", True, id="where-is-discussed"),
+        pytest.param("哪一段提到了水价？", True, id="zh-which-paragraph"),
+        pytest.param("文件在哪里提到联合国？", True, id="zh-where"),
+        # where something is, not where the text says it
+        pytest.param("Where is the Customer Centre?", False, id="a-place"),
+        pytest.param("Where in Chinese political theory is the idea highlighted?", False, id="where-in-theory"),
+        pytest.param("Where was the meeting held?", False, id="where-held"),
+        pytest.param("What does paragraph 9 say?", False, id="names-its-paragraph"),
+        pytest.param("会议在哪里举行？", False, id="zh-where-held"),
+    ],
+)
+def test_asks_where(question, expected):
+    assert asks_where(question) is expected
