@@ -81,7 +81,7 @@ LEAD_MARGIN = 0.1
 # its most relevant sentence (e5, as evidence is picked by) reaches this, and that sentence is quoted. Such
 # questions score low against any sentence ("Where does the text mention the United Nations?": 0.35 for
 # the sentences that do): replayed over both sets' stored answers, the five that name only places reach
-# 0.29-0.97 for a right paragraph (QUOTE_RELEVANCE_FLOOR, 0.45, kept two of them). Picked on those few.
+# 0.27-0.97 for a right paragraph (QUOTE_RELEVANCE_FLOOR, 0.45, kept two of them). Picked on those few.
 LOCATE_RELEVANCE_FLOOR = 0.25
 ZH_QUOTE_LEAD = "原文："
 # A real match reaches at least one of these raw scores (see eval/reports/answers.md).
@@ -410,8 +410,7 @@ class Asker:
         for _, sentence, label in picks:
             if coverage(sentence, said) >= QUOTE_COVERAGE_CEILING:
                 continue
-            quoted = "“" + re.sub(r"[\s.;:,]+$", "", sentence.strip()) + "”"
-            checked.claims.append(Claim(lead + quoted, [label], [label], "quoted", {label: sentence}, 1.0))
+            checked.claims.append(Claim(lead + _quoted(sentence), [label], [label], "quoted", {label: sentence}, 1.0))
 
     def _locate(self, question: str, query: str, draft: str, evidence: list[Evidence]) -> Verification | None:
         """For a question that asks where the document says something, the paragraphs of the evidence the
@@ -430,9 +429,9 @@ class Asker:
                                       key=lambda c: c[0], default=(0.0, ""))
             if relevance < LOCATE_RELEVANCE_FLOOR:
                 continue
-            quoted = "“" + re.sub(r"[\s.;:,]+$", "", sentence.strip()) + "”"
             place = f"Paragraph {e.label}: " if english else f"第{e.label}段：" if e.label.isdigit() else f"{e.label}："
-            claims.append(Claim(place + quoted, [e.label], [e.label], "located", {e.label: sentence}, relevance))
+            claims.append(Claim(place + _quoted(sentence), [e.label], [e.label], "located", {e.label: sentence},
+                                relevance))
         return Verification(claims, []) if claims else None
 
     def _translation(self, claim: str) -> str | None:
@@ -537,6 +536,12 @@ def _paragraph_in_focus(history: list[dict], step: int) -> int | None:
             if numbers:
                 return numbers[0]
     return None
+
+
+def _quoted(sentence: str) -> str:
+    """A document sentence as the answer quotes it: in quotation marks, without its closing punctuation
+    (the citation and full stop follow)."""
+    return "“" + re.sub(r"[\s.;:,]+$", "", sentence.strip()) + "”"
 
 
 def _passages(evidence: list[Evidence]) -> list[dict]:
