@@ -18,6 +18,9 @@ THRESHOLDS = json.loads((ROOT / "eval" / "thresholds.json").read_text())
 CASES = [(answerer, dataset) for answerer in ("extractive", "fake") for dataset in sorted(THRESHOLDS[f"answers_{answerer}"])]
 
 
+# One question set's whole run: about 2-4 minutes on a 2-core AMD EPYC with AVX2 only, where e5 embeds at half
+# the speed of the AVX-512 machine the project was first measured on; 300 s (pytest.ini) timed out there.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("answerer, dataset", CASES)
 def test_answers_stay_within_committed_thresholds(answerer, dataset, tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
