@@ -21,7 +21,10 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_20
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     index = tmp_path_factory.mktemp("index")
-    return load_pipeline(Settings(corpus=CORPUS, index_dir=index, answerer="local"))
+    # The first question reads the whole prompt, the system part not yet cached: on a 2-core AMD EPYC with AVX2
+    # only (prompt reading 33 tokens/s) that passed the 20 s first-token limit, and the answer fell back. These
+    # tests are about what the model answers; its speed is measured by `python -m eval run` and `llm-speed`.
+    return load_pipeline(Settings(corpus=CORPUS, index_dir=index, answerer="local", first_token_timeout_s=120))
 
 
 def test_model_file_is_assembled_and_matches_its_checksum():
