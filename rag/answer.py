@@ -425,8 +425,7 @@ class Asker:
         for e in evidence:
             if e.label not in cited and str(e.paragraph.number) not in named:
                 continue
-            relevance, sentence = max(((r, s) for s, r in self.scorer.relevance(query, e.paragraph)),
-                                      key=lambda c: c[0], default=(0.0, ""))
+            sentence, relevance = max(self.scorer.relevance(query, e.paragraph), key=lambda c: c[1], default=("", 0.0))
             if relevance < LOCATE_RELEVANCE_FLOOR:
                 continue
             place = f"Paragraph {e.label}: " if english else f"第{e.label}段：" if e.label.isdigit() else f"{e.label}："
