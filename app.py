@@ -168,8 +168,7 @@ def main() -> None:
         log.info("loading the index and models (a missing index is built now)")
         pipeline = load_pipeline(settings, _progress)
         asker = pipeline.asker()
-        if hasattr(asker.chat_model, "load"):
-            asker.chat_model.load()  # load the local model now, not on the first question
+        asker.warm()  # load the local model and cache its system prompt now, not on the first question
     except RagError as err:  # nothing to serve yet: one sentence, not a traceback
         log.error("%s", err)
         raise SystemExit(2) from None

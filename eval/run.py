@@ -81,6 +81,7 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
         asker = TutorialAsker(settings.corpus, pipeline.pool.get("minilm"), make_chat_model(settings, "local"))
     else:
         asker = pipeline.asker()
+        asker.warm()  # as the app does at start: the first question's first token is timed like the others
     records = []
     for row in tqdm(rows, desc=f"eval ({asker.name})", disable=not progress):
         started = time.perf_counter()

@@ -180,6 +180,13 @@ class Asker:
         return self._seen
 
     # -- public -------------------------------------------------------------
+    def warm(self) -> None:
+        """Load the answer model and cache its system prompt now, not on the first question (the app
+        calls this at start). Only the embedded model has anything to warm."""
+        warm = getattr(self.chat_model, "warm", None)
+        if warm is not None:
+            warm(render("answer_system"))
+
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> AnswerResult:
         result = None
         for kind, value in self.stream(question, history, k):

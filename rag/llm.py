@@ -180,6 +180,16 @@ class LlamaCppChatModel(BaseChatModel):
                                          n_threads=self.n_threads, verbose=False)
             return self._llama
 
+    def warm(self, system: str) -> None:
+        """Load the model and read ``system`` into its KV cache now. llama.cpp reuses the prefix a prompt
+        shares with the previous one, so the first question then reads only its passages and question, as
+        every later one does; and the one-off costs of a model's first evaluation are paid here too."""
+        llama = self.load()
+        with self._lock:  # a system turn and an empty user turn: what a real prompt starts with
+            llama.create_chat_completion(messages=[{"role": "system", "content": system},
+                                                   {"role": "user", "content": ""}],
+                                         max_tokens=1, temperature=self.temperature)
+
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         llama = self.load()

@@ -283,6 +283,21 @@ def test_first_token_timeout_falls_back(pipeline, paragraphs):
     assert_cited_and_grounded(result, paragraphs)
 
 
+class PromptCachingFake(FakeChatModel):
+    warmed: list[str] = []
+
+    def warm(self, system: str) -> None:
+        self.warmed.append(system)
+
+
+def test_warm_gives_a_prompt_caching_model_the_answer_system_prompt(pipeline):
+    model = PromptCachingFake()
+    asker_with(pipeline, model).warm()
+    assert model.warmed == [render("answer_system")]
+    asker_with(pipeline, FakeChatModel()).warm()  # models without a prompt cache (and the extractive
+    Asker(pipeline.retriever, SentenceScorer(HashEmbedder(), None)).warm()  # answerer) have nothing to warm
+
+
 def test_timeout_message_states_the_limit(pipeline):
     result = asker_with(pipeline, FakeChatModel(delay=0.5), first_token_timeout=0.25).ask(PARIS)
     assert "0.25" in result.fallback, result.fallback

@@ -21,9 +21,9 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_20
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     index = tmp_path_factory.mktemp("index")
-    # The first question reads the whole prompt, the system part not yet cached: on a 2-core AMD EPYC with AVX2
-    # only (prompt reading 33 tokens/s) that passed the 20 s first-token limit, and the answer fell back. These
-    # tests are about what the model answers; its speed is measured by `python -m eval run` and `llm-speed`.
+    # Not warmed (see Asker.warm), the first question reads the whole prompt: on a 2-core AMD EPYC with AVX2
+    # only (prompt reading 33 tokens/s) that once passed the 20 s first-token limit, and the answer fell back.
+    # These tests are about what the model answers; its speed is measured by `eval run` and `eval llm-speed`.
     return load_pipeline(Settings(corpus=CORPUS, index_dir=index, answerer="local", first_token_timeout_s=120))
 
 
@@ -32,6 +32,22 @@ def test_model_file_is_assembled_and_matches_its_checksum():
     path = ensure_gguf(spec, Settings().model_cache)
     assert path.stat().st_size == spec.size
     assert path.with_suffix(".verified.json").read_text().count(spec.sha256) == 1
+
+
+def test_warm_leaves_the_system_turn_a_real_answer_prompt_starts_with_in_the_kv_cache(pipeline):
+    from rag.llm import chatml
+    from rag.prompts import render
+
+    asker = pipeline.asker()
+    asker.warm()
+    llama = asker.chat_model.load()
+    system = render("answer_system")
+    head = llama.tokenize(chatml(system).encode(), add_bos=False, special=True)
+    prompt = llama.tokenize(chatml(system, "Passages:\n[12] ...\n\nQuestion: Which agreement?").encode(),
+                            add_bos=False, special=True)
+    cached = list(llama.input_ids[: llama.n_tokens])
+    shared = next((i for i, (a, b) in enumerate(zip(cached, prompt)) if a != b), min(len(cached), len(prompt)))
+    assert len(head) > 200 and shared > len(head), (len(head), shared, len(cached))
 
 
 def test_local_model_answers_with_a_verified_citation(pipeline):
