@@ -19,6 +19,13 @@ budget as passages, and measures per prompt:
 - reading the prompt after the cached system prompt (tokens/s; the time to the first token);
 - writing 32 tokens after that (tokens/s).
 
+It also times the first question after the model is loaded, the app's chat model
+(``LlamaCppChatModel``) in a fresh process per start and round, with the
+installed build: started as before this change (``load()``: the weights only)
+or warmed (``warm()``: the system prompt read in too, what the app does now).
+It reports how long the start took and the first and second questions' time to
+the first token.
+
 Writes ``llm_speed.md`` and ``llm_speed.json``: medians over all prompts and rounds.
 """
 
@@ -93,6 +100,30 @@ def measure(model_path: str, questions: int, threads: int) -> dict:
     return {"features": features, "rows": rows}
 
 
+START_MODES = ("load", "warm")
+
+
+def first_questions(model_path: str, mode: str, threads: int) -> dict:
+    """One process: start the app's chat model by ``mode`` ("load" or "warm"), then time two questions' first token."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from rag.llm import LlamaCppChatModel
+
+    model = LlamaCppChatModel(model_path=model_path, n_threads=threads)
+    prompts = _prompts(8)
+    first = prompts[0]
+    second = next(p for p in prompts if p[1].split("\n")[1] != first[1].split("\n")[1])  # another passage
+    t = time.perf_counter()
+    model.load() if mode == "load" else model.warm(first[0])
+    out = {"mode": mode, "start_s": time.perf_counter() - t}
+    for name, (system, user) in zip(("first_s", "second_s"), (first, second)):
+        t = time.perf_counter()
+        for _ in model.stream([SystemMessage(system), HumanMessage(user)], max_tokens=1):
+            break
+        out[name] = time.perf_counter() - t
+    return out
+
+
 def run(builds: list[str], rounds: int, questions: int, out: Path | None, threads: int = 2) -> dict:
     from rag.local_model import MODELS, ensure_gguf
     from rag.settings import Settings
@@ -110,7 +141,15 @@ def run(builds: list[str], rounds: int, questions: int, out: Path | None, thread
             got = json.loads(done.stdout.strip().splitlines()[-1])
             results[build]["features"] = got["features"]
             results[build]["rows"].extend(got["rows"])
-    summary = {"rounds": rounds, "questions": questions, "threads": threads, "builds": []}
+    starts: list[dict] = []
+    for r in range(rounds):  # the installed build's chat model, started both ways, in turns
+        for mode in START_MODES if r % 2 == 0 else START_MODES[::-1]:
+            done = subprocess.run([sys.executable, "-m", "eval.llm_speed", "--start", model, mode, str(threads)],
+                                  cwd=ROOT, capture_output=True, text=True, check=True)
+            starts.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    summary = {"rounds": rounds, "questions": questions, "threads": threads, "builds": [], "starts": [
+        {"mode": mode, **{key: round(statistics.median(x[key] for x in starts if x["mode"] == mode), 2)
+                          for key in ("start_s", "first_s", "second_s")}} for mode in START_MODES]}
     for build, res in results.items():
         rows = res["rows"]
         summary["builds"].append({
@@ -146,8 +185,25 @@ def report(summary: dict) -> str:
         lines.append(f"| {b['build']} | {features} | {b['prompt_tokens_p50']:g} | {b['read_tps_p50']} | "
                      f"{b['read_s_p50']} s | {b['write_tps_p50']} | "
                      f"{b['read_tps_p50'] / base['read_tps_p50']:.2f}x |")
+    if summary.get("starts"):
+        lines += [
+            "",
+            "## The first question after the model is loaded",
+            "",
+            f"The app's chat model with the installed build, a fresh process per start, {summary['rounds']} rounds, "
+            "the two starts in turns; two Beijing answer prompts on different paragraphs asked in order, time to their first token. "
+            "`load`: the weights only; `warm`: the answer system prompt read into the KV cache as well "
+            "(`Asker.warm`, what the app and `eval run` do at start). Medians.",
+            "",
+            "| start | start takes | first question, first token | second question, first token |",
+            "|---|---|---|---|",
+        ]
+        for st in summary["starts"]:
+            lines.append(f"| {st['mode']} | {st['start_s']} s | {st['first_s']} s | {st['second_s']} s |")
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--worker":
     print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--start":
+    print(json.dumps(first_questions(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
