@@ -133,10 +133,8 @@ class YesNoReader:
     def p_yes(self, system: str, user: str) -> float:
         llama = self.llama
         tokens = self._tokens(chatml(system, user))[: llama.n_ctx() - 1]
-        same = 0
-        previous = list(llama.input_ids[: llama.n_tokens])
-        while same < min(len(previous), len(tokens) - 1) and previous[same] == tokens[same]:
-            same += 1
+        # at least the last token is read again: its logits are the answer
+        same = min(llama.longest_token_prefix(llama.input_ids[: llama.n_tokens], tokens), len(tokens) - 1)
         llama.n_tokens = same
         llama.eval(tokens[same:])
         logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))

@@ -46,7 +46,7 @@ def test_warm_leaves_the_system_turn_a_real_answer_prompt_starts_with_in_the_kv_
     prompt = llama.tokenize(chatml(system, "Passages:\n[12] ...\n\nQuestion: Which agreement?").encode(),
                             add_bos=False, special=True)
     cached = list(llama.input_ids[: llama.n_tokens])
-    shared = next((i for i, (a, b) in enumerate(zip(cached, prompt)) if a != b), min(len(cached), len(prompt)))
+    shared = llama.longest_token_prefix(cached, prompt)
     assert len(head) > 200 and shared > len(head), (len(head), shared, len(cached))
 
 
