@@ -26,6 +26,8 @@ from .metrics import percentile, rank_scores, rank_summary
 DATASETS = {
     "beijing_initiative": (Path("corpus/beijing_initiative_2017.txt"), Path("eval/datasets/beijing_initiative.jsonl")),
     "city_water_charter": (Path("eval/corpora/city_water_charter.md"), Path("eval/datasets/city_water_charter.jsonl")),
+    # Held out: written on 2026-12-02, after every threshold and weight was picked on the two sets above
+    "cycle_share_terms": (Path("eval/corpora/cycle_share_terms.txt"), Path("eval/datasets/cycle_share_terms.jsonl")),
 }
 
 
