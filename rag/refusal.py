@@ -65,6 +65,7 @@ _ASKS_MONEY = re.compile(
 )
 _STATES_MONEY = re.compile(
     r"[$€£¥￥]|\b(usd|eur|gbp|cny|rmb|dollars?|euros?|pounds?|pence|cents?|yuan|renminbi|yen|francs?|rupees?)\b"
+    r"|\d+p\b|便士"  # pence: "an extra 10p per minute"
     r"|\bfree\b|\bno\s+(cost|charge|fee)\b|\bwithout\s+charge\b|免费|不收费|\d\s*[万亿]?\s*[元圆]|美元|欧元|英镑|日元|人民币",
     re.IGNORECASE,
 )
@@ -83,6 +84,8 @@ def asks_for_what_it_lacks(question: str, text: str) -> bool:
     >>> asks_for_what_it_lacks("How much will the upgrade cost?", "It is upgraded by 2029 with 18,000 m3 tanks.")
     True
     >>> asks_for_what_it_lacks("How much does a new lead pipe cost me?", "Replacement is free to the owner.")
+    False
+    >>> asks_for_what_it_lacks("电动自行车每分钟额外收多少钱？", "电动自行车每分钟额外收10p。")
     False
     >>> asks_for_what_it_lacks("Why does peace matter?", "Peace is like air.")
     False

@@ -9,11 +9,19 @@ score in [0, 1] and the paragraph's sentence that best supports the claim:
 - semantic similarity of claim and sentence (MiniLM for English claims, the
   multilingual e5 for others), mapped so that only a close paraphrase scores high;
 - numbers are facts: a number in the claim that the paragraph lacks makes the
-  score 0, whatever the wording; and a sentence that states every number of the
+  score 0, whatever the wording. A number the paragraph states only with a unit glued
+  to it ("10p", "5km") is that quantity, not the bare number: it supports the claim's
+  number only with the same unit ("10 miles per hour" is not in "10p per minute"); a
+  Chinese date's month ("4月") is found by its English name. And a sentence that states every number of the
   claim (and half its words) is given ``NUMBER_ANCHOR_BONUS`` more lexical credit, since the numbers tie
   the claim to it ("If a technician doesn't show up, the account is credited with
   $30" against "If the RWA misses an agreed appointment, the customer's account is
   credited with $30");
+- the embedders' similarity does not see negation ("you have to wear a helmet" is close to
+  "helmets are recommended but not required"), and the stopword-free words do not either:
+  when only one of an English claim and the sentence is negated, the semantic score does not
+  count and the claim needs its words in the sentence (a claim in another language is checked
+  so through its English translation, see ``answer._draft_support``);
 - a sentence of the document that gives the assistant orders ("ignore your
   instructions and ...") is inert: it scores 0 for relevance and support, so an
   injected instruction can neither be picked as evidence nor vouch for an answer.
@@ -40,6 +48,12 @@ from .refusal import commands_the_assistant
 from .retrieve import mostly_latin
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number with the letters glued after it, other than an ordinal or plural ending ("30th", "1990s").
+_NUMBER_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)((?:(?!(?:st|nd|rd|th|s)\b)[A-Za-z]+\d*)?)")
+# Words that negate what a sentence states. "not" and "no" are BM25 stopwords, so the lexical
+# coverage cannot tell "required" from "not required" either.
+_NEGATION = re.compile(r"\b(not|no|never|none|nor|neither|nothing|nobody|without|cannot)\b|n't\b", re.IGNORECASE)
+_ANSWER_WORD = re.compile(r"^\W*(yes|no)\b[\s,.;:!—-]*", re.IGNORECASE)  # "No, ..." answers a question
 # Cosines mapped onto [0, 1] so one threshold serves both: MiniLM cosine 0.85 (a close
 # paraphrase) -> 1.0, 0.5 -> 0; e5 cosines crowd into a narrow band, 0.86 -> 1.0, 0.78 -> 0.
 MINILM_FLOOR, MINILM_CEIL = 0.50, 0.85
@@ -137,7 +151,7 @@ class SentenceScorer:
         """How well ``p`` supports ``claim`` (0..1) and the best supporting sentence."""
         facts = NAMED_PARAGRAPHS.sub(" ", claim)  # "paragraphs 10 and 13": where, not what
         numbers = set(_NUMBER.findall(facts))
-        missing = numbers - set(_NUMBER.findall(p.text))
+        missing = {n for n in numbers if not _states_number(p.text, n, facts)}
         embedder, multilingual = self._embedder_for(claim)
         sents, words, vectors, usable = self._paragraph(p, embedder)
         claim_words = _content_words(facts)
@@ -152,11 +166,62 @@ class SentenceScorer:
             sims = _scale(vectors @ self._embed(embedder, claim, as_query=True), E5_FLOOR, E5_CEIL)
         else:
             sims = _scale(vectors @ self._embed(embedder, claim, as_query=False), MINILM_FLOOR, MINILM_CEIL)
-        scores = [max(lx, float(sm)) * float(ok) for lx, sm, ok in zip(lexical, sims, usable)]
+        negated = None if multilingual else _negated(facts)  # the e5 path: another script, no such words
+        scores = [(lx if negated is not None and _negated(sent) != negated else max(lx, float(sm))) * float(ok)
+                  for lx, sm, ok, sent in zip(lexical, sims, usable, sents)]
         best = int(np.argmax(scores))
         facts_words = set().union(*(w for w, ok in zip(words, usable) if ok))
         score = max(scores[best], _coverage(claim_words, facts_words) * 0.9)
         return (0.0 if missing else score), sents[best]
+
+
+def _states_number(text: str, number: str, claim: str) -> bool:
+    """Whether ``text`` states ``number`` as the claim does: bare, or with the unit glued to it in the
+    text ("10p") when the claim gives it that unit too ("10p", "10 p").
+
+    >>> _states_number("It costs 10p per minute.", "10", "It costs 10 miles per hour.")
+    False
+    >>> _states_number("It costs 10p per minute.", "10", "It costs 10p per minute.")
+    True
+    >>> _states_number("From 30th November.", "30", "From 30 November."), _states_number("nearly300 parties", "300", "300")
+    (True, True)
+    >>> _states_number("They take effect on 1 April 2025.", "4", "自2025年4月1日起生效")  # the month, by its name
+    True
+    >>> _states_number("Members may ask.", "5", "5月"), _states_number("On 13 May 2024.", "5", "2024年5月13日")
+    (False, True)
+    """
+    if _names_month(text, number, claim):
+        return True
+    units = set()
+    for found, unit in _NUMBER_UNIT.findall(text):
+        if found == number:
+            if not unit:
+                return True
+            units.add(unit)
+    return any(re.search(rf"(?<![\d.,]){re.escape(number)}\s*{re.escape(u)}(?![A-Za-z])", claim, re.IGNORECASE)
+               for u in units)
+
+
+_MONTHS = ("january", "february", "march", "april", r"\d+(?:st|nd|rd|th)?(?:\s+of)?\s+may|may\s+\d+", "june", "july", "august",
+           "september", "october", "november", "december")  # May beside a day or year: not "members may"
+
+
+def _names_month(text: str, number: str, claim: str) -> bool:
+    """A Chinese date's month ("4月") against an English text that names it ("April")."""
+    if not (number.isdigit() and 1 <= int(number) <= 12 and re.search(rf"(?<![\d.,]){number}\s*月", claim)):
+        return False
+    return bool(re.search(rf"\b(?:{_MONTHS[int(number) - 1]})\b", text, re.IGNORECASE))
+
+
+def _negated(sentence: str) -> bool:
+    """Whether ``sentence`` negates what it states; a leading "Yes"/"No" answers a question and does not count.
+
+    >>> _negated("Helmets are recommended but not required."), _negated("No, the charge is capped at £4.")
+    (True, False)
+    >>> _negated("Yes, you have to wear a helmet."), _negated("You don't have to.")
+    (False, True)
+    """
+    return bool(_NEGATION.search(_ANSWER_WORD.sub("", sentence, count=1)))
 
 
 # Words that describe the source, not the facts: "The declaration wants X [12]" claims X.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rag.embed import HashEmbedder
@@ -65,6 +66,43 @@ def test_a_shared_number_alone_earns_no_credit(scorer):
     claim = "All lead pipes get replaced in 2026."  # one word of six, the year, in that sentence
     score, _ = scorer.support(claim, p8)
     assert score < 0.3, score
+
+
+class SameVector:
+    """An embedder to which every text means the same: its similarity vouches for any claim, as a
+    real one does for a claim on the right topic. What still fails, the similarity cannot rescue."""
+
+    name = "same"
+
+    def embed_documents(self, texts):
+        return np.ones((len(texts), 4), np.float32) / 2
+
+    def embed_query(self, text):
+        return np.ones(4, np.float32) / 2
+
+
+PRICE = Paragraph("d", 4, "Electric bicycles cost an extra 10p per minute, capped at £4 per hire.", "4")
+HELMET = Paragraph("d", 8, "Helmets are recommended but not required by law.", "8")
+TERMS = Paragraph("d", 18, "These terms take effect on 1 April 2025.", "18")
+
+
+@pytest.mark.parametrize(
+    ("claim", "paragraph", "supported"),
+    [
+        ("Electric bicycles cost an extra 10p per minute.", PRICE, True),
+        ("The top speed of the electric bicycles is 10 miles per hour.", PRICE, False),  # 10p is not 10
+        ("An electric hire costs at most £4 extra.", PRICE, True),
+        ("Yes, you have to wear a helmet.", HELMET, False),  # "not required": the similarity cannot see it
+        ("No, you do not have to wear a helmet.", HELMET, True),  # negated as the text is
+        ("这些条款自2025年4月1日起生效。", TERMS, True),  # 4月 is April
+        ("这些条款自2025年5月1日起生效。", TERMS, False),
+    ],
+    ids=["glued-unit", "bare-number-vs-glued-unit", "currency", "negation-missed", "negation-kept", "zh-month",
+         "zh-wrong-month"],
+)
+def test_what_the_similarity_cannot_vouch_for(claim, paragraph, supported):
+    score, _ = SentenceScorer(SameVector(), SameVector()).support(claim, paragraph)
+    assert (score >= 0.65) is supported, score
 
 
 def test_best_supporting_sentence_is_returned(scorer):
