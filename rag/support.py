@@ -52,7 +52,9 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)((?:(?!(?:st|nd|rd|th|s)\b)[A-Za-z]+\d*)?)")
 # Words that negate what a sentence states. "not" and "no" are BM25 stopwords, so the lexical
 # coverage cannot tell "required" from "not required" either.
-_NEGATION = re.compile(r"\b(not|no|never|none|nor|neither|nothing|nobody|without|cannot)\b|n't\b", re.IGNORECASE)
+# "no fewer than 140" and "not only ... but also" negate nothing.
+_NEGATION = re.compile(r"\b(?:not(?!\s+only\b)|no(?!\s+(?:fewer|more|less|later|earlier|longer)\s+than\b)|never|none|"
+                       r"nor|neither|nothing|nobody|without|cannot)\b|n't\b", re.IGNORECASE)
 _ANSWER_WORD = re.compile(r"^\W*(yes|no)\b[\s,.;:!—-]*", re.IGNORECASE)  # "No, ..." answers a question
 # Cosines mapped onto [0, 1] so one threshold serves both: MiniLM cosine 0.85 (a close
 # paraphrase) -> 1.0, 0.5 -> 0; e5 cosines crowd into a narrow band, 0.86 -> 1.0, 0.78 -> 0.
@@ -183,8 +185,10 @@ def _states_number(text: str, number: str, claim: str) -> bool:
     False
     >>> _states_number("It costs 10p per minute.", "10", "It costs 10p per minute.")
     True
-    >>> _states_number("From 30th November.", "30", "From 30 November."), _states_number("nearly300 parties", "300", "300")
-    (True, True)
+    >>> _states_number("From 30th November.", "30", "From 30 November.")
+    True
+    >>> _states_number("nearly300 parties", "300", "300")
+    True
     >>> _states_number("They take effect on 1 April 2025.", "4", "自2025年4月1日起生效")  # the month, by its name
     True
     >>> _states_number("Members may ask.", "5", "5月"), _states_number("On 13 May 2024.", "5", "2024年5月13日")
@@ -202,8 +206,9 @@ def _states_number(text: str, number: str, claim: str) -> bool:
                for u in units)
 
 
-_MONTHS = ("january", "february", "march", "april", r"\d+(?:st|nd|rd|th)?(?:\s+of)?\s+may|may\s+\d+", "june", "july", "august",
-           "september", "october", "november", "december")  # May beside a day or year: not "members may"
+# May only beside a day or a year: "members may ask" names no month
+_MONTHS = ("january", "february", "march", "april", r"\d+(?:st|nd|rd|th)?(?:\s+of)?\s+may|may\s+\d+", "june",
+           "july", "august", "september", "october", "november", "december")
 
 
 def _names_month(text: str, number: str, claim: str) -> bool:
@@ -220,6 +225,8 @@ def _negated(sentence: str) -> bool:
     (True, False)
     >>> _negated("Yes, you have to wear a helmet."), _negated("You don't have to.")
     (False, True)
+    >>> _negated("Water is sampled at no fewer than 140 points."), _negated("It is not only fair but also wise.")
+    (False, False)
     """
     return bool(_NEGATION.search(_ANSWER_WORD.sub("", sentence, count=1)))
 
