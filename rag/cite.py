@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .chunk import split_sentences
 from .records import Paragraph
+from .refs import ORDINAL_PARAGRAPHS, ordinal_numbers
 
 CITATION = re.compile(r"[\[【]\s*((?:[\w.-]+:)?\d+(?:\s*(?:[-–,;、]|and)\s*(?:[\w.-]+:)?\d+)*)\s*[\]】]")
 _MAX_RANGE = 50
@@ -109,11 +110,11 @@ _USED_AS_WORDS = re.compile(
     rf"(?P<chain>(?>{_BRACKET}(?:\s*(?:,\s*and|,|and|&)\s*{_BRACKET})*))(?P<end>\s*[.!?。！？]*\s*$)?",
     re.IGNORECASE,
 )
-# "paragraph 5", "passages 10 and 13", "¶ 9", "第9段": paragraphs a text names in its words (a reference,
-# not a fact: support.py ignores their numbers).
+# "paragraph 5", "passages 10 and 13", "¶ 9", "第9段", "the 18th paragraph": paragraphs a text names in its
+# words (a reference, not a fact: support.py ignores their numbers).
 NAMED_PARAGRAPHS = re.compile(
     rf"(?:\b(?:{_PARAGRAPH_WORD})|[¶§])\s*(\d+(?:\s*(?:,\s*and|,|and|&|to|-|–)\s*\d+)*)"
-    r"|第\s*(\d+)\s*段",
+    rf"|第\s*(\d+)\s*段|{ORDINAL_PARAGRAPHS.pattern}",
     re.IGNORECASE,
 )
 
@@ -139,8 +140,18 @@ def _as_words(sentence: str) -> str:
 
 
 def named_paragraphs(text: str) -> list[str]:
-    """Paragraph numbers a sentence names in words: "According to paragraph 5, ..." -> ["5"]."""
-    return [n for m in NAMED_PARAGRAPHS.finditer(text) for n in re.findall(r"\d+", m.group(1) or m.group(2))]
+    """Paragraph numbers a sentence names in words: "According to paragraph 5, ..." -> ["5"].
+
+    >>> named_paragraphs("The 18th paragraph states it, as do paragraphs 3 and 4 and 第9段.")
+    ['18', '3', '4', '9']
+    """
+    out = []
+    for m in NAMED_PARAGRAPHS.finditer(text):
+        if m.group(3):
+            out.extend(str(n) for n in ordinal_numbers(m.group(3)))
+        else:
+            out.extend(re.findall(r"\d+", m.group(1) or m.group(2)))
+    return out
 
 
 def split_claims(answer: str) -> list[tuple[str, list[str]]]:

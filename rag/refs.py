@@ -6,6 +6,8 @@
 [12, 2]
 >>> paragraph_refs("第3至5段和第９段")
 [3, 4, 5, 9]
+>>> paragraph_refs("What do the 9th and the twelfth paragraphs say?")
+[9, 12]
 >>> paragraph_refs("How many paragraphs are there?")
 []
 
@@ -37,6 +39,20 @@ _EN = re.compile(
     rf"({_NUM}(?:\s*(?:-|–|—|to|through|and|or|,|&)\s*{_NUM})*)",
     re.IGNORECASE,
 )
+# "the 9th paragraph", "the twelfth paragraph", "the twenty-first para" (an answer's translation says
+# "The 18th paragraph states ..." for "第18段讲了…"). "The first paragraph" is a place (``position_refs``):
+# the document's first paragraph need not be number 1 (in a list, "the first and second paragraphs", it is 1).
+_ORDINALS = {w: n for n, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth".split(), start=1)}
+_TENS = {"twent": 20, "thirt": 30, "fort": 40, "fift": 50}
+_UNITS = "|".join(w for w, n in _ORDINALS.items() if n < 10)
+_ORD = (rf"(?:\d{{1,4}}(?:st|nd|rd|th)|(?:twent|thirt|fort|fift)(?:ieth|y[\s-]?(?:{_UNITS}))"
+        rf"|(?:{'|'.join(_ORDINALS)}))")
+# one ordinal or a list of them after "the": "the 9th and the twelfth paragraphs" ("a second paragraph" is another one)
+ORDINAL_PARAGRAPHS = re.compile(rf"\bthe\s+({_ORD}(?:\s*(?:,|and|or|&)\s*(?:the\s+)?{_ORD})*)\s+(?:paragraphs?|paras?)\b",
+                      re.IGNORECASE)
+_ORD_TOKEN = re.compile(rf"\b{_ORD}\b", re.IGNORECASE)
 _EN_TOKEN = re.compile(rf"{_NUM}|-|–|—|(?<![A-Za-z])(?:to|through)(?![A-Za-z])", re.IGNORECASE)
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
               "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -93,6 +109,9 @@ def paragraph_refs(question: str) -> list[int]:
     found: list[tuple[int, int]] = []  # (position, number)
     for m in _EN.finditer(question):
         found.extend((m.start(), n) for n in _expand(_EN_TOKEN.findall(m.group(1)), int))
+    for m in ORDINAL_PARAGRAPHS.finditer(question):
+        if m.group(1).lower() != "first":  # "the first paragraph" alone is a place: position_refs
+            found.extend((m.start(), n) for n in ordinal_numbers(m.group(1)))
     for m in _ZH.finditer(question):
         found.extend((m.start(), n) for n in _expand(_ZH_TOKEN.findall(m.group(1)), _zh_number))
     for m in _ZH_PLAIN.finditer(question):
@@ -147,6 +166,22 @@ def _expand(tokens: list[str], to_int) -> list[int]:
             numbers.append(value)
         i += 1
     return numbers
+
+
+def ordinal_numbers(words: str) -> list[int]:
+    """The numbers of a list of ordinals: "9th and twelfth" -> [9, 12]."""
+    return [_ordinal_number(w) for w in _ORD_TOKEN.findall(words)]
+
+
+def _ordinal_number(word: str) -> int:
+    """"9th" -> 9, "twelfth" -> 12, "twentieth" -> 20, "twenty-first" -> 21."""
+    word = word.lower()
+    if word[0].isdigit():
+        return int(re.match(r"\d+", word).group())
+    if word in _ORDINALS:
+        return _ORDINALS[word]
+    unit = re.split(r"y[\s-]?", word, maxsplit=1)[1] if not word.endswith("ieth") else ""
+    return _TENS[re.match(r"twent|thirt|fort|fift", word).group()] + _ORDINALS.get(unit, 0)
 
 
 def _zh_number(text: str) -> int | None:

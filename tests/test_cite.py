@@ -251,6 +251,16 @@ def test_a_sentence_naming_a_paragraph_its_citation_does_not_back_is_dropped():
     assert claim.status == "dropped" and "names paragraph 3" in v.changes()[0]
 
 
+@pytest.mark.parametrize(("answer", "status"), [
+    ("The 5th paragraph says that peace is like air and sunshine [5].", "checked"),  # 5 is a place, not a fact
+    ("The fifth paragraph says that peace is like air and sunshine [5].", "checked"),
+    ("The third paragraph says that peace is like air and sunshine [5].", "dropped"),  # [5] does not back it
+], ids=["ordinal-digits", "ordinal-word", "ordinal-not-backed"])
+def test_a_paragraph_named_by_its_ordinal_is_a_reference(answer, status):
+    [claim] = real_check(answer).claims
+    assert claim.status == status
+
+
 def test_a_paragraph_named_by_the_supporting_sentence_itself_is_backed():
     from rag.embed import HashEmbedder
     from rag.support import SentenceScorer

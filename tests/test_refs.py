@@ -30,6 +30,12 @@ REF_CASES = [
     pytest.param("paragraphs 5-3", [5, 3], id="backwards-range-is-two-numbers"),
     pytest.param("paragraphs 1-100", [1, 100], id="huge-range-is-two-numbers"),
     pytest.param("What does paragraph 42 say?", [42], id="number-beyond-document"),
+    pytest.param("What does the 9th paragraph say?", [9], id="ordinal-digits"),
+    pytest.param("What does the twelfth paragraph say?", [12], id="ordinal-word"),
+    pytest.param("the twenty-first para", [21], id="ordinal-compound-word"),
+    pytest.param("Summarise the 3rd, 5th and 7th paragraphs", [3, 5, 7], id="ordinal-list"),
+    pytest.param("the first and second paragraphs", [1, 2], id="ordinal-list-from-first"),
+    pytest.param("What does the 30th paragraph say?", [30], id="ordinal-beyond-document"),
     # Chinese forms
     pytest.param("第9段讲了什么？", [9], id="zh-arabic"),
     pytest.param("第十二段讲了什么？", [12], id="zh-numeral-12"),
@@ -51,6 +57,9 @@ REF_CASES = [
     pytest.param("What is the parameter 5?", [], id="para-inside-word"),
     pytest.param("subparagraph 3", [], id="subparagraph"),
     pytest.param("What happened in 2017?", [], id="bare-number"),
+    pytest.param("What does the first paragraph say?", [], id="the-first-paragraph-is-a-place"),
+    pytest.param("Is there a second paragraph about trade?", [], id="a-second-paragraph-is-another-one"),
+    pytest.param("the 30th anniversary paragraph", [], id="ordinal-of-something-else"),
     pytest.param("", [], id="empty"),
 ]
 

@@ -111,8 +111,9 @@ def test_fusion_weights_change_the_order(beijing, make_settings, retriever_for):
 
 @pytest.mark.parametrize(
     "question",
-    ["What does paragraph 9 say?", "第9段讲了什么？", "¶ 9", "para. 9 about climate and the Paris Agreement"],
-    ids=["english", "chinese", "pilcrow", "named-beats-content"],
+    ["What does paragraph 9 say?", "第9段讲了什么？", "¶ 9", "para. 9 about climate and the Paris Agreement",
+     "What does the ninth paragraph say?", "the 9th paragraph"],
+    ids=["english", "chinese", "pilcrow", "named-beats-content", "ordinal-word", "ordinal-digits"],
 )
 def test_named_paragraph_is_pinned_first(beijing_retriever, question):
     result = beijing_retriever.search(question, k=3)
@@ -130,8 +131,10 @@ def test_several_named_paragraphs_are_all_pinned_even_beyond_k(beijing_retriever
     assert all(h.pinned for h in result.hits)
 
 
-def test_missing_paragraph_is_reported_not_guessed(beijing_retriever):
-    result = beijing_retriever.search("What does paragraph 42 say?", k=3)
+@pytest.mark.parametrize("question", ["What does paragraph 42 say?", "What does the 42nd paragraph say?"],
+                         ids=["number", "ordinal"])
+def test_missing_paragraph_is_reported_not_guessed(beijing_retriever, question):
+    result = beijing_retriever.search(question, k=3)
     assert result.missing_refs == ["42"]
     assert 42 not in [h.paragraph.number for h in result.hits]
     assert not any(h.pinned for h in result.hits)
