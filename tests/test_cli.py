@@ -230,7 +230,19 @@ def test_minilm_precision_is_a_setting_passed_to_the_embedder(monkeypatch, value
     made = {}
     monkeypatch.setattr(rag.pipeline, "make_embedder", lambda name, *args, **kwargs: made.update(kwargs))
     rag.pipeline.EmbedderPool(Settings()).get("minilm")
-    assert made == {"bf16": bf16}  # true: bfloat16 if the CPU has it (rag.embed.native_bf16)
+    assert made["bf16"] == bf16  # true: bfloat16 if the CPU has it (rag.embed.native_bf16)
+
+
+@pytest.mark.parametrize(("value", "engine"), [("", None), ("/opt/e5/engine.so", "/opt/e5/engine.so")])
+def test_e5_engine_is_a_setting_passed_to_the_embedder(monkeypatch, value, engine):
+    import rag.pipeline
+    from rag.settings import Settings
+
+    monkeypatch.setenv("RAG_E5_ENGINE", value)
+    made = {}
+    monkeypatch.setattr(rag.pipeline, "make_embedder", lambda name, *args, **kwargs: made.update(kwargs))
+    rag.pipeline.EmbedderPool(Settings()).get("e5")
+    assert made["e5_engine"] == engine
 
 
 @pytest.mark.parametrize(("key", "value"), [("RAG_K", "0"), ("RAG_EMBEDDERS", "nonsense")])
