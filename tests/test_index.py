@@ -144,7 +144,7 @@ def test_changed_bm25_setting_is_a_new_generation(beijing, make_settings, build,
 def test_new_model_version_reembeds_everything(beijing, make_settings, build, monkeypatch):
     settings = make_settings(beijing)
     first, _ = build(settings)
-    monkeypatch.setattr("rag.index.model_id", lambda name: "hash-bow-256 (a new build)")
+    monkeypatch.setattr("rag.index.model_id", lambda name, e5_engine: "hash-bow-256 (a new build)")
     second, _ = build(settings)
     assert second.generation != first.generation
     assert second.embedded == first.embedded and second.reused == 0
