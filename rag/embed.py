@@ -17,7 +17,6 @@ model build so the index can detect a change of model.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import threading
 from importlib.metadata import PackageNotFoundError, version
@@ -25,8 +24,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
