@@ -130,10 +130,8 @@ class E5Tokenizer:
         n, ids, scores = len(word), self._ids, self._scores
         best = [0.0] + [-math.inf] * n
         back: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # end -> (start, piece id)
-        for i in range(n):
+        for i in range(n):  # every position is reached, at worst as an unknown character
             here = best[i]
-            if here == -math.inf:
-                continue
             for end in range(i + 1, min(n, i + self._longest) + 1):
                 piece = ids.get(word[i:end])
                 if piece is not None and here + scores[piece] > best[end]:
