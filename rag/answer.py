@@ -31,7 +31,7 @@ from .evidence import Evidence, select_evidence, widen
 from .extractive import ExtractiveAnswerer
 from .prompts import render
 from .records import SearchResult
-from .refs import asks_where, paragraph_refs, position_refs, relative_ref
+from .refs import asks_what_it_says, asks_where, paragraph_refs, position_refs, relative_ref
 from .retrieve import Retriever, mostly_latin
 from .support import SentenceScorer, coverage, is_fragment, restates
 from .translate import needs_translation
@@ -470,7 +470,7 @@ class Asker:
         Returns the judge's P("Yes") too, when it was asked."""
         if refusal.asks_for_what_it_lacks(question, " ".join(e.text for e in evidence)):
             return False, None
-        if _strong(evidence):
+        if _strong(evidence, question):
             return True, None
         p_yes = self._judge(question, evidence, timings)
         return (p_yes is not None and p_yes >= self.judge_threshold), p_yes
@@ -520,11 +520,16 @@ STRONG_EVIDENCE = 0.55
 _JUDGE_SAYS_ANSWERABLE = "the judge finds the answer in the passages"
 
 
-def _strong(evidence: list[Evidence]) -> bool:
+def _strong(evidence: list[Evidence], question: str) -> bool:
     """Evidence strong enough to answer from even when the model declines: a paragraph the
-    user named, by number or by place (it exists, so its text is the answer), or a sentence
-    that plainly restates the question."""
-    return any(e.pinned for e in evidence) or max((e.similarity for e in evidence), default=0.0) >= STRONG_EVIDENCE
+    user named, by number or by place, when the question asks only what it says (it exists, so
+    its text is the answer) or asks something of it that one of its sentences addresses
+    (LOCATE_RELEVANCE_FLOOR: "What does paragraph 12 say about climate change?" 0.32, "... about
+    football?" 0 and "Who signed paragraph 12 on behalf of the UN?" 0.22, which are for the judge);
+    or a sentence that plainly restates the question."""
+    named = any(e.pinned and (asks_what_it_says(question) or e.relevance >= LOCATE_RELEVANCE_FLOOR)
+                for e in evidence)
+    return named or max((e.similarity for e in evidence), default=0.0) >= STRONG_EVIDENCE
 
 
 def _paragraph_in_focus(history: list[dict], step: int) -> int | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from .cite import render_sentence
 from .evidence import Evidence
+from .refs import asks_what_it_says
 from .retrieve import mostly_latin
 
 ZH_LEAD = "文件中的相关原文："
@@ -42,21 +43,22 @@ class ExtractiveAnswerer:
         """
         if not any(e.sentences for e in evidence):
             return ""
-        if any(e.pinned for e in evidence):  # "What does paragraph 9 say?": its opening sentences
-            e = next(e for e in evidence if e.pinned)
-            picked = [(s, e.label) for s, _ in e.sentences[: self.max_sentences]]
+        named = next((e for e in evidence if e.pinned), None)
+        if named is not None and asks_what_it_says(question):  # "What does paragraph 9 say?": its opening
+            picked = [(s, named.label) for s, _ in named.sentences[: self.max_sentences]]
         else:
-            # the first paragraph with a usable sentence (an order to the assistant scores 0); if none
-            # has one, everything scores 0 and verification decides what stands
-            lead = next((e for e in evidence if e.relevance > 0), next(e for e in evidence if e.sentences))
+            # the paragraph the question names ("What does paragraph 6 say about the UN?"), else the first
+            # with a usable sentence (an order to the assistant scores 0); if none has one, everything
+            # scores 0 and verification decides what stands
+            lead = named or next((e for e in evidence if e.relevance > 0), next(e for e in evidence if e.sentences))
             own = sorted(lead.sentences, key=lambda c: -c[1])
             best = max(e.relevance for e in evidence)
             # More sentences of the lead paragraph when nearly as relevant as its best; another
-            # paragraph only when practically as relevant as the best sentence anywhere (each
-            # extra citation risks a wrong one).
+            # paragraph (one the question names too, if it names any) only when practically as
+            # relevant as the best sentence anywhere (each extra citation risks a wrong one).
             more = [(r, s, lead.label) for s, r in own[1:] if r >= own[0][1] * self.keep_ratio]
-            more += [(r, s, e.label) for e in evidence if e is not lead for s, r in e.sentences
-                     if r >= best * self.other_ratio]
+            more += [(r, s, e.label) for e in evidence if e is not lead and (named is None or e.pinned)
+                     for s, r in e.sentences if r >= best * self.other_ratio]
             more.sort(key=lambda c: -c[0])
             picked = [(own[0][0], lead.label)] + [(s, label) for _, s, label in more]
             picked = picked[: self.max_sentences]

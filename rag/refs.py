@@ -18,6 +18,8 @@ one, or the one before or after the paragraph the conversation was about.
 (['last'], ['last'])
 >>> relative_ref("And the one before it?"), relative_ref("下一段呢？"), relative_ref("When is the next one?")
 (-1, 1, None)
+>>> relative_ref("And is poverty covered in that same paragraph?"), relative_ref("这一段提到贫困了吗？")
+(0, 0)
 
 Or it may ask where the document says something, so that its answer is a paragraph.
 
@@ -86,6 +88,10 @@ _RELATIVE = re.compile(
     r"|(上一段|前一段(?!时间))|(下一段|(?<!最)后一段)",
     re.IGNORECASE,
 )
+# "that same paragraph", "in this paragraph", "the same para", "同一段", "这一段", "该段": the paragraph
+# the conversation was about itself.
+_SAME = re.compile(r"\b(?:that|this|the\s+same|that\s+same)\s+(?:paragraph|para)\b|同一段|(?:这|那)一?段(?!时间|日子|历史|话|路)|该段",
+                   re.IGNORECASE)
 # "Which paragraph says that?", "In which parts do the delegates commend ...?", "Where does the text
 # mention the UN?", "Where is X discussed?", "哪一段提到了…？"; not "Where is the Customer Centre?" (a place
 # the document names) nor "Where in Chinese political theory is ...?".
@@ -134,12 +140,46 @@ def position_refs(question: str) -> list[str]:
 
 
 def relative_ref(question: str) -> int | None:
-    """-1 for "the one before it", +1 for "the next paragraph": relative to the paragraph the
-    conversation was about, which only the caller knows."""
+    """-1 for "the one before it", +1 for "the next paragraph", 0 for "that same paragraph": relative
+    to the paragraph the conversation was about, which only the caller knows."""
     m = _RELATIVE.search(question)
     if m is None:
-        return None
+        return 0 if _SAME.search(question) else None
     return -1 if any(m.group(i) for i in (1, 3, 5, 7)) else 1
+
+
+# What a question about a named paragraph may say besides naming it, and still ask only what the
+# paragraph says ("What is paragraph 9 about?", "Summarise the last paragraph.", "第13段讲了什么？").
+_SAYS_EN = frozenset("""
+    a an the and or so then also now please can could would you me us i it its this that there here s
+    what which how does do did is are was were be say says said cover covers covered contain contains
+    state states mean means talk talks discuss discusses deal deals with about of in on to for
+    tell show give read quote explain describe summarise summarize summary sum up gist overview content
+    contents main point points key message whole full exactly text document declaration paragraph paragraphs
+""".split())
+_SAYS_ZH = re.compile(r"讲|说|写|谈|提到|关于|是|的|了|什么|啥|内容|主要|一下|请|概括|总结|介绍|那|这|呢|吗|么|还有|它|里|中")
+
+
+def asks_what_it_says(question: str) -> bool:
+    """True when the question names a paragraph (by number, by place or relative to another) and asks
+    nothing more than what it says; False when it asks something in particular of it.
+
+    >>> asks_what_it_says("What does paragraph 9 say?"), asks_what_it_says("第13段讲了什么？")
+    (True, True)
+    >>> asks_what_it_says("And the one before it?"), asks_what_it_says("How does the declaration end?")
+    (True, True)
+    >>> asks_what_it_says("What does paragraph 12 say about football?"), asks_what_it_says("What is the UN's role?")
+    (False, False)
+    """
+    rest, named = question, False
+    for pattern in (_EN, ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION, _RELATIVE, _SAME):
+        rest, n = pattern.subn(" ", rest)
+        named = named or n > 0
+    if not named:
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+|\d+", _SAYS_ZH.sub(" ", rest).lower())
+             if w not in _SAYS_EN]
+    return not words
 
 
 _RANGE = object()  # a range mark between two numbers: "-", "to", "至" ...

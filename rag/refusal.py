@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .records import SearchResult
+from .refs import asks_what_it_says
 from .retrieve import mostly_latin
 
 _INSTRUCTION = re.compile(
@@ -138,7 +139,7 @@ def check_retrieval(question: str, result: SearchResult, span: tuple[int, int] |
                                                  f"文件中没有第{missing}段{where_zh}。"))
     if not result.hits:
         return not_addressed(question)
-    if pinned:
+    if pinned and asks_what_it_says(question):  # "What does paragraph 9 say?": its text is the answer
         return None
     best = {name: max(h.signals.get(name, 0.0) for h in result.hits) for name in floors}
     if all(best[name] < floor for name, floor in floors.items()):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import STRONG_EVIDENCE, AnswerResult, Asker
+from rag.answer import LOCATE_RELEVANCE_FLOOR, STRONG_EVIDENCE, AnswerResult, Asker, _strong
 from rag.chunk import split_sentences
 from rag.cite import Verification, split_claims, verify
 from rag.embed import HashEmbedder
@@ -210,10 +210,12 @@ PREVIOUS = HISTORY[0]["content"]
          "And the last paragraph?"),  # names its own paragraph: borrows nothing
         ("And the one before it?", [{"role": "user", "content": "What about paragraph 1?"}],
          "And the one before it? (paragraph 0)"),  # there is none: reported as missing
+        ("And is poverty covered in that same paragraph?", HISTORY,
+         "And is poverty covered in that same paragraph? (paragraph 3)"),  # the one cited
     ],
     ids=["follow-up", "chinese-follow-up", "names-a-paragraph", "standalone", "no-history", "assistant-only",
          "latest-user-turn", "one-before-it", "next-after-the-cited-one", "chinese-previous", "after-a-range",
-         "before-a-range", "names-its-place", "before-the-first"],
+         "before-a-range", "names-its-place", "before-the-first", "that-same-paragraph"],
 )
 def test_rewrite(pipeline, question, history, query):
     assert pipeline.asker().rewrite(question, history) == query
@@ -596,13 +598,14 @@ def test_a_draft_that_only_restates_the_question_is_no_answer(pipeline, paragrap
     ids=["fragment-with-its-question", "number-without-its-question"],
 )
 def test_a_fragment_is_verified_together_with_its_question(pipeline, paragraphs, question, draft, stands):
-    result = asker_with(pipeline, FakeChatModel(responses=[draft])).ask(question)
-    assert_cited_and_grounded(result, paragraphs)
+    result = asker_with(pipeline, FakeChatModel(responses=[draft] * 2)).ask(question)
     if stands:
+        assert_cited_and_grounded(result, paragraphs)
         assert result.answer == draft and result.fallback is None
-    else:  # alone, "2017" is in [1]; with its question it is not: dropped (the named paragraph is given instead)
-        assert "dropped, unsupported by the document: 2017." in result.notes
-        assert result.fallback == "no sentence of the model's answer is supported by the document"
+    else:  # alone, "2017" is in [1]; with its question it is not: dropped. Named, [1] is still no answer
+        # to a question about something else: the judge (the fake's word overlap) upholds the refusal
+        assert (result.refused, result.refusal_reason) == (True, "unsupported")
+        assert result.draft == draft and result.answerability < 0.7
 
 
 def test_a_follow_up_is_not_strong_evidence_because_the_previous_question_was(pipeline):
@@ -870,6 +873,30 @@ def test_model_decline_on_a_named_paragraph_is_answered_from_that_paragraph(pipe
     assert not result.refused
     assert result.fallback == "model declined although the evidence is strong"
     assert result.cited_numbers == [9]
+
+
+@pytest.mark.parametrize(
+    ("question", "relevance", "pinned", "strong"),
+    [("What does paragraph 12 say?", 0.0, True, True),  # its text is the answer
+     ("What does paragraph 12 say about climate change?", LOCATE_RELEVANCE_FLOOR, True, True),  # a sentence on it
+     ("What does paragraph 12 say about football?", LOCATE_RELEVANCE_FLOOR - 0.01, True, False),  # none
+     ("What does paragraph 12 say?", 0.9, False, False)],  # relevant, but neither named nor restating
+    ids=["what-it-says", "about-what-it-says", "about-something-else", "not-named"],
+)
+def test_a_named_paragraph_is_strong_evidence_for_what_it_says(question, relevance, pinned, strong):
+    e = Evidence(Paragraph("d", 12, "Joint efforts should implement the Paris Agreement.", "12"),
+                 [("Joint efforts should implement the Paris Agreement.", relevance)], 1.0, pinned, similarity=0.2)
+    assert _strong([e], question) is strong
+
+
+@pytest.mark.parametrize(("p_yes", "refused"), [(0.2, True), (0.9, False)], ids=["judge-upholds", "judge-overrules"])
+def test_model_decline_on_a_named_paragraph_asked_something_else_is_for_the_judge(pipeline, p_yes, refused):
+    # its text is not the answer to "Who signed paragraph 12 on behalf of the UN?" just because it exists
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[p_yes])
+    result = asker_with(pipeline, model).ask("Who signed paragraph 12 on behalf of the UN?")
+    assert result.retrieved[0]["number"] == 12 and result.retrieved[0]["pinned"]
+    assert (result.refused, result.answerability) == (refused, p_yes)
+    assert result.cited_numbers == ([] if refused else [12])
 
 
 # --------------------------------------------------------------------------- sentences in another language

@@ -84,6 +84,14 @@ def test_pinned_paragraph_gives_its_opening_sentences_in_order():
                       "Yearning for safety is a human instinct [9].")
 
 
+def test_pinned_paragraph_asked_about_something_gives_its_most_relevant_sentence():
+    pinned = evidence(9, [("We call on political parties to contribute to world peace.", 0.05),
+                          ("Respect the role of the UN as the main mediation channel.", 0.9)], pinned=True)
+    other = evidence(13, [("The principle has been incorporated into the UN resolutions.", 0.95)])
+    answer = ExtractiveAnswerer().compose("What does paragraph 9 say about the UN?", [pinned, other])
+    assert answer == "Respect the role of the UN as the main mediation channel [9]."  # not [13]: 9 was asked
+
+
 def test_chinese_question_gets_the_chinese_lead_in():
     answer = ExtractiveAnswerer().compose("和平为什么像空气和阳光？", EV)
     assert answer.startswith(ZH_LEAD)

@@ -185,7 +185,7 @@ def test_misbehaving_backend_falls_back_to_a_cited_answer_with_a_visible_notice(
     settings = make_settings(beijing, answerer="openai", llm_model="m", llm_base_url=backend(mode),
                              first_token_timeout_s=1.0, answer_timeout_s=5.0)
     pipeline = load_pipeline(settings)
-    question = "What does paragraph 12 say about climate change?"  # strong evidence: garbage is replaced, not declined
+    question = "What does paragraph 12 say?"  # strong evidence: garbage is replaced, not declined
     started = time.monotonic()
     result = pipeline.ask(question)
     assert time.monotonic() - started < 10.0, "time-limited: the slow backend (20 s) is not waited for"

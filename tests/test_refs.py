@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.refs import asks_where, paragraph_refs, position_refs, relative_ref
+from rag.refs import asks_what_it_says, asks_where, paragraph_refs, position_refs, relative_ref
 
 REF_CASES = [
     # English forms
@@ -146,6 +146,13 @@ def test_position_refs(question, expected):
         pytest.param("What happened before that?", None, id="before-that-is-not-a-paragraph"),
         pytest.param("What are the next steps?", None, id="next-steps"),
         pytest.param("What does paragraph 9 say?", None, id="absolute"),
+        # the paragraph the conversation was about itself
+        pytest.param("And is poverty covered in that same paragraph?", 0, id="that-same-paragraph"),
+        pytest.param("What else does this paragraph say?", 0, id="this-paragraph"),
+        pytest.param("这一段提到贫困了吗？", 0, id="zh-this-paragraph"),
+        pytest.param("同一段还说了什么？", 0, id="zh-same-paragraph"),
+        pytest.param("这段时间发生了什么？", None, id="zh-this-period"),
+        pytest.param("Is that the same thing?", None, id="same-thing"),
     ],
 )
 def test_relative_ref(question, expected):
@@ -173,3 +180,32 @@ def test_relative_ref(question, expected):
 )
 def test_asks_where(question, expected):
     assert asks_where(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("What does paragraph 9 say?", True, id="what-does-it-say"),
+        pytest.param("What is paragraph 9 about?", True, id="about"),
+        pytest.param("What's in paragraph 4?", True, id="whats-in"),
+        pytest.param("Summarise paragraphs 3-5.", True, id="summarise-range"),
+        pytest.param("What are the main points of the last paragraph?", True, id="main-points-of-a-place"),
+        pytest.param("How does the declaration end?", True, id="how-does-it-end"),
+        pytest.param("And the one before it?", True, id="relative"),
+        pytest.param("第13段讲了什么？", True, id="zh-what-does-it-say"),
+        pytest.param("第十三段的内容是什么？", True, id="zh-content"),
+        pytest.param("那上一段呢？", True, id="zh-relative"),
+        # something in particular of a named paragraph: its text need not answer
+        pytest.param("What does paragraph 12 say about football?", False, id="about-something"),
+        pytest.param("Who signed paragraph 12 on behalf of the UN?", False, id="who-signed"),
+        pytest.param("Does paragraph 9 mention terrorism?", False, id="mention"),
+        pytest.param("Is poverty covered in that same paragraph?", False, id="same-paragraph-topic"),
+        pytest.param("第12段有没有提到足球？", False, id="zh-about-something"),
+        pytest.param("What does para. 2 say about 2017?", False, id="a-year"),
+        # names no paragraph
+        pytest.param("What does the document say?", False, id="no-paragraph"),
+        pytest.param("What is the UN's role?", False, id="a-question"),
+    ],
+)
+def test_asks_what_it_says(question, expected):
+    assert asks_what_it_says(question) is expected

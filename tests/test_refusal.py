@@ -103,18 +103,25 @@ def test_check_retrieval_declines(question, search, span, reason, message):
 
 
 @pytest.mark.parametrize(
-    "search",
+    ("question", "search"),
     [
-        result([hit(16, pinned=True), hit(3, bm25=0.1)], ["17"]),  # "paragraphs 16 and 17": 16 exists
-        result([hit(9, pinned=True)]),  # named paragraph, however weak the scores
-        result([hit(3, bm25=0.1), hit(5, bm25=0.6)]),  # one hit above one floor
-        result([hit(3, bm25=0.1, minilm=0.2)]),  # exactly at a floor
-        result([hit(3, bm25=0.0, minilm=0.9)]),  # the other retriever
+        ("What do paragraphs 16 and 17 say?", result([hit(16, pinned=True), hit(3, bm25=0.1)], ["17"])),  # 16 exists
+        ("What does paragraph 9 say?", result([hit(9, pinned=True)])),  # named paragraph, however weak the scores
+        ("What does the document say?", result([hit(3, bm25=0.1), hit(5, bm25=0.6)])),  # one hit above one floor
+        ("What does the document say?", result([hit(3, bm25=0.1, minilm=0.2)])),  # exactly at a floor
+        ("What does the document say?", result([hit(3, bm25=0.0, minilm=0.9)])),  # the other retriever
     ],
     ids=["missing-but-pinned", "pinned-weak", "one-above", "at-floor", "dense-above"],
 )
-def test_check_retrieval_passes(search):
-    assert check_retrieval("What does the document say?", search, SPAN, FLOORS) is None
+def test_check_retrieval_passes(question, search):
+    assert check_retrieval(question, search, SPAN, FLOORS) is None
+
+
+def test_a_named_paragraph_asked_about_something_else_still_meets_the_floors():
+    weak = result([hit(12, pinned=True)])  # its scores below every floor: nothing matched "football"
+    assert check_retrieval("What does paragraph 12 say?", weak, SPAN, FLOORS) is None
+    refusal = check_retrieval("What does paragraph 12 say about football?", weak, SPAN, FLOORS)
+    assert refusal is not None and refusal.reason == "not_addressed"
 
 
 def test_refusal_messages_follow_the_question_language():
