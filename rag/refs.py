@@ -90,8 +90,8 @@ _RELATIVE = re.compile(
 )
 # "that same paragraph", "in this paragraph", "the same para", "同一段", "这一段", "该段": the paragraph
 # the conversation was about itself.
-_SAME = re.compile(r"\b(?:that|this|the\s+same|that\s+same)\s+(?:paragraph|para)\b|同一段|(?:这|那)一?段(?!时间|日子|历史|话|路)|该段",
-                   re.IGNORECASE)
+_SAME = re.compile(r"\b(?:that|this|the\s+same|that\s+same)\s+(?:paragraph|para)\b"
+                   r"|同一段|(?:这|那)一?段(?!时间|日子|历史|话|路)|该段", re.IGNORECASE)
 # "Which paragraph says that?", "In which parts do the delegates commend ...?", "Where does the text
 # mention the UN?", "Where is X discussed?", "哪一段提到了…？"; not "Where is the Customer Centre?" (a place
 # the document names) nor "Where in Chinese political theory is ...?".
@@ -155,7 +155,8 @@ _SAYS_EN = frozenset("""
     what which how does do did is are was were be say says said cover covers covered contain contains
     state states mean means talk talks discuss discusses deal deals with about of in on to for
     tell show give read quote explain describe summarise summarize summary sum up gist overview content
-    contents main point points key message whole full exactly text document declaration paragraph paragraphs
+    contents main point points key message call calls idea ideas theme topic short brief briefly nutshell
+    whole full exactly text document declaration paragraph paragraphs
 """.split())
 _SAYS_ZH = re.compile(r"讲|说|写|谈|提到|关于|是|的|了|什么|啥|内容|主要|一下|请|概括|总结|介绍|那|这|呢|吗|么|还有|它|里|中")
 

@@ -195,6 +195,8 @@ def test_asks_where(question, expected):
         pytest.param("第13段讲了什么？", True, id="zh-what-does-it-say"),
         pytest.param("第十三段的内容是什么？", True, id="zh-content"),
         pytest.param("那上一段呢？", True, id="zh-relative"),
+        pytest.param("¶3 in short?", True, id="in-short"),
+        pytest.param("Para 11 - what's the main call there?", True, id="main-call"),
         # something in particular of a named paragraph: its text need not answer
         pytest.param("What does paragraph 12 say about football?", False, id="about-something"),
         pytest.param("Who signed paragraph 12 on behalf of the UN?", False, id="who-signed"),
