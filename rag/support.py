@@ -177,9 +177,52 @@ class SentenceScorer:
         return (0.0 if missing else score), sents[best]
 
 
+# Units of measure, by the words that name them: a number the claim measures in one ("180 km") is not
+# stated by a text that counts something else with it ("180 docking stations"). Years are no unit here
+# ("in 2025" states "2025年"), nor are words such as "working" in "10 working days".
+_UNIT_WORDS = {
+    "km": "km kilometre kilometres kilometer kilometers 公里 千米", "mile": "mile miles mi", "mph": "mph",
+    "m": "m metre metres meter meters 米", "cm": "cm centimetre centimetres", "kg": "kg kilogram kilograms 公斤",
+    "litre": "l litre litres liter liters 升", "minute": "min mins minute minutes 分钟",
+    "hour": "h hr hrs hour hours 小时", "day": "day days 天", "week": "week weeks 周",
+    "month": "month months 个月", "percent": "% percent per-cent pct", "kwh": "kwh",
+}
+_UNIT = {w: unit for unit, words in _UNIT_WORDS.items() for w in words.split()}
+# what follows a number: the rest of a range ("10-15", "10 to 15"), then a word, "%" or a CJK unit, and
+# the word after that ("10 working days")
+_AFTER_NUMBER = re.compile(r"(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)*)?[\s-]*(per\s+cent|%|[A-Za-z]+|[\u4e00-\u9fff]{1,2})?"
+                           r"(?:[\s-]+([A-Za-z]+))?", re.IGNORECASE)
+
+
+def _unit_after(text: str, end: int) -> tuple[str | None, bool]:
+    """The unit of measure named by the word right after a number that ends at ``end``, or the one after
+    that (None if neither), and whether a word follows the number at all ("180 docking stations": a count
+    of something, not a measure)."""
+    m = _AFTER_NUMBER.match(text, end)
+    word, second = (m.group(1) or "", m.group(2) or "") if m else ("", "")
+    if not word:
+        return None, False
+    if re.fullmatch(r"per\s+cent", word, re.IGNORECASE):
+        return "percent", True
+    if word[0] >= "\u4e00":  # a CJK unit is one or two characters: "公里", "天", "小时"
+        return _UNIT.get(word) or _UNIT.get(word[0]), True
+    return _UNIT.get(word.lower()) or _UNIT.get(second.lower()), True
+
+
+def _claims_unit(number: str, claim: str) -> set[str]:
+    """The units of measure the claim gives ``number`` ("An e-bike can ride 180 km" -> {"km"})."""
+    units = set()
+    for m in re.finditer(rf"(?<![\d.,]){re.escape(number)}(?![\d])", claim):
+        unit, _ = _unit_after(claim, m.end())
+        if unit:
+            units.add(unit)
+    return units
+
+
 def _states_number(text: str, number: str, claim: str) -> bool:
     """Whether ``text`` states ``number`` as the claim does: bare, or with the unit glued to it in the
-    text ("10p") when the claim gives it that unit too ("10p", "10 p").
+    text ("10p") when the claim gives it that unit too ("10p", "10 p"); and when the claim measures it
+    in a unit ("180 km"), with that unit or none, not as a count of something else ("180 docking stations").
 
     >>> _states_number("It costs 10p per minute.", "10", "It costs 10 miles per hour.")
     False
@@ -193,15 +236,26 @@ def _states_number(text: str, number: str, claim: str) -> bool:
     True
     >>> _states_number("Members may ask.", "5", "5月"), _states_number("On 13 May 2024.", "5", "2024年5月13日")
     (False, True)
+    >>> _states_number("180 docking stations.", "180", "An e-bike can ride 180 km."), _states_number(
+    ...     "Open 24 hours a day.", "24", "It is open 24 hours."), _states_number("A 40% discount.", "40", "40 percent off")
+    (False, True, True)
     """
     if _names_month(text, number, claim):
         return True
+    measured = _claims_unit(number, claim)
     units = set()
-    for found, unit in _NUMBER_UNIT.findall(text):
-        if found == number:
-            if not unit:
-                return True
+    for m in _NUMBER_UNIT.finditer(text):
+        found, unit = m.group(1), m.group(2)
+        if found != number:
+            continue
+        if unit:
             units.add(unit)
+            continue
+        if not measured:
+            return True
+        named, worded = _unit_after(text, m.end())
+        if named in measured or not worded:  # the same unit, or the number standing alone ("a limit of 15.")
+            return True
     return any(re.search(rf"(?<![\d.,]){re.escape(number)}\s*{re.escape(u)}(?![A-Za-z])", claim, re.IGNORECASE)
                for u in units)
 

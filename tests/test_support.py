@@ -82,6 +82,8 @@ class SameVector:
 
 
 PRICE = Paragraph("d", 4, "Electric bicycles cost an extra 10p per minute, capped at £4 per hire.", "4")
+FLEET = Paragraph("d", 1, "It offers 2,400 bicycles, of which 600 are electric, at 180 docking stations.", "1")
+COMPLAINTS = Paragraph("d", 14, "Complaints are answered within 10 working days; the helpline is open 24 hours a day.", "14")
 HELMET = Paragraph("d", 8, "Helmets are recommended but not required by law.", "8")
 TERMS = Paragraph("d", 18, "These terms take effect on 1 April 2025.", "18")
 
@@ -96,9 +98,16 @@ TERMS = Paragraph("d", 18, "These terms take effect on 1 April 2025.", "18")
         ("No, you do not have to wear a helmet.", HELMET, True),  # negated as the text is
         ("这些条款自2025年4月1日起生效。", TERMS, True),  # 4月 is April
         ("这些条款自2025年5月1日起生效。", TERMS, False),
+        ("There are 180 docking stations.", FLEET, True),
+        ("An electric bicycle can ride 180 km on a full charge.", FLEET, False),  # 180 counts stations
+        ("电动自行车充满电能骑180公里。", FLEET, False),
+        ("Complaints are answered within 10 days.", COMPLAINTS, True),  # "10 working days": still days
+        ("Complaints are answered within 10 hours.", COMPLAINTS, False),
+        ("The helpline is open 24 hours a day.", COMPLAINTS, True),
     ],
     ids=["glued-unit", "bare-number-vs-glued-unit", "currency", "negation-missed", "negation-kept", "zh-month",
-         "zh-wrong-month"],
+         "zh-wrong-month", "a-count", "a-count-as-a-distance", "zh-a-count-as-a-distance", "unit-after-a-word",
+         "another-unit", "same-unit"],
 )
 def test_what_the_similarity_cannot_vouch_for(claim, paragraph, supported):
     score, _ = SentenceScorer(SameVector(), SameVector()).support(claim, paragraph)
