@@ -179,13 +179,14 @@ class SentenceScorer:
 
 # Units of measure, by the words that name them: a number the claim measures in one ("180 km") is not
 # stated by a text that counts something else with it ("180 docking stations"). Years are no unit here
-# ("in 2025" states "2025年"), nor are words such as "working" in "10 working days".
+# ("in 2025" states "2025年"), nor are words such as "working" in "10 working days"; nor "m" and "l",
+# which may stand for a million ("£2 m").
 _UNIT_WORDS = {
     "km": "km kilometre kilometres kilometer kilometers 公里 千米", "mile": "mile miles mi", "mph": "mph",
-    "m": "m metre metres meter meters 米", "cm": "cm centimetre centimetres", "kg": "kg kilogram kilograms 公斤",
-    "litre": "l litre litres liter liters 升", "minute": "min mins minute minutes 分钟",
+    "metre": "metre metres meter meters 米", "cm": "cm centimetre centimetres", "kg": "kg kilogram kilograms 公斤",
+    "litre": "litre litres liter liters 升", "minute": "min mins minute minutes 分钟",
     "hour": "h hr hrs hour hours 小时", "day": "day days 天", "week": "week weeks 周",
-    "month": "month months 个月", "percent": "% percent per-cent pct", "kwh": "kwh",
+    "month": "month months 个月", "percent": "% percent pct", "kwh": "kwh",
 }
 _UNIT = {w: unit for unit, words in _UNIT_WORDS.items() for w in words.split()}
 # what follows a number: the rest of a range ("10-15", "10 to 15"), then a word, "%" or a CJK unit, and
