@@ -237,6 +237,11 @@ class Asker:
         t = time.perf_counter()
         evidence = select_evidence(query, result.hits, self.scorer, asked=question)
         timings["evidence_s"] = _since(t)
+        if self.chat_model is None and _named_but_unaddressed(evidence, question):
+            # "What does paragraph 12 say about football?": with a model, the judge decides (see _strong);
+            # the extractive answer has none, and would quote the paragraph's least irrelevant sentence
+            yield "result", self._declined(question, query, result, refusal.not_addressed(question), timings, started)
+            return
         draft, failure, verdict, reread, reread_failed = "", None, None, None, None
         checked = None  # the draft's verification, once done: _finish reuses it for the same draft
         if self.chat_model is not None:
@@ -577,9 +582,20 @@ def _strong(evidence: list[Evidence], question: str) -> bool:
     (LOCATE_RELEVANCE_FLOOR: "What does paragraph 12 say about climate change?" 0.32, "... about
     football?" 0 and "Who signed paragraph 12 on behalf of the UN?" 0.22, which are for the judge);
     or a sentence that plainly restates the question."""
-    named = any(e.pinned and (asks_what_it_says(question) or e.relevance >= LOCATE_RELEVANCE_FLOOR)
-                for e in evidence)
+    named = any(e.pinned and _addressed(e, question) for e in evidence)
     return named or max((e.similarity for e in evidence), default=0.0) >= STRONG_EVIDENCE
+
+
+def _addressed(named: Evidence, question: str) -> bool:
+    """Whether a paragraph the user named answers the question: it asks only what the paragraph says, or
+    one of the paragraph's sentences addresses what it asks (LOCATE_RELEVANCE_FLOOR)."""
+    return asks_what_it_says(question) or named.relevance >= LOCATE_RELEVANCE_FLOOR
+
+
+def _named_but_unaddressed(evidence: list[Evidence], question: str) -> bool:
+    """The user named paragraphs and asks something of them that none of them addresses."""
+    named = [e for e in evidence if e.pinned]
+    return bool(named) and not any(_addressed(e, question) for e in named)
 
 
 def _paragraph_in_focus(history: list[dict], step: int) -> int | None:

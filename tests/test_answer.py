@@ -900,6 +900,21 @@ def test_model_decline_on_a_named_paragraph_asked_something_else_is_for_the_judg
     assert result.cited_numbers == ([] if refused else [12])
 
 
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [("What does paragraph 12 say?", False),  # its text is the answer
+     ("What does paragraph 12 say about the Paris Agreement?", False),  # one of its sentences addresses it
+     ("What does paragraph 12 say about football?", True),  # none does: the extractive answer has no judge
+     ("Who won the football world cup, according to paragraph 12?", True)],
+    ids=["what-it-says", "about-what-it-says", "about-something-else", "asks-something-else"],
+)
+def test_extractive_answer_declines_a_named_paragraph_asked_what_it_does_not_address(pipeline, question, refused):
+    result = Asker(pipeline.retriever, WordScorer(HashEmbedder(), None)).ask(question)  # no model, so no judge
+    assert result.retrieved[0]["number"] == 12 and result.retrieved[0]["pinned"]
+    assert result.refused is refused
+    assert (result.refusal_reason, result.cited_numbers) == (("not_addressed", []) if refused else (None, [12]))
+
+
 # --------------------------------------------------------------------------- sentences in another language
 
 
