@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from . import refusal
-from .cite import Claim, Verification, named_paragraphs, parse_labels, split_claims, verify
+from .cite import Claim, Verification, named_paragraphs, parse_labels, verify
 from .errors import RagError
 from .evidence import Evidence, select_evidence, widen
 from .extractive import ExtractiveAnswerer
@@ -83,19 +83,6 @@ LEAD_MARGIN = 0.1
 # the sentences that do): replayed over both sets' stored answers, the five that name only places reach
 # 0.27-0.97 for a right paragraph (QUOTE_RELEVANCE_FLOOR, 0.45, kept two of them). Picked on those few.
 LOCATE_RELEVANCE_FLOOR = 0.25
-# A sentence whose words fall short of SUPPORT_THRESHOLD against a paragraph it cites (a paraphrase: "The
-# United Nations is given the role of the main mediation channel" for "the UN should ... serve as the main
-# channel for mediation") is read by the chat model as a yes/no judge: "Is the statement supported by the
-# passage?" over the paragraph's SUPPORT_JUDGE_SENTENCES sentences most relevant to it. It passes at
-# P("Yes") >= SUPPORT_JUDGE_THRESHOLD. Not asked of a sentence that states a number the paragraph lacks
-# (support 0), of a fragment, of one that restates the question, or of paragraphs it does not cite.
-# Replayed over the 395 distinct drafts in this repository's history of the three local reports: 65
-# (sentence, cited paragraph) pairs of that kind, 26 of them citing a right paragraph of an answerable
-# question. At 0.9 the judge keeps 8: 7 right, 1 on a paragraph that states it but is not the gold one;
-# at 0.8 it keeps 17 (13 right); with a system prompt of its own instead of the answer's, 14 at 0.9 (10
-# right). Picked on those few: unseen drafts may sit elsewhere.
-SUPPORT_JUDGE_THRESHOLD = 0.9
-SUPPORT_JUDGE_SENTENCES = 3
 ZH_QUOTE_LEAD = "原文："
 # A real match reaches at least one of these raw scores (see eval/reports/answers.md).
 RELEVANCE_FLOORS = {"bm25": 0.5, "minilm": 0.2, "e5": 0.80}
@@ -118,7 +105,7 @@ class Citation:
     number: int
     section: str | None
     quote: str  # the verbatim sentence of the paragraph that supports the claim
-    status: str  # checked | judged | recited | quoted | located (see cite.Claim)
+    status: str  # checked | recited | quoted | located (see cite.Claim)
 
 
 @dataclass
@@ -405,27 +392,13 @@ class Asker:
 
     def _verify(self, question: str, query: str, text: str, evidence: list[Evidence], drafted: bool = True):
         """Check ``text`` against the evidence paragraphs (see ``cite.verify``); a model's draft
-        through :meth:`_draft_support` (a fragment together with the ``query`` it answers, a sentence
-        the words fall short on read by the judge), and without the sentences that only restate the
-        ``question``; the extractive text, which is verbatim, as it is."""
+        through :meth:`_draft_support` (a fragment together with the ``query`` it answers), and without
+        the sentences that only restate the ``question``; the extractive text, which is verbatim, as it is."""
         paragraphs = [e.paragraph for e in evidence]
         if not drafted:
             return verify(text, paragraphs, self.known, self.scorer.support, SUPPORT_THRESHOLD)
-        cited = {claim: set(labels) for claim, labels in split_claims(text)}
-        judged: dict[tuple[str, str], float] = {}
-
-        def support(claim: str, paragraph) -> tuple[float, str]:
-            # the judge reads only the paragraphs a sentence cites, not every other one it could be re-cited to
-            ask = paragraph.label in cited.get(claim, ()) and not restates(question, claim)
-            return self._draft_support(claim, paragraph, query, judged if ask else None)
-
-        checked = verify(text, paragraphs, self.known, support, SUPPORT_THRESHOLD,
-                         restates=lambda claim: restates(question, claim))
-        for claim in checked.claims:  # supported only in the judge's reading: say so
-            if claim.status == "checked" and all((claim.text, label) in judged for label in claim.labels):
-                claim.status = "judged"
-                claim.score = min(judged[claim.text, label] for label in claim.labels)
-        return checked
+        return verify(text, paragraphs, self.known, lambda claim, p: self._draft_support(claim, p, query),
+                      SUPPORT_THRESHOLD, restates=lambda claim: restates(question, claim))
 
     def _complete(self, question: str, checked: Verification, evidence: list[Evidence]) -> None:
         """Add to the model's verified answer, quoted, the most relevant evidence sentence of a paragraph
@@ -479,19 +452,11 @@ class Asker:
             return None
         return self.claim_translator(claim)
 
-    def _draft_support(self, claim: str, paragraph, query: str,
-                       judged: dict[tuple[str, str], float] | None = None) -> tuple[float, str]:
+    def _draft_support(self, claim: str, paragraph, query: str) -> tuple[float, str]:
         """``scorer.support`` for the model's sentences, vetoed for a fragment that the paragraph does not
         support together with the ``query`` (below FRAGMENT_SUPPORT_FLOOR), and for a sentence in another
-        language whose English translation does not reach TRANSLATED_SUPPORT_FLOOR (no translation: no veto).
-        Given ``judged``, a sentence whose words fall short (but state no number the paragraph lacks) is
-        read by the judge (see SUPPORT_JUDGE_THRESHOLD); its P("Yes") goes into ``judged`` when it passes."""
+        language whose English translation does not reach TRANSLATED_SUPPORT_FLOOR (no translation: no veto)."""
         score, quote = self.scorer.support(claim, paragraph)
-        if score < SUPPORT_THRESHOLD and judged is not None and score > 0 and not is_fragment(claim):
-            p_yes = self._support_judge(claim, paragraph)
-            if p_yes is not None and p_yes >= SUPPORT_JUDGE_THRESHOLD:
-                judged[claim, paragraph.label] = p_yes
-                score = SUPPORT_THRESHOLD
         if score < SUPPORT_THRESHOLD:
             return score, quote
         if is_fragment(claim) and self.scorer.support(f"{query} {claim}", paragraph)[0] < FRAGMENT_SUPPORT_FLOOR:
@@ -514,21 +479,6 @@ class Asker:
             return True, None
         p_yes = self._judge(question, evidence, timings)
         return (p_yes is not None and p_yes >= self.judge_threshold), p_yes
-
-    def _support_judge(self, claim: str, paragraph) -> float | None:
-        """P("Yes") that ``paragraph`` supports ``claim``, from the chat model read as a yes/no judge over
-        the paragraph's sentences most relevant to the claim; None when it cannot be read that way or fails."""
-        p_yes = getattr(self.chat_model, "p_yes", None)
-        if not callable(p_yes):
-            return None
-        scored = self.scorer.relevance(claim, paragraph)
-        best = sorted(sorted(range(len(scored)), key=lambda i: -scored[i][1])[:SUPPORT_JUDGE_SENTENCES])
-        try:  # the answer's system prompt, whose cached prefix the next question reuses
-            return p_yes(render("answer_system"), render("support_user", label=paragraph.label, claim=claim,
-                                                         text=" ".join(scored[i][0] for i in best)))
-        except Exception as err:  # a judge that fails leaves the sentence unsupported
-            log.warning("the support judge failed: %s: %s", type(err).__name__, err)
-            return None
 
     def _judge(self, question: str, evidence: list[Evidence], timings: dict[str, float]) -> float | None:
         """P("Yes") that the evidence answers the question, from the chat model read as a yes/no

@@ -60,8 +60,7 @@ class Claim:
     cited: list[str]  # labels as the model wrote them (valid ones only)
     labels: list[str] = field(default_factory=list)  # labels after verification
     status: str = "pending"  # checked | recited | dropped, or quoted: the document's sentence, added
-    # (or located: the sentence of a paragraph the model named, asked where the document says something;
-    # or judged: supported in the yes/no judge's reading, not in its words; score is then the judge's P("Yes"))
+    # (or located: the sentence of a paragraph the model named, asked where the document says something)
     quotes: dict[str, str] = field(default_factory=dict)  # label -> verbatim supporting sentence
     score: float = 0.0
     removed: list[str] = field(default_factory=list)  # invalid labels removed from this sentence
@@ -94,9 +93,6 @@ class Verification:
                 notes.append(f"dropped, {c.why or 'unsupported by the document'}: {_short(c.text)}")
             elif c.status == "quoted":
                 notes.append(f"added the sentence of [{', '.join(c.labels)}] that answers best: {_short(c.text)}")
-            elif c.status == "judged":
-                notes.append(f"supported in the judge's reading of [{', '.join(c.labels)}] (P(yes) {c.score:.2f}), "
-                             f"not in its words: {_short(c.text)}")
             elif c.status == "located":
                 notes.append(f"the model named [{', '.join(c.labels)}] as the place; quoted its most relevant sentence: "
                              f"{_short(c.text)}")

@@ -210,7 +210,6 @@ class LlamaCppChatModel(BaseChatModel):
 
 
 _PASSAGE = re.compile(r"^\[([^\]]+)\]\s+(.+)$", re.MULTILINE)
-_ASKED = re.compile(r"^(?:Question|Statement):[ \t]*(.*)$", re.MULTILINE)
 
 
 class FakeChatModel(BaseChatModel):
@@ -220,8 +219,8 @@ class FakeChatModel(BaseChatModel):
     it back unchanged. ``responses`` scripts exact replies (popped in order) for
     edge cases; ``fail`` raises, ``delay`` sleeps before the first token.
 
-    As a yes/no judge it answers with the share of the question's (or the statement's)
-    words of four letters or more that the passages contain; ``judgements`` scripts exact values."""
+    As a yes/no judge it answers with the share of the question's words (of four
+    letters or more) that the passages contain; ``judgements`` scripts exact values."""
 
     responses: list[str] = []
     judgements: list[float] = []
@@ -254,8 +253,7 @@ class FakeChatModel(BaseChatModel):
             raise BackendError("The fake backend was told to fail.")
         if self.judgements:
             return self.judgements.pop(0)
-        asked = _ASKED.findall(user)  # the question the passages should answer, or the statement they should support
-        question = asked[-1].lower() if asked else ""
+        question = user.rsplit("Question:", 1)[-1].strip().split("\n", 1)[0].lower()
         passages = " ".join(text for _, text in _PASSAGE.findall(user)).lower()
         words = {w for w in re.findall(r"\w{4,}", question)}
         return len({w for w in words if w in passages}) / len(words) if words else 0.0

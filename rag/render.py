@@ -19,8 +19,8 @@ import re
 from .cite import CITATION, expand_labels
 from .records import Paragraph
 
-_STATUS = {"checked": "✓ checked", "judged": "✓ judged", "recited": "↻ re-cited", "dropped": "✗ dropped",
-           "quoted": "❝ quoted", "located": "⌖ located"}
+_STATUS = {"checked": "✓ checked", "recited": "↻ re-cited", "dropped": "✗ dropped", "quoted": "❝ quoted",
+           "located": "⌖ located"}
 
 
 def esc(text: str) -> str:

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import (LOCATE_RELEVANCE_FLOOR, STRONG_EVIDENCE, SUPPORT_JUDGE_THRESHOLD, SUPPORT_THRESHOLD,
-                        AnswerResult, Asker, _strong)
+from rag.answer import LOCATE_RELEVANCE_FLOOR, STRONG_EVIDENCE, AnswerResult, Asker, _strong
 from rag.chunk import split_sentences
 from rag.cite import Verification, split_claims, verify
 from rag.embed import HashEmbedder
@@ -60,7 +59,7 @@ def assert_cited_and_grounded(result: AnswerResult, paragraphs: dict[str, str]) 
         assert c.label in paragraphs and c.label in retrieved
         assert c.number == int(c.label) and c.doc == "beijing_initiative_2017"
         assert c.quote in split_sentences(paragraphs[c.label]), c.quote
-        assert c.status in ("checked", "judged", "recited", "quoted", "located")
+        assert c.status in ("checked", "recited", "quoted", "located")
         assert f"[{c.label}]" in result.answer
     cited = {label for _, labels in claims for label in labels}
     assert cited == {c.label for c in result.citations}
@@ -970,82 +969,3 @@ def test_an_english_sentence_is_never_translated_and_no_translation_vetoes_nothi
     untranslated = chinese_asker(pipeline, "倡议提到了可持续发展[12]。", seen)  # the translator gives nothing back
     result = untranslated.ask(PARIS)
     assert result.fallback is None and result.answer.startswith("倡议提到了可持续发展") and seen
-
-
-# --------------------------------------------------------------------------- the support judge
-
-PARAPHRASE = "Joint work should put the Paris Agreement into practice"  # [12]: "Joint efforts should be made to implement ..."
-
-
-class AskedJudge(FakeChatModel):
-    """Answers yes/no prompts from ``judgements`` and keeps each one it was asked."""
-
-    asked: list = []
-
-    def p_yes(self, system, user):
-        self.asked.append((system, user))
-        return super().p_yes(system, user)
-
-
-def support_prompts(model: AskedJudge) -> list[str]:
-    return [user for _, user in model.asked if user.startswith("Passage:")]
-
-
-def test_a_paraphrase_the_words_fall_short_on_is_kept_when_the_judge_finds_support(pipeline, paragraphs):
-    p12 = next(p for p in pipeline.index.paragraphs if p.label == "12")
-    assert 0 < SentenceScorer(HashEmbedder(), None).support(PARAPHRASE, p12)[0] < SUPPORT_THRESHOLD  # the premise
-    model = AskedJudge(responses=[f"{PARAPHRASE} [12]."], judgements=[0.95], asked=[])
-    result = asker_with(pipeline, model).ask(PARIS)
-    assert result.fallback is None and f"{PARAPHRASE} [12]." in result.answer
-    assert_cited_and_grounded(result, paragraphs)
-    [sentence] = [s for s in result.sentences if s["text"].startswith(PARAPHRASE)]
-    assert (sentence["status"], sentence["labels"], sentence["score"]) == ("judged", ["12"], 0.95)
-    assert next(c for c in result.citations if c.label == "12").status == "judged"
-    assert any(n.startswith("supported in the judge's reading of [12] (P(yes) 0.95)") for n in result.notes)
-    [(system, user)] = model.asked
-    assert system == render("answer_system")  # the answer prompt's cached prefix stays for the next question
-    quoted = user.split("] ", 1)[1].split("\n")[0]
-    assert user == render("support_user", label="12", claim=f"{PARAPHRASE}.", text=quoted)
-    assert "Paris Agreement" in quoted and len(quoted) < len(p12.text)  # its sentences most relevant to the claim
-
-
-def test_a_paraphrase_the_judge_doubts_is_dropped(pipeline):
-    assert SUPPORT_JUDGE_THRESHOLD > 0.85  # the premise
-    model = AskedJudge(responses=[f"{PARAPHRASE} [12]."] * 2, judgements=[0.85, 0.85, 0.1], asked=[])
-    result = asker_with(pipeline, model).ask(PARIS)
-    assert PARAPHRASE not in result.answer
-    assert any(n.startswith("dropped, unsupported by the document: Joint work") for n in result.notes)
-    assert support_prompts(model) and not any(s["status"] == "judged" for s in result.sentences)
-
-
-@pytest.mark.parametrize(
-    ("draft", "why"),
-    [("The Paris Agreement should be implemented by 2040 [12].", "a number the paragraph lacks: support 0"),
-     ("Mars has two moons [12].", "no word in common: support 0"),
-     ("2040 [12].", "a fragment is checked with the question instead"),
-     ("The Paris Agreement should be implemented for ecology [12].", "it only restates the question")],
-)
-def test_the_support_judge_is_not_asked(pipeline, draft, why):
-    model = AskedJudge(responses=[draft] * 2, judgements=[0.99] * 4, asked=[])
-    result = asker_with(pipeline, model).ask(PARIS)
-    assert support_prompts(model) == [], why
-    assert not any(s["status"] == "judged" for s in result.sentences)
-
-
-def test_the_support_judge_reads_only_the_paragraphs_a_sentence_cites(pipeline):
-    """Re-citing compares the sentence with every other passage: by its words, never by the judge."""
-    model = AskedJudge(responses=[f"{PARAPHRASE} [12]."], judgements=[0.95], asked=[])
-    asker_with(pipeline, model).ask(PARIS)
-    assert [u.split("\n")[1].split("]")[0] for u in support_prompts(model)] == ["[12"]
-
-
-def test_a_failing_support_judge_leaves_the_sentence_unsupported(pipeline, caplog):
-    class Broken(AskedJudge):
-        def p_yes(self, system, user):
-            if user.startswith("Passage:"):
-                raise RuntimeError("judge down")
-            return super().p_yes(system, user)
-
-    result = asker_with(pipeline, Broken(responses=[f"{PARAPHRASE} [12]."] * 2, asked=[])).ask(PARIS)
-    assert PARAPHRASE not in result.answer and not any(s["status"] == "judged" for s in result.sentences)
-    assert "the support judge failed: RuntimeError: judge down" in caplog.text

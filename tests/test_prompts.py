@@ -24,7 +24,6 @@ VARIABLES = {
     "answerable_user": {"passages": PASSAGES, "question": "And the climate?"},
     "translate_user": {"text": "气候呢？"},
     "translate_claim": {"text": "和平很重要。"},
-    "support_user": {"label": "9", "text": PASSAGES[0]["text"], "claim": "Parties should contribute to peace."},
 }
 
 
@@ -43,8 +42,7 @@ def test_every_prompt_renders_with_the_variables_the_code_passes(name):
     ("name", "missing"),
     [("answer_user", "passages"), ("answer_user", "history"), ("answer_user", "question"),
      ("rewrite", "history"), ("rewrite", "question"),
-     ("answerable_user", "passages"), ("answerable_user", "question"), ("translate_user", "text"), ("translate_claim", "text"),
-     ("support_user", "label"), ("support_user", "text"), ("support_user", "claim")],
+     ("answerable_user", "passages"), ("answerable_user", "question"), ("translate_user", "text"), ("translate_claim", "text")],
 )
 def test_a_missing_variable_raises(name, missing):
     variables = {k: v for k, v in VARIABLES[name].items() if k != missing}
