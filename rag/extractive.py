@@ -40,11 +40,17 @@ class ExtractiveAnswerer:
         >>> ev = [Evidence(Paragraph("d", 6, "A.", "6"), [("Win-win cooperation matters.", 0.9)], 0.1)]
         >>> ExtractiveAnswerer().compose("cooperation?", ev)
         'Win-win cooperation matters [6].'
+
+        Asked what named paragraphs say, it gives their openings: one paragraph's first sentences, or
+        the first sentence of each of several ("How do paragraphs 9 and 10 differ?").
         """
         if not any(e.sentences for e in evidence):
             return ""
-        named = next((e for e in evidence if e.pinned), None)
-        if named is not None and asks_what_it_says(question):  # "What does paragraph 9 say?": its opening
+        pinned = [e for e in evidence if e.pinned and e.sentences]
+        named = pinned[0] if pinned else None
+        if len(pinned) > 1 and asks_what_it_says(question):  # "How do paragraphs 9 and 10 differ?": each opening
+            picked = [(e.sentences[0][0], e.label) for e in pinned]
+        elif named is not None and asks_what_it_says(question):  # "What does paragraph 9 say?": its opening
             picked = [(s, named.label) for s, _ in named.sentences[: self.max_sentences]]
         else:
             # the paragraph the question names ("What does paragraph 6 say about the UN?"), else the first

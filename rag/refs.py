@@ -149,7 +149,8 @@ def relative_ref(question: str) -> int | None:
 
 
 # What a question about a named paragraph may say besides naming it, and still ask only what the
-# paragraph says ("What is paragraph 9 about?", "Summarise the last paragraph.", "第13段讲了什么？").
+# paragraph says ("What is paragraph 9 about?", "Summarise the last paragraph.", "第13段讲了什么？"),
+# or what two of them say side by side ("How do paragraphs 9 and 10 differ?", "比较第3段和第5段").
 _SAYS_EN = frozenset("""
     a an the and or so then also now please can could would you me us i it its this that there here s
     what which how does do did is are was were be say says said cover covers covered contain contains
@@ -157,8 +158,10 @@ _SAYS_EN = frozenset("""
     tell show give read quote explain describe summarise summarize summary sum up gist overview content
     contents main point points key message call calls idea ideas theme topic short brief briefly nutshell
     whole full exactly text document declaration paragraph paragraphs
+    compare comparison contrast differ differs difference differences different between versus vs similar alike
 """.split())
-_SAYS_ZH = re.compile(r"讲|说|写|谈|提到|关于|是|的|了|什么|啥|内容|主要|一下|请|概括|总结|介绍|那|这|呢|吗|么|还有|它|里|中")
+_SAYS_ZH = re.compile(r"讲|说|写|谈|提到|关于|是|的|了|什么|啥|内容|主要|一下|请|概括|总结|介绍|那|这|呢|吗|么|还有|它|里|中"
+                      r"|比较|对比|区别|不同|异同|和|与|有|哪些")
 
 
 def asks_what_it_says(question: str) -> bool:

@@ -84,6 +84,16 @@ def test_pinned_paragraph_gives_its_opening_sentences_in_order():
                       "Yearning for safety is a human instinct [9].")
 
 
+def test_several_pinned_paragraphs_give_the_opening_of_each():
+    nine = evidence(9, [("We call on political parties to contribute to world peace.", 0.05),
+                        ("Yearning for safety is a human instinct.", 0.02)], pinned=True)
+    ten = evidence(10, [("We call on political parties to promote global development.", 0.04),
+                        ("Countries should stick together.", 0.9)], pinned=True)
+    answer = ExtractiveAnswerer().compose("How do paragraphs 9 and 10 differ?", [nine, ten, *EV])
+    assert answer == ("We call on political parties to contribute to world peace [9]. "
+                      "We call on political parties to promote global development [10].")
+
+
 def test_pinned_paragraph_asked_about_something_gives_its_most_relevant_sentence():
     pinned = evidence(9, [("We call on political parties to contribute to world peace.", 0.05),
                           ("Respect the role of the UN as the main mediation channel.", 0.9)], pinned=True)

@@ -197,6 +197,9 @@ def test_asks_where(question, expected):
         pytest.param("那上一段呢？", True, id="zh-relative"),
         pytest.param("¶3 in short?", True, id="in-short"),
         pytest.param("Para 11 - what's the main call there?", True, id="main-call"),
+        pytest.param("How do paragraphs 9 and 10 differ?", True, id="differ"),
+        pytest.param("Compare paragraph 3 with paragraph 5.", True, id="compare"),
+        pytest.param("第9段和第10段有哪些不同？", True, id="zh-differ"),
         # something in particular of a named paragraph: its text need not answer
         pytest.param("What does paragraph 12 say about football?", False, id="about-something"),
         pytest.param("Who signed paragraph 12 on behalf of the UN?", False, id="who-signed"),
@@ -204,6 +207,7 @@ def test_asks_where(question, expected):
         pytest.param("Is poverty covered in that same paragraph?", False, id="same-paragraph-topic"),
         pytest.param("第12段有没有提到足球？", False, id="zh-about-something"),
         pytest.param("What does para. 2 say about 2017?", False, id="a-year"),
+        pytest.param("How do paragraphs 9 and 10 differ on security?", False, id="differ-on-something"),
         # names no paragraph
         pytest.param("What does the document say?", False, id="no-paragraph"),
         pytest.param("What is the UN's role?", False, id="a-question"),
