@@ -70,13 +70,34 @@ _STATES_MONEY = re.compile(
     r"|\bfree\b|\bno\s+(cost|charge|fee)\b|\bwithout\s+charge\b|免费|不收费|\d\s*[万亿]?\s*[元圆]|美元|欧元|英镑|日元|人民币",
     re.IGNORECASE,
 )
+# A question whose answer is a measure ("What is the top speed?", "At what wind speed ...?", "How far
+# can it go?", "多长时间内") ... and what answers one: a number with a unit of measure or of time. "180
+# docking stations" does not say how far a bicycle goes; "from distance to contact" asks no measure.
+_MEASURES = r"speed|distance|temperature|weight|height|length|depth|width"
+_ASKS_MEASURE = re.compile(
+    rf"\b(?:what|which)\s+(?:is\s+|are\s+|was\s+)?(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_MEASURES})\b"
+    r"|\bhow\s+(?:fast|far|tall|high(?!\s+an?\b)|heavy|hot|cold|deep|wide|long(?!\s+ago\b))\b"
+    r"|速度|多快|多远|距离|温度|多重|多高|多长|多深|多宽",
+    re.IGNORECASE,
+)
+_UNITS = (r"km|kilomet(?:re|er)s?|miles?|mph|kph|metres?|meters?|m|cm|mm|kg|kilograms?|grams?|g|tonnes?|tons?|"
+          r"°\s*[CF]?|degrees?|percent|per\s+cent|%|seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|"
+          r"months?|years?|litres?|liters?|l|m3|cubic\s+met(?:re|er)s?|feet|foot|ft|inch(?:es)?")
+_STATES_MEASURE = re.compile(
+    rf"(?:\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    rf"thirty|forty|fifty|sixty|hundred))\s*(?:(?:-|–|to)\s*[\d,.]+\s*)?(?:{_UNITS})(?![A-Za-z])"
+    r"|[\d一二两三四五六七八九十百千]\s*(?:公里|千米|米|公斤|千克|度|秒|分钟|小时|个?钟头|天|日|周|星期|个月|年|升)"
+    r"|\bsince\s+\d{4}\b",  # "How long has it run?" "Since 2015."
+    re.IGNORECASE,
+)
 # What a question asks for and what a text must state to answer it, the narrower kind first.
-_ANSWER_KINDS = [(_ASKS_MONEY, _STATES_MONEY), (_ASKS_NUMBER, _STATES_NUMBER)]
+_ANSWER_KINDS = [(_ASKS_MONEY, _STATES_MONEY), (_ASKS_MEASURE, _STATES_MEASURE), (_ASKS_NUMBER, _STATES_NUMBER)]
 
 
 def asks_for_what_it_lacks(question: str, text: str) -> bool:
-    """A question whose answer is a number, or a sum of money, against a text that states none: the
-    text cannot answer it, whatever else it says (a resolution's number, a phone number, a cost).
+    """A question whose answer is a number, a sum of money or a measure, against a text that states
+    none: the text cannot answer it, whatever else it says (a resolution's number, a phone number, a
+    cost, a speed).
 
     >>> asks_for_what_it_lacks("What is the phone number of the centre?", "Call the centre at any time.")
     True
@@ -89,6 +110,10 @@ def asks_for_what_it_lacks(question: str, text: str) -> bool:
     >>> asks_for_what_it_lacks("电动自行车每分钟额外收多少钱？", "电动自行车每分钟额外收10p。")
     False
     >>> asks_for_what_it_lacks("Why does peace matter?", "Peace is like air.")
+    False
+    >>> asks_for_what_it_lacks("What is the top speed of the e-bikes?", "E-bikes cost 10p a minute at 180 stations.")
+    True
+    >>> asks_for_what_it_lacks("How long is my route history kept?", "Route history is deleted after 90 days.")
     False
     """
     for asks, states in _ANSWER_KINDS:

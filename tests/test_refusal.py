@@ -161,9 +161,27 @@ def test_refusal_messages_follow_the_question_language():
         # time spent is a number, not a sum of money
         ("How much time do inspectors spend on each visit?", "Each visit takes two hours.", False),
         ("How much time do inspectors spend on each visit?", "Inspectors visit every site.", True),
+        # a measure: only a number with a unit of measure or of time answers it
+        ("What is the top speed of the electric bicycles?", "E-bikes cost an extra 10p per minute.", True),
+        ("What is the top speed of the electric bicycles?", "E-bikes are limited to 15.5 mph.", False),
+        ("At what wind speed is the scheme suspended?", "The scheme is suspended in severe weather.", True),
+        ("What temperature limit does the declaration commit to?", "Implement the Paris Agreement.", True),
+        ("How far can an e-bike go on one charge?", "There are 180 docking stations.", True),
+        ("How far can an e-bike go on one charge?", "A full battery lasts about 60 km.", False),
+        ("How long is my route history kept?", "Route history is deleted after 90 days.", False),
+        ("How long is my route history kept?", "Route history is kept for twelve months.", False),
+        ("How long has the scheme been running?", "It has run since 2015.", False),
+        ("How long is my route history kept?", "Route history is kept as the law requires.", True),
+        ("发生碰撞后必须在多长时间内报告？", "必须在24小时内报告。", False),
+        ("发生碰撞后必须在多长时间内报告？", "必须在二十四小时内报告。", False),
+        ("电动自行车充满电能骑多远？", "共有180个停车站。", True),
+        # the words without the question: no measure asked
+        ("What shifts in attitude does the text encourage, from distance to contact?", "From estrangement to coexistence.", False),
+        ("How high a priority is ecology?", "Ecology comes first.", False),
+        ("What range of topics was discussed?", "Innovation and the Belt and Road.", False),
     ],
 )
-def test_a_question_asking_for_a_number_or_money_against_text_stating_none(question, text, lacks):
+def test_a_question_asking_for_a_number_money_or_a_measure_against_text_stating_none(question, text, lacks):
     from rag.refusal import asks_for_what_it_lacks
 
     assert asks_for_what_it_lacks(question, text) is lacks
