@@ -73,10 +73,10 @@ _STATES_MONEY = re.compile(
 # A question whose answer is a measure ("What is the top speed?", "At what wind speed ...?", "How far
 # can it go?", "多长时间内") ... and what answers one: a number with a unit of measure or of time. "180
 # docking stations" does not say how far a bicycle goes; "from distance to contact" asks no measure.
-_MEASURES = r"speed|distance|temperature|weight|height|length|depth|width"
+_MEASURES = r"speed|distance|temperature|height|length|depth|width"  # not weight: "what weight it gives to"
 _ASKS_MEASURE = re.compile(
     rf"\b(?:what|which)\s+(?:is\s+|are\s+|was\s+)?(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_MEASURES})\b"
-    r"|\bhow\s+(?:fast|far|tall|high(?!\s+an?\b)|heavy|hot|cold|deep|wide|long(?!\s+ago\b))\b"
+    r"|\bhow\s+(?:fast|far|tall|heavy|hot|cold|deep|wide|long(?!\s+ago\b))\b"  # not high: "how high is the fine?"
     r"|速度|多快|多远|距离|温度|多重|多高|多长|多深|多宽",
     re.IGNORECASE,
 )
@@ -87,7 +87,8 @@ _STATES_MEASURE = re.compile(
     rf"(?:\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
     rf"thirty|forty|fifty|sixty|hundred))\s*(?:(?:-|–|to)\s*[\d,.]+\s*)?(?:{_UNITS})(?![A-Za-z])"
     r"|[\d一二两三四五六七八九十百千]\s*(?:公里|千米|米|公斤|千克|度|秒|分钟|小时|个?钟头|天|日|周|星期|个月|年|升)"
-    r"|\bsince\s+\d{4}\b",  # "How long has it run?" "Since 2015."
+    r"|\b(?:for|within|after|in|over)\s+an?\s+(?:second|minute|hour|day|week|month|year)\b"  # "kept for a year"
+    r"|\b(?:since|until|till|through)\s+(?:\d{1,2}\s+[A-Za-z]+\s+)?\d{4}\b",  # "How long does it run?" "Until 2030."
     re.IGNORECASE,
 )
 # What a question asks for and what a text must state to answer it, the narrower kind first.

@@ -177,7 +177,10 @@ def test_refusal_messages_follow_the_question_language():
         ("电动自行车充满电能骑多远？", "共有180个停车站。", True),
         # the words without the question: no measure asked
         ("What shifts in attitude does the text encourage, from distance to contact?", "From estrangement to coexistence.", False),
-        ("How high a priority is ecology?", "Ecology comes first.", False),
+        ("How high is the fine for parking outside a station?", "The fine is £20.", False),
+        ("What weight does the text give to ecology?", "Ecology comes first.", False),
+        ("How long is my route history kept?", "Route history is kept for a year.", False),
+        ("How long will the programme run?", "It runs until 2030.", False),
         ("What range of topics was discussed?", "Innovation and the Belt and Road.", False),
     ],
 )
