@@ -368,12 +368,13 @@ class Asker:
         if not checked.kept:
             return self._declined(question, query, result, refusal.unsupported(question), {}, None, draft=draft,
                                   fallback=fallback)
-        if refusal.asks_for_what_it_lacks(question, " ".join(c.text for c in checked.kept)):
-            # "What's the phone number?" -> "Harbour Street [17]": true to the text, but no answer
-            return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
-                                  draft=draft, answerability=p_yes, fallback=fallback)
         if drafted and not fallback:
             self._complete(question, checked, evidence)
+        if refusal.asks_for_what_it_lacks(question, " ".join(c.text for c in checked.kept)):
+            # "What's the phone number?" -> "Harbour Street [17]": true to the text, but no answer (the
+            # document's own sentence that completes the answer counts: it may state what the draft left out)
+            return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
+                                  draft=draft, answerability=p_yes, fallback=fallback)
         by_label = {e.paragraph.label: e.paragraph for e in evidence}
         citations: list[Citation] = []
         for claim in checked.kept:

@@ -442,6 +442,17 @@ class WordScorer(SentenceScorer):
         return [(s, coverage(query, s)) for s in split_sentences(p.text)]
 
 
+def test_the_sentence_that_completes_a_draft_may_give_the_number_asked_for(pipeline, paragraphs):
+    """"How many ...?" needs a number in the answer; the draft states none, the document's sentence
+    added after it does (over 600 delegates), so the answer stands instead of being declined."""
+    draft = "Delegates attended the High-Level Meeting in Beijing [1]."
+    asker = Asker(pipeline.retriever, WordScorer(HashEmbedder(), None), FakeChatModel(responses=[draft]), name="fake")
+    result = asker.ask("How many delegates attended?")
+    assert not result.refused and result.answer.startswith(draft + " “")
+    assert "600" in result.answer and [s["status"] for s in result.sentences] == ["checked", "quoted"]
+    assert_cited_and_grounded(result, paragraphs)
+
+
 def test_a_completed_answer_through_the_chain(pipeline, paragraphs):
     draft = "We call on political parties to be the guardians of ecology and environment [12]."
     asker = Asker(pipeline.retriever, WordScorer(HashEmbedder(), None), FakeChatModel(responses=[draft]), name="fake")
