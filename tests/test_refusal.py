@@ -176,7 +176,8 @@ def test_refusal_messages_follow_the_question_language():
         ("发生碰撞后必须在多长时间内报告？", "必须在二十四小时内报告。", False),
         ("电动自行车充满电能骑多远？", "共有180个停车站。", True),
         # the words without the question: no measure asked
-        ("What shifts in attitude does the text encourage, from distance to contact?", "From estrangement to coexistence.", False),
+        ("What shifts in attitude does the text encourage, from distance to contact?",
+         "From estrangement to coexistence.", False),
         ("How high is the fine for parking outside a station?", "The fine is £20.", False),
         ("What weight does the text give to ecology?", "Ecology comes first.", False),
         ("How long is my route history kept?", "Route history is kept for a year.", False),
