@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .records import SearchResult
 from .refs import asks_what_it_says
 from .retrieve import mostly_latin
+from .units import MEASURE
 
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|bypass|override)\b.{0,40}\b(document|instructions?|text|context|rules|"
@@ -80,13 +81,9 @@ _ASKS_MEASURE = re.compile(
     r"|速度|多快|多远|距离|温度|多重|多高|多长|多深|多宽",
     re.IGNORECASE,
 )
-_UNITS = (r"km|kilomet(?:re|er)s?|miles?|mph|kph|metres?|meters?|m|cm|mm|kg|kilograms?|grams?|g|tonnes?|tons?|"
-          r"°\s*[CF]?|degrees?|percent|per\s+cent|%|seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|"
-          r"months?|years?|litres?|liters?|l|m3|cubic\s+met(?:re|er)s?|feet|foot|ft|inch(?:es)?")
+# ... a number with a unit (rag.units), or a duration or date in words ("kept for a year", "until 2030").
 _STATES_MEASURE = re.compile(
-    rf"(?:\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    rf"thirty|forty|fifty|sixty|hundred))\s*(?:(?:-|–|to)\s*[\d,.]+\s*)?(?:{_UNITS})(?![A-Za-z])"
-    r"|[\d一二两三四五六七八九十百千]\s*(?:公里|千米|米|公斤|千克|度|秒|分钟|小时|个?钟头|天|日|周|星期|个月|年|升)"
+    rf"{MEASURE.pattern}"
     r"|\b(?:for|within|after|in|over)\s+an?\s+(?:second|minute|hour|day|week|month|year)\b"  # "kept for a year"
     r"|\b(?:since|until|till|through)\s+(?:\d{1,2}\s+[A-Za-z]+\s+)?\d{4}\b",  # "How long does it run?" "Until 2030."
     re.IGNORECASE,

@@ -46,6 +46,7 @@ from .lexical import tokenize
 from .records import Paragraph
 from .refusal import commands_the_assistant
 from .retrieve import mostly_latin
+from .units import unit_of
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A number with the letters glued after it, other than an ordinal or plural ending ("30th", "1990s").
@@ -177,20 +178,9 @@ class SentenceScorer:
         return (0.0 if missing else score), sents[best]
 
 
-# Units of measure, by the words that name them: a number the claim measures in one ("180 km") is not
-# stated by a text that counts something else with it ("180 docking stations"). Years are no unit here
-# ("in 2025" states "2025年"), nor are words such as "working" in "10 working days"; nor "m" and "l",
-# which may stand for a million ("£2 m").
-_UNIT_WORDS = {
-    "km": "km kilometre kilometres kilometer kilometers 公里 千米", "mile": "mile miles mi", "mph": "mph",
-    "metre": "metre metres meter meters 米", "cm": "cm centimetre centimetres", "kg": "kg kilogram kilograms 公斤",
-    "litre": "litre litres liter liters 升", "minute": "min mins minute minutes 分钟",
-    "hour": "h hr hrs hour hours 小时", "day": "day days 天", "week": "week weeks 周",
-    "month": "month months 个月", "percent": "% percent pct", "kwh": "kwh",
-}
-_UNIT = {w: unit for unit, words in _UNIT_WORDS.items() for w in words.split()}
-# what follows a number: the rest of a range ("10-15", "10 to 15"), then a word, "%" or a CJK unit, and
-# the word after that ("10 working days")
+# A number the claim measures in a unit (rag.units: "180 km") is not stated by a text that counts something
+# else with it ("180 docking stations"). What follows a number: the rest of a range ("10-15", "10 to 15"),
+# then a word, "%" or a CJK unit, and the word after that ("10 working days": "working" names no unit)
 _AFTER_NUMBER = re.compile(r"(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)*)?[\s-]*(per\s+cent|%|[A-Za-z]+|[\u4e00-\u9fff]{1,2})?"
                            r"(?:[\s-]+([A-Za-z]+))?", re.IGNORECASE)
 
@@ -206,8 +196,8 @@ def _unit_after(text: str, end: int) -> tuple[str | None, bool]:
     if re.fullmatch(r"per\s+cent", word, re.IGNORECASE):
         return "percent", True
     if word[0] >= "\u4e00":  # a CJK unit is one or two characters: "公里", "天", "小时"
-        return _UNIT.get(word) or _UNIT.get(word[0]), True
-    return _UNIT.get(word.lower()) or _UNIT.get(second.lower()), True
+        return unit_of(word) or unit_of(word[0]), True
+    return unit_of(word) or unit_of(second), True
 
 
 def _claims_unit(number: str, claim: str) -> set[str]:

@@ -175,6 +175,8 @@ def test_refusal_messages_follow_the_question_language():
         ("发生碰撞后必须在多长时间内报告？", "必须在24小时内报告。", False),
         ("发生碰撞后必须在多长时间内报告？", "必须在二十四小时内报告。", False),
         ("电动自行车充满电能骑多远？", "共有180个停车站。", True),
+        ("发生碰撞后必须在多长时间内报告？", "必须在3个小时内报告。", False),  # 个 between number and unit
+        ("How far is the nearest station?", "It is 2 mi away.", False),  # units the support check reads too
         # the words without the question: no measure asked
         ("What shifts in attitude does the text encourage, from distance to contact?",
          "From estrangement to coexistence.", False),

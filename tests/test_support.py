@@ -104,10 +104,13 @@ TERMS = Paragraph("d", 18, "These terms take effect on 1 April 2025.", "18")
         ("Complaints are answered within 10 days.", COMPLAINTS, True),  # "10 working days": still days
         ("Complaints are answered within 10 hours.", COMPLAINTS, False),
         ("The helpline is open 24 hours a day.", COMPLAINTS, True),
+        ("Complaints are answered within 10 seconds.", COMPLAINTS, False),
+        ("There are 180 metres between docking stations.", FLEET, False),
+        ("It offers 2,400 bicycles at 180 stations.", FLEET, True),
     ],
     ids=["glued-unit", "bare-number-vs-glued-unit", "currency", "negation-missed", "negation-kept", "zh-month",
          "zh-wrong-month", "a-count", "a-count-as-a-distance", "zh-a-count-as-a-distance", "unit-after-a-word",
-         "another-unit", "same-unit"],
+         "another-unit", "same-unit", "seconds-are-a-unit", "a-count-as-a-length", "a-word-after-no-unit"],
 )
 def test_what_the_similarity_cannot_vouch_for(claim, paragraph, supported):
     score, _ = SentenceScorer(SameVector(), SameVector()).support(claim, paragraph)
