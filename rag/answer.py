@@ -31,7 +31,7 @@ from .evidence import Evidence, select_evidence, widen
 from .extractive import ExtractiveAnswerer
 from .prompts import render
 from .records import SearchResult
-from .refs import asks_what_it_says, asks_where, paragraph_refs, position_refs, relative_ref
+from .refs import asks_what_it_says, asks_where, paragraph_refs, position_refs, relative_ref, says_only_where
 from .retrieve import Retriever, mostly_latin
 from .support import SentenceScorer, coverage, is_fragment, restates
 from .translate import needs_translation
@@ -426,10 +426,12 @@ class Asker:
             checked.claims.append(Claim(lead + _quoted(sentence), [label], [label], "quoted", {label: sentence}, 1.0))
 
     def _locate(self, question: str, query: str, draft: str, evidence: list[Evidence]) -> Verification | None:
-        """For a question that asks where the document says something, the paragraphs of the evidence the
-        draft names or cites that address the ``query`` (see LOCATE_RELEVANCE_FLOOR), each as a claim quoting
-        its most relevant sentence; None when the question asks no such thing or no paragraph qualifies."""
-        if not asks_where(question):
+        """For a question that asks where the document says something, or a draft that only says where
+        ("Protectionism and trade are discussed in [10]" for "What is said about protectionism?"), the
+        paragraphs of the evidence the draft names or cites that address the ``query`` (see
+        LOCATE_RELEVANCE_FLOOR), each as a claim quoting its most relevant sentence; None when neither asks
+        or says where, or no paragraph qualifies."""
+        if not (asks_where(question) or says_only_where(draft)):
             return None
         cited = parse_labels(draft)
         named = set(named_paragraphs(draft)) | {label for label in cited if ":" not in label}

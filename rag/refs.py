@@ -110,6 +110,30 @@ def asks_where(question: str) -> bool:
     return _WHERE.search(question) is not None
 
 
+# "Protectionism and trade are discussed in [10] and [13].", "The WTO is mentioned in paragraph 10.": where
+# something is said, not what. Small models answer "What is said about X?" so.
+_PLACE = r"(?:\[[^\]]+\]|(?:paragraphs?|passages?|paras?\.?)\s*\d+)"
+_SAYS_WHERE = re.compile(
+    r"^[^.?!。？！]*\b(?:is|are|was|were)\s+(?:also\s+|only\s+|briefly\s+)?(?:discussed|mentioned|addressed|covered|"
+    rf"referred\s+to|dealt\s+with|raised|touched\s+on|talked\s+about)\s+in\s+{_PLACE}"
+    rf"(?:\s*(?:,|and|,\s*and)\s*(?:{_PLACE}|\d+))*\s*[.。]?$",
+    re.IGNORECASE,
+)
+
+
+def says_only_where(text: str) -> bool:
+    """True when every sentence of ``text`` says where the document discusses something, not what it says.
+
+    >>> says_only_where("Protectionism and trade are discussed in [10] and [13]."), says_only_where(
+    ...     "The WTO is mentioned in paragraph 10.")
+    (True, True)
+    >>> says_only_where("Trade is discussed in [10]. Countries should oppose protectionism [10].")
+    False
+    """
+    sentences = [s for s in re.split(r"(?<=[.!?。！？])\s+", text.strip()) if s]
+    return bool(sentences) and all(_SAYS_WHERE.match(s) for s in sentences)
+
+
 def paragraph_refs(question: str) -> list[int]:
     """Paragraph numbers the question names, in order of mention, without repeats."""
     found: list[tuple[int, int]] = []  # (position, number)

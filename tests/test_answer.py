@@ -505,8 +505,13 @@ class FixedScorer(SentenceScorer):
         ("Which paragraph calls on parties to guard the environment?", "Passage 14", 0.6, None),
         # not asked where: a bare number is no answer
         ("What should parties guard?", "Passage 12", 0.6, None),
+        # not asked where, but the model says only where: the place's sentence says what
+        ("What is said about the environment?", "The environment is discussed in [12].", 0.6,
+         f"Paragraph 12: “{ECOLOGY[:-1]}” [12]."),
+        ("What is said about the environment?", "The environment is discussed in [12].", 0.2, None),
     ],
-    ids=["passage-n", "mentions-in", "chinese", "not-relevant", "not-given", "not-asked-where"],
+    ids=["passage-n", "mentions-in", "chinese", "not-relevant", "not-given", "not-asked-where", "says-only-where",
+         "says-only-where-not-relevant"],
 )
 def test_a_model_that_answers_where_with_the_place_alone_gets_the_place_s_sentence(question, draft, relevance, expected):
     evidence = twelve_and_five(relevance)

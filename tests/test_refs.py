@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.refs import asks_what_it_says, asks_where, paragraph_refs, position_refs, relative_ref
+from rag.refs import asks_what_it_says, asks_where, paragraph_refs, position_refs, relative_ref, says_only_where
 
 REF_CASES = [
     # English forms
@@ -180,6 +180,24 @@ def test_relative_ref(question, expected):
 )
 def test_asks_where(question, expected):
     assert asks_where(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Protectionism and trade are discussed in [10] and [13].", True, id="discussed-in"),
+        pytest.param("The WTO is mentioned in paragraph 10.", True, id="mentioned-in-paragraph"),
+        pytest.param("Climate change is also addressed in [3], [12].", True, id="addressed-in-two"),
+        # it says what, or where and what
+        pytest.param("The WTO's rules should be upheld [10].", False, id="says-what"),
+        pytest.param("Trade is discussed in [10]. Countries should oppose protectionism [10].", False, id="and-what"),
+        pytest.param("Trade is discussed in [10] as a force for growth.", False, id="where-with-what"),
+        pytest.param("Disputes are settled in the courts [9].", False, id="in-a-place-of-the-world"),
+        pytest.param("", False, id="empty"),
+    ],
+)
+def test_says_only_where(text, expected):
+    assert says_only_where(text) is expected
 
 
 @pytest.mark.parametrize(
