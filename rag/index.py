@@ -94,7 +94,18 @@ def current_generation(index_dir: Path) -> str | None:
 
 
 def collection_name(settings: Settings, generation: str, embedder: str) -> str:
-    return f"{settings.collection_prefix}-{generation}-{embedder}"
+    return f"{namespace(settings)}-{generation}-{embedder}"
+
+
+def namespace(settings: Settings) -> str:
+    """The prefix of this index's Chroma collections. An embedded store is the index folder's own; a
+    Chroma server may hold the indexes of many folders (the app's, an eval run's, another checkout's),
+    each of which clears out its old generations, so there the prefix also holds a hash of the folder's
+    path: a build drops only its own collections, and two folders of one corpus never share one."""
+    if not settings.chroma_url:
+        return settings.collection_prefix
+    digest = hashlib.sha256(str(Path(settings.index_dir).resolve()).encode()).hexdigest()[:8]
+    return f"{settings.collection_prefix}-{digest}"
 
 
 class Index:
@@ -289,4 +300,4 @@ def _collect_garbage(settings: Settings, client, keep: set[str]) -> None:
         if folder.name[4:] not in keep:
             shutil.rmtree(folder, ignore_errors=True)
     names = {collection_name(settings, g, e) for g in keep for e in EMBEDDERS}
-    store.drop_collections(client, settings.collection_prefix, names)
+    store.drop_collections(client, namespace(settings), names)

@@ -78,6 +78,26 @@ def test_index_and_search_through_chroma_server(chroma_url, tmp_path):
     assert again.report.status == "unchanged" and again.report.embedded == 0
 
 
+def test_index_folders_sharing_a_server_keep_their_own_collections(chroma_url, tmp_path):
+    """Each folder's build clears out its own old generations only: updating one index twice (its first
+    generation's collections dropped) leaves another folder's index of the same text whole."""
+    corpus = tmp_path / "corpus" / CORPUS.name
+    corpus.parent.mkdir()
+    shutil.copyfile(CORPUS, corpus)
+    first = Settings(corpus=corpus, index_dir=tmp_path / "first", chroma_url=chroma_url, embedders=("hash",))
+    second = Settings(corpus=CORPUS, index_dir=tmp_path / "second", chroma_url=chroma_url, embedders=("hash",))
+    load_pipeline(first)
+    other = load_pipeline(second)
+    for n in (1, 2):
+        text = corpus.read_text(encoding="utf-8")
+        corpus.write_text(text.replace("landscape and clear water", f"landscape and clear water ({n})"),
+                          encoding="utf-8")
+        assert load_pipeline(first).report.status == "updated"
+    reopened = load_pipeline(second)
+    assert reopened.report.status == "unchanged" and reopened.index.generation == other.index.generation
+    assert reopened.search("What does paragraph 9 say?").hits[0].paragraph.number == 9
+
+
 def _cli(url: str, index: Path, *argv: str) -> subprocess.CompletedProcess:
     """``python -m rag ...`` in a fresh process, configured only through the environment, as a user would."""
     root = Path(__file__).resolve().parents[1]
