@@ -5,7 +5,8 @@ A paragraph starts on a line that begins with its number (``1.We``,
 line or section heading, across wrapped lines and blank lines. Lines before
 the first paragraph are the document's header (metadata, not a paragraph).
 Section headings (``## II. Commitments``, ``I. Purpose``) become the
-``section`` of the paragraphs that follow them, never paragraphs.
+``section`` of the paragraphs that follow them, never paragraphs. A number
+alone on its line opens the next paragraph, its text on the lines below.
 
 A wrapped line that merely looks like a paragraph start or a heading stays
 text: a number followed by a digit (``3.5 percent``, ``04.12.2017``) never
@@ -32,11 +33,14 @@ from .records import Document, Paragraph
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 3  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 4  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop)
 # A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph.
 _PARA = re.compile(r"^\s*(?:\*\*)?(\d{1,6})\s*[.)．](?!\d)(?:\*\*)?\s*(?=\S)(.*)$")
+# A number alone on its line ("2.", its text on the lines below): a paragraph only as the next number of
+# the sequence (or 1 to begin it); anything else alone on a line ("2017.") stays header or text.
+_BARE = re.compile(r"^\s*(?:\*\*)?(\d{1,6})\s*[.)．](?:\*\*)?\s*$")
 # Markdown heading of any level: "## II. Commitments"
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
@@ -89,7 +93,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         wrapped = bool(paras) and bool(previous) and not _ENDS_UNIT.search(previous)
         previous = line
         heading = _heading(raw)
-        match = _PARA.match(raw)
+        match = _PARA.match(raw) or _next_alone(raw, paras)
         if match and wrapped and int(match.group(1)) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
         if heading is not None and wrapped and not _MD_HEADING.match(raw):
@@ -135,6 +139,14 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         paragraphs=paragraphs,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
+
+
+def _next_alone(raw: str, paras: list) -> re.Match | None:
+    """A line holding only the next paragraph's number ("2." after paragraph 1, "1." to begin)."""
+    bare = _BARE.match(raw)
+    if bare is None or int(bare.group(1)) != (paras[-1][0] + 1 if paras else 1):
+        return None
+    return re.match(r"(\d+)()", bare.group(1))  # group(1): the number, group(2): no text on this line
 
 
 def load_corpus(path: Path) -> list[Document]:

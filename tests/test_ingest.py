@@ -38,6 +38,16 @@ PARSE_CASES = [
         id="blank-lines-inside-paragraph",
     ),
     pytest.param(
+        "d.txt", "Title\n2017.\n\n1.\nWe met.\n2.\n\nWe agreed\non things.\n3. We left.\n",
+        [(1, "We met.", None), (2, "We agreed on things.", None), (3, "We left.", None)], None, ("Title", "2017."),
+        id="number-alone-on-its-line",
+    ),
+    pytest.param(
+        "d.txt", "1. We met in\n5.\nplaces.\n",
+        [(1, "We met in 5. places.", None)], None, None,
+        id="a-number-alone-out-of-sequence-is-text",
+    ),
+    pytest.param(
         "d.txt", "2017-12-04 16:41:27\n\n\nBeijing Initiative\n\n\n3 December 2017\n\n1.We met.\n",
         [(1, "We met.", None)], "Beijing Initiative", ("2017-12-04 16:41:27", "Beijing Initiative", "3 December 2017"),
         id="blank-lines-inside-header",
