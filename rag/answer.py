@@ -124,6 +124,7 @@ class AnswerResult:
     sentences: list[dict] = field(default_factory=list)
     draft: str = ""  # the model's raw text, as streamed
     translation: str | None = None  # the query in English, which retrieval ranked by, when it was translated
+    missing: str | None = None  # "The document has no paragraph 99; ...": named beside paragraphs it has
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -265,6 +266,8 @@ class Asker:
         if reread:
             final.notes.insert(0, reread)
         final.fallback = final.fallback or reread_failed  # a backend failure, told apart from the model's refusal
+        if result.missing_refs:  # "paragraphs 9 and 99": answered from 9, and 99 reported, not passed over
+            final.missing = refusal.no_such_paragraph(question, result.missing_refs, self.span)
         timings["verify_s"] = _since(t)
         final.timings = {**timings, "total_s": _since(started)}
         final.timings.setdefault("first_token_s", final.timings["total_s"])  # extractive: all at once

@@ -117,6 +117,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(result.answer)
+    if result.missing:
+        print(f"\n{result.missing}")
     searched = result.translation or result.query
     if searched != result.question:
         print(f"\n(searched for: {searched})")

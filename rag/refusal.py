@@ -155,11 +155,7 @@ def check_retrieval(question: str, result: SearchResult, span: tuple[int, int] |
     """
     pinned = any(h.pinned for h in result.hits)
     if result.missing_refs and not pinned:
-        missing = ", ".join(result.missing_refs)
-        where = f"; its paragraphs run from {span[0]} to {span[1]}" if span else ""
-        where_zh = f"（段落编号为{span[0]}至{span[1]}）" if span else ""
-        return Refusal("missing_paragraph", _say(question, f"The document has no paragraph {missing}{where}.",
-                                                 f"文件中没有第{missing}段{where_zh}。"))
+        return Refusal("missing_paragraph", no_such_paragraph(question, result.missing_refs, span))
     if not result.hits:
         return not_addressed(question)
     if pinned and asks_what_it_says(question):  # "What does paragraph 9 say?": its text is the answer
@@ -168,6 +164,18 @@ def check_retrieval(question: str, result: SearchResult, span: tuple[int, int] |
     if all(best[name] < floor for name, floor in floors.items()):
         return not_addressed(question)
     return None
+
+
+def no_such_paragraph(question: str, missing: list[str], span: tuple[int, int] | None) -> str:
+    """The sentence that reports paragraph numbers the document lacks ("paragraph 42" of 16).
+
+    >>> no_such_paragraph("What do paragraphs 9 and 99 say?", ["99"], (1, 16))
+    'The document has no paragraph 99; its paragraphs run from 1 to 16.'
+    """
+    numbers = ", ".join(missing)
+    where = f"; its paragraphs run from {span[0]} to {span[1]}" if span else ""
+    where_zh = f"（段落编号为{span[0]}至{span[1]}）" if span else ""
+    return _say(question, f"The document has no paragraph {numbers}{where}.", f"文件中没有第{numbers}段{where_zh}。")
 
 
 def _not_addressed(question: str) -> str:

@@ -58,6 +58,8 @@ def answer_html(result, paragraphs: dict[str, Paragraph]) -> str:
         hint = f"<br><small>Closest paragraphs: {closest}</small>" if closest else ""
         return f'<div class="declined">⊘ {esc(result.answer)}{hint}</div>'
     body = link_citations(result.answer, paragraphs)
+    if getattr(result, "missing", None):  # "paragraphs 9 and 99": 99 is reported, not passed over
+        body += f'<br><small class="notice">{esc(result.missing)}</small>'
     if result.fallback:
         body += f'<br><small class="notice">Answered from the document\'s own sentences ({esc(result.fallback)}).</small>'
     return body

@@ -250,6 +250,21 @@ def test_a_chinese_relative_reference_is_answered_from_that_paragraph(pipeline):
     assert not result.refused and result.cited_numbers == [8]
 
 
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What do paragraphs 9 and 99 say?", "The document has no paragraph 99; its paragraphs run from 1 to 16."),
+        ("第9段和第99段讲了什么？", "文件中没有第99段（段落编号为1至16）。"),
+        ("What do paragraphs 9 and 10 say?", None),
+    ],
+    ids=["one-missing", "one-missing-chinese", "none-missing"],
+)
+def test_a_missing_paragraph_named_beside_one_it_has_is_reported(pipeline, question, missing):
+    result = pipeline.ask(question, answerer="extractive")
+    assert not result.refused and 9 in result.cited_numbers  # the one it has is answered
+    assert result.missing == missing and result.to_dict()["missing"] == missing
+
+
 def test_the_one_before_the_first_is_reported_missing(pipeline):
     result = pipeline.ask("And the one before it?", [{"role": "user", "content": "What does paragraph 1 say?"}])
     assert (result.refused, result.refusal_reason) == (True, "missing_paragraph")

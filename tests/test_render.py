@@ -191,6 +191,14 @@ def test_refused_answer_is_a_declined_bubble_linking_the_closest_paragraphs():
     assert "Closest paragraphs" in rendered
 
 
+def test_a_missing_paragraph_beside_the_answer_is_shown_under_it():
+    r = result("Peace matters [5].", [cite(PARAS["5"], "Peace matters.")])
+    r.missing = "The document has no paragraph <99>; its paragraphs run from 1 to 16."
+    rendered = answer_html(r, PARAS)
+    assert '<small class="notice">The document has no paragraph &lt;99&gt;;' in rendered
+    assert 'class="notice"' not in answer_html(result("Peace matters [5].", [cite(PARAS["5"], "Peace matters.")]), PARAS)
+
+
 def test_refused_answer_without_retrieved_paragraphs_has_no_hint():
     rendered = answer_html(result("Nothing matched.", refused=True, refusal_reason="not_addressed"), PARAS)
     assert 'class="declined"' in rendered and "Closest" not in rendered and "href" not in rendered
