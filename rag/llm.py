@@ -132,7 +132,10 @@ class YesNoReader:
 
     def p_yes(self, system: str, user: str) -> float:
         llama = self.llama
-        tokens = self._tokens(chatml(system, user))[: llama.n_ctx() - 1]
+        tokens = self._tokens(chatml(system, user))
+        if len(tokens) >= llama.n_ctx():  # cut short, it would be read mid-passage, not after the question
+            raise BackendError(f"The yes/no prompt has {len(tokens)} tokens, more than the model's context "
+                               f"of {llama.n_ctx()}.")
         # at least the last token is read again: its logits are the answer
         same = min(llama.longest_token_prefix(llama.input_ids[: llama.n_tokens], tokens), len(tokens) - 1)
         llama.n_tokens = same

@@ -232,3 +232,24 @@ def test_llama_compiled_for_this_cpu_opens(monkeypatch, tmp_path):
     monkeypatch.setattr(rag.llm, "_OPEN", {})
     rag.llm.open_llama(model_path="m.gguf")
     assert opened == [{"model_path": "m.gguf"}]
+
+
+class _TinyLlama:
+    """Just enough of llama_cpp.Llama for YesNoReader: a context of 8 tokens, one token per character."""
+
+    n_tokens = 0
+    input_ids: list[int] = []
+
+    def tokenize(self, text: bytes, add_bos: bool = False, special: bool = True) -> list[int]:
+        return list(text)
+
+    def n_ctx(self) -> int:
+        return 8
+
+
+def test_a_yes_no_prompt_longer_than_the_context_is_a_backend_error_not_a_cut():
+    from rag.errors import BackendError
+    from rag.llm import YesNoReader
+
+    with pytest.raises(BackendError, match="more than the model's context of 8"):
+        YesNoReader(_TinyLlama()).p_yes("system", "Do the passages answer the question?")
