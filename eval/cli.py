@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
@@ -54,6 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--out", default="eval/reports", help="report folder; '-' writes none")
     args = parser.parse_args(argv)
     configure_logging()
+    from rag.errors import RagError
+
+    from .dataset import DatasetError
+
+    try:
+        return _run(args)
+    except (RagError, DatasetError) as err:  # a bad path, dataset or setting: one sentence, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "run":
         from .run import run as run_eval
 

@@ -61,7 +61,10 @@ def read_text(path: Path) -> str:
         raise CorpusError(f"{path}: no such file or folder.")
     if not path.is_file():
         raise CorpusError(f"{path}: not a regular file.")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:  # unreadable: permissions, a device, a file gone between the checks
+        raise CorpusError(f"{path}: cannot be read ({err.strerror or type(err).__name__}).") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

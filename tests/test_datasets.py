@@ -35,3 +35,12 @@ def test_question_set_is_grounded_in_its_document(name):
             assert any(a in text for a in alternatives), f"{row.id}: the gold paragraphs do not state {fact!r}"
             marks = " ".join(f"[{g}]" for g in row.gold)  # "2" would be found in any answer citing [2]
             assert not any(a in marks for a in alternatives), f"{row.id}: {fact!r} is found in a citation mark"
+
+
+def test_eval_run_with_a_missing_dataset_is_one_line_not_a_traceback(tmp_path, capsys):
+    from eval.cli import main
+
+    missing = tmp_path / "nope.jsonl"
+    assert main(["run", "--dataset", str(missing), "--out", str(tmp_path / "out"), "--answerer", "fake"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {missing}: no such file." and "Traceback" not in err

@@ -348,6 +348,19 @@ def test_bad_document_in_folder_names_that_document(write, tmp_path, one_sentenc
     one_sentence(str(err.value), str(bad), "not UTF-8")
 
 
+def test_an_unreadable_file_is_one_sentence(tmp_path, monkeypatch, one_sentence):
+    path = tmp_path / "locked.txt"
+    path.write_text("1. We met.\n", encoding="utf-8")
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(CorpusError) as err:
+        read_text(path)
+    one_sentence(str(err.value), str(path), "cannot be read (Permission denied)")
+
+
 def test_read_text_on_a_folder(tmp_path, one_sentence):
     with pytest.raises(CorpusError) as err:
         read_text(tmp_path)
