@@ -274,9 +274,15 @@ class FakeChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
+CHAT_BACKENDS = ("local", "fake", "ollama", "openai")  # every answerer but the extractive one
+
+
 def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel:
     """Build the chat model a setting names; loads nothing until first use."""
-    backend = backend or settings.llm_backend
+    backend = backend or settings.answerer
+    if backend not in CHAT_BACKENDS:
+        raise ConfigError(f"The answerer {backend!r} has no chat model; the ones that do are "
+                          f"{', '.join(CHAT_BACKENDS)}.")
     if backend == "local":
         from .local_model import MODELS, ensure_gguf
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from . import store
 from .embed import Embedder, make_embedder
-from .errors import CorpusError, IndexStateError, RagError, StoreUnavailable
+from .errors import ConfigError, CorpusError, IndexStateError, RagError, StoreUnavailable
 from .index import BuildReport, Index, Progress, build_index, current_generation
 from .ingest import load_corpus
 from .answer import AnswerResult, Asker
 from .records import SearchResult
 from .retrieve import Retriever
-from .settings import Settings
+from .settings import ANSWERERS, Settings
 from .support import SentenceScorer
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ class Pipeline:
     def asker(self, answerer: str | None = None) -> Asker:
         """The question answerer for ``answerer`` (default: the settings'), built once."""
         name = answerer or self.settings.answerer
+        if name not in ANSWERERS:  # the app's /ask API and the CLI pass what the user typed
+            raise ConfigError(f"Unknown answerer {name!r}; choose from {', '.join(ANSWERERS)}.")
         with self._lock:
             if name not in self._askers:
                 self._askers[name] = self._build_asker(name)

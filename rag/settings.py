@@ -89,10 +89,6 @@ class Settings(BaseSettings):
     answer_timeout_s: float = Field(60.0, gt=0)
     max_question_chars: int = Field(4000, ge=10)
 
-    @property
-    def llm_backend(self) -> str:
-        return self.answerer if self.answerer in ("local", "ollama", "openai", "fake") else "local"
-
     @field_validator("embedders", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:

@@ -317,6 +317,12 @@ def test_ask_endpoint_uses_history_and_answerer(pipeline):
     assert data["answerer"] == "extractive" and data["query"] == f"{PREVIOUS} And what about fairness?"
 
 
+def test_ask_endpoint_with_an_unknown_answerer_is_one_sentence(pipeline, one_sentence):
+    data = _ask_fn(build_app(pipeline))(PARIS, None, "Extractive")
+    assert data["citations"] == [] and "error" in data
+    one_sentence(data["error"], "Unknown answerer 'Extractive'", "local, extractive, ollama, openai, fake")
+
+
 def test_retry_asks_the_last_user_question_again(pipeline):
     demo = build_app(pipeline)
     retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")

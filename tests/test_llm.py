@@ -103,6 +103,13 @@ def test_make_fake():
     assert isinstance(make_chat_model(settings(), "fake"), FakeChatModel)
 
 
+@pytest.mark.parametrize("backend", ["extractive", "bogus", "Local"])
+def test_an_answerer_without_a_chat_model_is_one_sentence(backend, one_sentence):
+    with pytest.raises(ConfigError) as err:
+        make_chat_model(settings(), backend)
+    one_sentence(str(err.value), repr(backend), "local, fake, ollama, openai")
+
+
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_backend_without_a_model_name_names_the_setting(backend, one_sentence):
     with pytest.raises(ConfigError) as err:
