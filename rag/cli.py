@@ -23,7 +23,7 @@ def _settings(args: argparse.Namespace):
         overrides["corpus"] = Path(args.corpus)
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index)
-    if getattr(args, "k", None):
+    if getattr(args, "k", None) is not None:  # --k 0 is an error (RAG_K), not the default
         overrides["k"] = args.k
     return load_settings(**overrides)
 

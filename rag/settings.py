@@ -11,6 +11,7 @@ Chroma server, ``RAG_INDEX_DIR=/data/index`` moves the index.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from typing import Annotated, Literal
@@ -56,7 +57,8 @@ class Settings(BaseSettings):
     route_by_script: bool = Field(True, description="Rank non-Latin-script questions with multilingual embedders only.")
     embed_batch_size: int = Field(8, ge=1, description="Texts per embedding batch. A batch pads to its longest text; "
                                   "the index embeds texts shortest first, so small batches waste least (MiniLM 1.5 s "
-                                  "for Beijing's 85 chunks at 8, 2.2 s at 32).")
+                                  "for Beijing's 85 chunks at 8, 2.2 s at 32). e5 takes at most 8, "
+                                  "whatever this says.")
     threads: int = Field(2, ge=1, description="CPU threads for the embedders.")
     e5_engine: Literal[E5_ENGINES] = Field(
         "torch", description="What runs e5's 4-bit weights: PyTorch in float32 (rag/e5_torch.py; Beijing's "
@@ -111,10 +113,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown answerer {value!r}; choose from {', '.join(ANSWERERS)}")
         return value
 
+    @field_validator("fusion_weights")
+    @classmethod
+    def _weights_of_retrievers(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = [name for name in value if name not in ("bm25", *EMBEDDERS)]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is no retriever; weigh bm25, {', '.join(EMBEDDERS)}")
+        return value
+
     @model_validator(mode="after")
     def _windows_cover_sentences(self) -> Settings:
         if self.window_sentences and self.window_stride > self.window_sentences:
-            raise ValueError("window_stride must not exceed window_sentences, or windows would skip sentences")
+            raise ValueError("RAG_WINDOW_STRIDE must not exceed RAG_WINDOW_SENTENCES, or windows would skip sentences")
         return self
 
 
@@ -127,8 +137,12 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as err:
         first = err.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(f"Invalid setting {name} (RAG_{name.upper()}): {first['msg']}.") from None
+        message = re.sub(r"^(Value|Assertion) error, ", "", first["msg"])  # pydantic's prefix, not ours
+        if not first["loc"]:  # a rule across settings: its message names them
+            raise ConfigError(f"Invalid settings: {message}.") from None
+        name = str(first["loc"][0])
+        where = ".".join(str(part) for part in first["loc"][1:])
+        raise ConfigError(f"Invalid setting RAG_{name.upper()}{f' ({where})' if where else ''}: {message}.") from None
     except Exception as err:  # pydantic-settings' own parse errors for env values
         raise ConfigError(f"Invalid settings in the environment: {err}.") from None
 

@@ -239,12 +239,32 @@ def test_embedder_settings_are_passed_to_the_embedder(monkeypatch, env, value, e
     assert made[kwarg] == expected
 
 
-@pytest.mark.parametrize(("key", "value"), [("RAG_K", "0"), ("RAG_EMBEDDERS", "nonsense")])
-def test_invalid_setting_is_one_error_line(capsys, paths, monkeypatch, key, value):
-    monkeypatch.setenv(key, value)
+def test_search_with_k_zero_is_an_error_not_the_default(capsys, paths):
+    code, _, err = run(capsys, "search", "peace", "--k", "0", *index_args(paths))
+    assert code == 1 and error_line(err) == "error: Invalid setting RAG_K: Input should be greater than or equal to 1."
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"RAG_K": "0"}, "Invalid setting RAG_K: Input should be greater than or equal to 1."),
+        ({"RAG_EMBEDDERS": "nonsense"},
+         "Invalid setting RAG_EMBEDDERS: unknown embedder 'nonsense'; choose from minilm, e5, hash."),
+        ({"RAG_FUSION_WEIGHTS": '{"E5": 2}'},
+         "Invalid setting RAG_FUSION_WEIGHTS: 'E5' is no retriever; weigh bm25, minilm, e5, hash."),
+        ({"RAG_FUSION_WEIGHTS": '{"e5": "x"}'},
+         "Invalid setting RAG_FUSION_WEIGHTS (e5): Input should be a valid number, unable to parse string as a number."),
+        ({"RAG_WINDOW_SENTENCES": "1", "RAG_WINDOW_STRIDE": "3"},
+         "Invalid settings: RAG_WINDOW_STRIDE must not exceed RAG_WINDOW_SENTENCES, or windows would skip sentences."),
+    ],
+    ids=["out-of-range", "unknown-embedder", "unknown-retriever-weighed", "weight-not-a-number", "across-settings"],
+)
+def test_invalid_setting_is_one_error_line_naming_the_variable(capsys, paths, monkeypatch, env, message):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
     code, _, err = run(capsys, "index", *index_args(paths))
     assert code == 1
-    assert error_line(err).startswith("error: ")
+    assert error_line(err) == f"error: {message}"
 
 
 def test_main_sets_offline_environment_defaults(capsys, paths, monkeypatch):
