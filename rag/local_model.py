@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,17 +60,20 @@ def ensure_gguf(spec: GGUFSpec, cache_dir: Path) -> Path:
         if digest == spec.sha256 and target.stat().st_size == spec.size:
             _write_stamp(target, stamp, spec)
             return target
-        target.unlink()  # damaged or tampered: rebuild it from the parts below
+        target.unlink(missing_ok=True)  # damaged or tampered: rebuild it from the parts below
     _assemble(spec, target)
     _write_stamp(target, stamp, spec)
     return target
 
 
 def _assemble(spec: GGUFSpec, target: Path) -> None:
-    tmp = target.with_suffix(".part")
+    # A temporary file of its own: two processes starting for the first time at once (the app and
+    # `make ask`) each assemble theirs, and the second atomic replace puts the same bytes in place.
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f"{target.name}.", suffix=".part")
+    tmp = Path(name)
     h = hashlib.sha256()
     try:
-        with open(tmp, "wb") as out:
+        with os.fdopen(fd, "wb") as out:
             for i in range(1, spec.parts + 1):
                 path = _part_path(spec, i)
                 with open(path, "rb") as f:
@@ -122,4 +126,6 @@ def _stamp_matches(target: Path, stamp: Path, spec: GGUFSpec) -> bool:
 
 
 def _write_stamp(target: Path, stamp: Path, spec: GGUFSpec) -> None:
-    stamp.write_text(json.dumps({"sha256": spec.sha256, **_identity(target)}))
+    tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"sha256": spec.sha256, **_identity(target)}))
+    os.replace(tmp, stamp)

@@ -135,3 +135,24 @@ def test_real_specs_are_well_formed():
         assert spec.filename == f"{spec.name}.gguf"
         assert spec.dist_prefix.replace("-", "_") == spec.module_prefix
         assert f"{spec.dist_prefix}1..{spec.parts}=={spec.version}" in spec.install_hint()
+
+
+def test_two_assemblies_at_once_each_get_the_verified_file(parts, monkeypatch):
+    """The app and `make ask` started together on a fresh machine: a second assembly runs, start to
+    end, while the first is half-way. Each writes a temporary file of its own, so neither trips over
+    the other's, and the cache ends with one verified file."""
+    import rag.local_model as local_model
+
+    spec, _, cache = parts
+    real_part_path, second, started = local_model._part_path, [], []
+
+    def part_path(spec_, i):
+        if i == 2 and not started:
+            started.append(True)
+            second.append(ensure_gguf(spec, cache))  # the other process, meanwhile
+        return real_part_path(spec_, i)
+
+    monkeypatch.setattr(local_model, "_part_path", part_path)
+    first = ensure_gguf(spec, cache)
+    assert first == second[0] and first.read_bytes() == BLOB
+    assert sorted(p.name for p in cache.iterdir()) == ["tiny-model-q4.gguf", "tiny-model-q4.verified.json"]
