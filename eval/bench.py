@@ -258,6 +258,8 @@ def _verdict(value: float | None, goal: float) -> str:
 
 
 def write_report(summary: dict, out_dir: Path) -> None:
+    from rag.settings import Settings
+
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     runs = summary["runs"]
@@ -276,7 +278,7 @@ def write_report(summary: dict, out_dir: Path) -> None:
         f"Python {summary['machine']['python']}, {summary['machine']['date']}. Each size ran in its own "
         "process; medians over the queries of that run.", "",
         "Settings: the Beijing Initiative with the defaults (BM25 + MiniLM + e5 over paragraphs and "
-        f"2-sentence windows); the synthetic corpus with the scale profile `{json.dumps(SCALE)}` "
+        f"{Settings().window_sentences}-sentence windows); the synthetic corpus with the scale profile `{json.dumps(SCALE)}` "
         "(RAG_EMBEDDERS=minilm, RAG_WINDOW_SENTENCES=0).", "",
         head, "|---|" + "---|" * len(runs),
         row("chunks embedded", "chunks", "{:,}"),

@@ -521,7 +521,7 @@ class Asker:
         question = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
         if len(question) > self.max_question_chars:
             raise RagError(f"The question is too long ({len(question)} characters); "
-                           f"keep it under {self.max_question_chars}.")
+                           f"keep it to {self.max_question_chars} at most.")
         if not question:
             raise RagError("Ask a question about the document.")
         return question

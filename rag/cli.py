@@ -1,4 +1,4 @@
-"""Command line: ``python -m rag index | search``.
+"""Command line: ``python -m rag index | search | ask | model``.
 
 Errors from the library arrive as :class:`RagError` and are printed as one
 sentence (exit status 1), never as a traceback.

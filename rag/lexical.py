@@ -6,7 +6,7 @@ English matches a document in American English and back ("organisation",
 Snowball stems the two spellings apart.
 
 Built once at index time and saved beside the manifest, so a search never
-rebuilds it; loading is a few memory-mapped arrays.
+rebuilds it; loading reads a few small arrays into memory.
 
 >>> bm = Bm25.build(["Peace and development.", "Tax forms are due in April."])
 >>> [int(i) for i in bm.top("developing peacefully", 2)[0]]
