@@ -6,8 +6,6 @@ fallback whenever a model fails, times out or is not supported by the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from .cite import render_sentence
 from .evidence import Evidence
 from .refs import asks_what_it_says
@@ -23,9 +21,6 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio
         self.other_ratio = other_ratio
-
-    def stream(self, question: str, evidence: list[Evidence], history: list[dict] | None = None) -> Iterator[str]:
-        yield self.compose(question, evidence)
 
     def compose(self, question: str, evidence: list[Evidence]) -> str:
         """The best sentence of the best-ranked paragraph, plus others nearly as relevant, each cited.

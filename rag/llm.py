@@ -242,8 +242,6 @@ class FakeChatModel(BaseChatModel):
             return prompt.rsplit("\n", 1)[-1]  # it knows no other language: the question comes back as it was
         if self.responses:
             return self.responses.pop(0)
-        if prompt.lower().startswith("rewrite") or "standalone question" in prompt:
-            return prompt.rsplit("user:", 1)[-1].strip()
         passages = _PASSAGE.findall(prompt)
         if not passages:
             return REFUSAL_MARK

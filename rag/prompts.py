@@ -3,8 +3,8 @@
 A variable the template uses but the caller does not give is an error, not an
 empty string (Jinja2 ``StrictUndefined``). Nothing is fetched over the network.
 
->>> render("rewrite", history=[{"role": "user", "content": "Peace?"}], question="And fairness?").splitlines()[-1]
-'user: And fairness?'
+>>> render("translate_user", text="和平呢？").splitlines()[-1]
+'和平呢？'
 """
 
 from __future__ import annotations

@@ -127,8 +127,3 @@ def test_citation_goes_before_the_final_punctuation(sentence, cited):
 def test_chinese_sentence_is_cited_before_its_full_stop():
     answer = ExtractiveAnswerer().compose("和平？", [evidence(5, [("和平很重要。", 0.9)])])
     assert answer == f"{ZH_LEAD}和平很重要[5]。"
-
-
-def test_stream_yields_the_composed_answer():
-    answerer = ExtractiveAnswerer()
-    assert "".join(answerer.stream("peace?", EV)) == answerer.compose("peace?", EV)

@@ -45,11 +45,6 @@ def test_fake_model_declines_without_passages():
     assert ask(FakeChatModel(), prompt) == REFUSAL_MARK == "NOT IN DOCUMENT"
 
 
-def test_fake_model_passes_a_rewrite_prompt_through():
-    prompt = render("rewrite", history=[{"role": "user", "content": "Peace?"}], question="And fairness?")
-    assert ask(FakeChatModel(), prompt) == "And fairness?"
-
-
 def test_scripted_responses_pop_in_order_then_ground_again():
     script = ["First reply [1].", "Second reply [2]."]
     model = FakeChatModel(responses=script)

@@ -20,7 +20,6 @@ HISTORY = [{"role": "user", "content": "What about peace?"},
 VARIABLES = {
     "answer_system": {},
     "answer_user": {"passages": PASSAGES, "history": HISTORY, "question": "And the climate?"},
-    "rewrite": {"history": HISTORY, "question": "And the climate?"},
     "answerable_user": {"passages": PASSAGES, "question": "And the climate?"},
     "translate_user": {"text": "气候呢？"},
     "translate_claim": {"text": "和平很重要。"},
@@ -41,7 +40,6 @@ def test_every_prompt_renders_with_the_variables_the_code_passes(name):
 @pytest.mark.parametrize(
     ("name", "missing"),
     [("answer_user", "passages"), ("answer_user", "history"), ("answer_user", "question"),
-     ("rewrite", "history"), ("rewrite", "question"),
      ("answerable_user", "passages"), ("answerable_user", "question"), ("translate_user", "text"), ("translate_claim", "text")],
 )
 def test_a_missing_variable_raises(name, missing):
@@ -66,12 +64,6 @@ def test_answer_user_without_history_has_no_conversation_block():
     assert "Conversation so far" not in text
     assert text.splitlines() == ["Passages:", "[9] " + PASSAGES[0]["text"], "[report:12] " + PASSAGES[1]["text"],
                                  "", "Question: Q?"]
-
-
-def test_rewrite_ends_with_the_question_after_the_history():
-    lines = render("rewrite", **VARIABLES["rewrite"]).splitlines()
-    assert lines[-3:] == ["user: What about peace?", "assistant: Peace matters [5].", "user: And the climate?"]
-    assert "standalone question" in lines[0]
 
 
 def test_system_prompt_asks_for_bracketed_citations_and_the_refusal_mark():
