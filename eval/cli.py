@@ -57,11 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     from rag.errors import RagError
 
-    from .dataset import DatasetError
-
     try:
         return _run(args)
-    except (RagError, DatasetError) as err:  # a bad path, dataset or setting: one sentence, no traceback
+    except RagError as err:  # a bad path, dataset or setting: one sentence, no traceback
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -6,13 +6,15 @@ Row schema: ``{"id", "question", "history"?, "gold_paragraphs", "answerable",
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.errors import RagError
+from rag.records import read_question_rows
 
-class DatasetError(ValueError):
-    pass
+
+class DatasetError(RagError, ValueError):
+    """A question set that is not valid: one sentence naming the file and line."""
 
 
 @dataclass(frozen=True)
@@ -36,16 +38,16 @@ class Row:
 
 
 def load_rows(path: Path) -> list[Row]:
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such file.")
+    """The question set's rows, checked: read as ``rag search --dataset`` reads them
+    (:func:`rag.records.read_question_rows`), then each must be a valid row of this schema."""
+    try:
+        raw_rows = read_question_rows(Path(path))
+    except RagError as err:
+        raise DatasetError(str(err)) from None
     rows: list[Row] = []
     seen: set[str] = set()
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for lineno, raw in raw_rows:
         try:
-            raw = json.loads(line)
             row = Row(
                 id=str(raw["id"]),
                 question=str(raw["question"]),
@@ -55,7 +57,7 @@ def load_rows(path: Path) -> list[Row]:
                 history=tuple(raw.get("history", []) or []),
                 lang=str(raw.get("lang", "en")),
             )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError) as err:
             raise DatasetError(f"{path} line {lineno}: not a valid row ({err}).") from None
         if row.id in seen:
             raise DatasetError(f"{path} line {lineno}: id {row.id!r} appears twice.")

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 
 from .chunk import split_sentences
 from .records import Paragraph
-from .refs import ORDINAL_PARAGRAPHS, ordinal_numbers
+from .refs import MAX_RANGE, ORDINAL_PARAGRAPHS, ordinal_numbers
 
 CITATION = re.compile(r"[\[【]\s*((?:[\w.-]+:)?\d+(?:\s*(?:[-–,;、]|and)\s*(?:[\w.-]+:)?\d+)*)\s*[\]】]")
-_MAX_RANGE = 50
 # A citation written after the sentence's full stop: "... cooperation. [6]" -> "... cooperation [6]."
 _TRAILING = re.compile(r"([.!?。！？])(\s*)((?:[\[【][^\]】]*[\]】]\s*)+)")
 
@@ -42,7 +41,7 @@ def expand_labels(body: str) -> list[str]:
         span = re.fullmatch(r"((?:[\w.-]+:)?)(\d+)\s*[-–]\s*(?:[\w.-]+:)?(\d+)", part)
         if span:
             prefix, a, b = span.group(1), int(span.group(2)), int(span.group(3))
-            if a <= b and b - a <= _MAX_RANGE:
+            if a <= b and b - a <= MAX_RANGE:
                 out.extend(f"{prefix}{n}" for n in range(a, b + 1))
             else:  # reversed or absurd: keep the endpoints, so they are checked and reported
                 out.extend([f"{prefix}{a}", f"{prefix}{b}"])

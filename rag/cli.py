@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .errors import RagError
+from .records import read_question_rows
 
 
 def _settings(args: argparse.Namespace):
@@ -66,7 +67,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     single_doc = len(pipeline.index.documents) == 1
     if args.dataset:
-        for row in _read_jsonl(Path(args.dataset)):
+        for _, row in read_question_rows(Path(args.dataset)):
             question = str(row["question"])
             result = pipeline.search(question, args.k, pipeline.translate(question))
             refs = [h.paragraph.number if single_doc else h.paragraph.label for h in result.hits]
@@ -144,23 +145,6 @@ def _read_history(path: Path) -> list[dict]:
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise RagError(f"{path}: not valid JSON ({err}).") from None
     return history
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise RagError(f"{path}: no such file.")
-    rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise RagError(f"{path} line {lineno}: not valid JSON ({err.msg}).") from None
-        if not isinstance(row, dict) or "id" not in row or "question" not in row:
-            raise RagError(f"{path} line {lineno}: a row needs 'id' and 'question'.")
-        rows.append(row)
-    return rows
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -146,7 +146,16 @@ class YesNoReader:
         return float(1 / (1 + np.exp(no - yes)))
 
 
-class LlamaCppChatModel(BaseChatModel):
+class _StreamingChatModel(BaseChatModel):
+    """A chat model that only streams: the whole reply is its chunks joined."""
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+class LlamaCppChatModel(_StreamingChatModel):
     """A GGUF model in this process. Calls are serialised: one context, one user at a time."""
 
     model_path: str
@@ -206,16 +215,11 @@ class LlamaCppChatModel(BaseChatModel):
                         run_manager.on_llm_new_token(text, chunk=chunk)
                     yield chunk
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
-
 
 _PASSAGE = re.compile(r"^\[([^\]]+)\]\s+(.+)$", re.MULTILINE)
 
 
-class FakeChatModel(BaseChatModel):
+class FakeChatModel(_StreamingChatModel):
     """Deterministic and grounded by construction: it answers with the first
     sentence of the first passage in the prompt, cited; with no passages it
     declines; asked to translate a question, it knows no other language and gives
@@ -265,11 +269,6 @@ class FakeChatModel(BaseChatModel):
             time.sleep(self.delay)
         for token in re.findall(r"\S+\s*", self.reply(messages)):
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
-
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
 CHAT_BACKENDS = ("local", "fake", "ollama", "openai")  # every answerer but the extractive one

@@ -6,7 +6,11 @@ window; nothing downstream re-derives numbers from list order.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RagError
 
 
 @dataclass(frozen=True)
@@ -108,3 +112,24 @@ class SearchResult:
             "missing_refs": self.missing_refs,
             "timings_ms": self.timings_ms,
         }
+
+
+def read_question_rows(path: Path) -> list[tuple[int, dict]]:
+    """The rows of a JSONL question file (``rag search --dataset``, the eval sets), each with its line
+    number: a JSON object with at least ``id`` and ``question``; blank lines are skipped. A missing file,
+    a line that is not JSON or a row without those is one :class:`RagError` sentence naming the line."""
+    path = Path(path)
+    if not path.is_file():
+        raise RagError(f"{path}: no such file.")
+    rows = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise RagError(f"{path} line {lineno}: not valid JSON ({err.msg}).") from None
+        if not isinstance(row, dict) or "id" not in row or "question" not in row:
+            raise RagError(f"{path} line {lineno}: a row needs 'id' and 'question'.")
+        rows.append((lineno, row))
+    return rows

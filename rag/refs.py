@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 
-_MAX_RANGE = 50
+MAX_RANGE = 50  # "3-5" is expanded; a wider range ("1-9999") is only its two ends
 _NUM = r"\d{1,4}"
 # Not glued to other Latin letters, but may follow a CJK character ("关于paragraph 3").
 _EN = re.compile(
@@ -225,7 +225,7 @@ def _expand(tokens: list[str], to_int) -> list[int]:
         if value is not _RANGE:
             if i + 2 < len(values) and values[i + 1] is _RANGE and values[i + 2] is not _RANGE:
                 a, b = value, values[i + 2]
-                if a <= b and b - a <= _MAX_RANGE:
+                if a <= b and b - a <= MAX_RANGE:
                     numbers.extend(range(a, b + 1))
                 else:
                     numbers.extend([a, b])
