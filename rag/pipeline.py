@@ -41,6 +41,7 @@ class Pipeline:
     warnings: list[str] = field(default_factory=list)
     _askers: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)  # app users may pick an answerer at once
+    _building: dict = field(default_factory=dict)  # answerer name -> its lock while it is first built
     _heal_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -83,9 +84,19 @@ class Pipeline:
         if name not in ANSWERERS:  # the app's /ask API and the CLI pass what the user typed
             raise ConfigError(f"Unknown answerer {name!r}; choose from {', '.join(ANSWERERS)}.")
         with self._lock:
-            if name not in self._askers:
-                self._askers[name] = self._build_asker(name)
-            return self._askers[name]
+            if name in self._askers:
+                return self._askers[name]
+            building = self._building.setdefault(name, threading.Lock())
+        # Built under its own lock: assembling and checking the local model takes a while the first
+        # time, and users of the answerers already built must not wait for it.
+        with building:
+            with self._lock:
+                if name in self._askers:  # built by another user's question meanwhile
+                    return self._askers[name]
+            asker = self._build_asker(name)
+            with self._lock:
+                self._askers[name] = asker
+            return asker
 
     def _build_asker(self, name: str) -> Asker:
         from .llm import make_chat_model  # LangChain loads only when answering

@@ -887,6 +887,37 @@ def test_pipeline_builds_each_asker_once(pipeline):
     assert fake.k == pipeline.settings.k
 
 
+def test_a_slow_first_build_blocks_neither_other_answerers_nor_builds_twice(pipeline, monkeypatch):
+    """The local model takes a while to assemble and check the first time: users of an answerer already
+    built go on meanwhile, and users of the one being built wait for that one build."""
+    import threading
+
+    pipeline.asker("extractive")
+    real_build, release, builds = pipeline._build_asker, threading.Event(), []
+
+    def slow_build(name):
+        builds.append(name)
+        release.wait(30)
+        return real_build(name)
+
+    monkeypatch.setattr(pipeline, "_build_asker", slow_build)
+    got = []
+    waiting = [threading.Thread(target=lambda: got.append(pipeline.asker("fake"))) for _ in range(3)]
+    for t in waiting:
+        t.start()
+    other = threading.Thread(target=lambda: got.append(pipeline.asker("extractive")))
+    other.start()
+    other.join(5)
+    blocked = other.is_alive()
+    release.set()
+    other.join(10)
+    assert not blocked, "an answerer already built waited for another one's build"
+    for t in waiting:
+        t.join(10)
+    fakes = [a for a in got if a.name == "fake"]
+    assert builds == ["fake"] and len(fakes) == 3 and fakes[0] is fakes[1] is fakes[2]
+
+
 def test_document_labels_in_a_multi_document_corpus(write, tmp_path):
     write("docs/water.txt", "1. Rainwater tanks store water for the school gardens.\n"
                             "2. Solar panels cover the school roof and power the library.\n")
