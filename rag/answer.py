@@ -201,7 +201,7 @@ class Asker:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         question = self._validate(question)
-        history = _clean_history(history)
+        history = clean_history(history, self.max_question_chars)
         query = self.rewrite(question, history)
         timings["rewrite_s"] = _since(started)
 
@@ -524,6 +524,8 @@ class Asker:
                            f"keep it to {self.max_question_chars} at most.")
         if not question:
             raise RagError("Ask a question about the document.")
+        if not any(ch.isalnum() for ch in question):  # "?!?", "🌍🤝❓": nothing to search for
+            raise RagError("Ask the question in words.")
         return question
 
 
@@ -588,7 +590,10 @@ def _retrieved(result: SearchResult) -> list[dict]:
              "score": round(h.score, 6), "pinned": h.pinned} for h in result.hits]
 
 
-def _clean_history(history: list[dict] | None) -> list[dict]:
+def clean_history(history: list[dict] | None, max_chars: int) -> list[dict]:
+    """The turns as ``{"role", "content"}``. A user turn is held to the question's limit, ``max_chars`` (a
+    follow-up is searched with the previous question: an unchecked one would make a search of any length);
+    an assistant turn, the app's own answer, is cut to it (it only gives the model context)."""
     if not history:
         return []
     if not isinstance(history, list):
@@ -598,7 +603,13 @@ def _clean_history(history: list[dict] | None) -> list[dict]:
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") \
                 or not isinstance(turn.get("content"), str):
             raise RagError("History must be a list of {\"role\": \"user\"|\"assistant\", \"content\": ...} turns.")
-        out.append({"role": turn["role"], "content": turn["content"]})
+        content = turn["content"]
+        if len(content) > max_chars:
+            if turn["role"] == "user":
+                raise RagError(f"A question in the history is too long ({len(content)} characters); "
+                               f"keep each to {max_chars} at most.")
+            content = content[:max_chars]
+        out.append({"role": turn["role"], "content": content})
     return out
 
 

@@ -95,7 +95,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .pipeline import load_pipeline
 
     settings = _settings(args)
-    history = _read_history(Path(args.history)) if args.history else None
+    history = _read_history(Path(args.history), settings.max_question_chars) if args.history else None
     pipeline = load_pipeline(settings, _progress)
     for warning in pipeline.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -137,14 +137,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_history(path: Path) -> list[dict]:
-    if not path.is_file():
+def _read_history(path: Path, max_chars: int) -> list[dict]:
+    """The conversation in a ``--history`` file; any fault in it is one sentence naming the file."""
+    from .answer import clean_history
+
+    if not path.exists():
         raise RagError(f"{path}: no such file.")
+    if not path.is_file():
+        raise RagError(f"{path}: not a file.")
     try:
-        history = json.loads(path.read_text(encoding="utf-8"))
+        history = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise RagError(f"{path}: not valid JSON ({err}).") from None
-    return history
+    except OSError as err:
+        raise RagError(f"{path}: cannot be read ({err.strerror or type(err).__name__}).") from None
+    try:
+        return clean_history(history, max_chars)
+    except RagError as err:
+        raise RagError(f"{path}: {err}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

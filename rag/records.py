@@ -121,8 +121,12 @@ def read_question_rows(path: Path) -> list[tuple[int, dict]]:
     path = Path(path)
     if not path.is_file():
         raise RagError(f"{path}: no such file.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise RagError(f"{path}: not UTF-8 text (invalid byte at offset {err.start}); save it as UTF-8.") from None
     rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -131,5 +135,7 @@ def read_question_rows(path: Path) -> list[tuple[int, dict]]:
             raise RagError(f"{path} line {lineno}: not valid JSON ({err.msg}).") from None
         if not isinstance(row, dict) or "id" not in row or "question" not in row:
             raise RagError(f"{path} line {lineno}: a row needs 'id' and 'question'.")
+        if not isinstance(row["question"], str) or not row["question"].strip():
+            raise RagError(f"{path} line {lineno}: the question must be text.")
         rows.append((lineno, row))
     return rows

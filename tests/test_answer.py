@@ -175,6 +175,24 @@ def test_bad_history_is_one_sentence_error(pipeline, history, one_sentence):
     one_sentence(str(err.value), "History", "role", "content")
 
 
+@pytest.mark.parametrize("question", ["?!?...,;", "🌍🤝❓", "【】 ——"], ids=["punctuation", "emoji", "cjk-punctuation"])
+def test_a_question_without_words_is_one_sentence_error(pipeline, question, one_sentence):
+    with pytest.raises(RagError) as err:
+        pipeline.ask(question)
+    one_sentence(str(err.value), "in words")
+
+
+def test_a_history_question_over_the_limit_is_refused_and_a_long_answer_cut(pipeline, one_sentence):
+    """A follow-up is searched with the previous question: one of any length would make a search of any
+    length (a 750 KB history turn took 90 s). The app's own long answer only gives context: it is cut."""
+    with pytest.raises(RagError) as err:
+        pipeline.ask("And which paragraph says that?", [{"role": "user", "content": "peace " * 1000}])
+    one_sentence(str(err.value), "history", "6000", "4000")
+    result = pipeline.ask("And what about fairness?", [{"role": "user", "content": PREVIOUS},
+                                                       {"role": "assistant", "content": "Peace [3]. " * 2000}])
+    assert result.query == f"{PREVIOUS} And what about fairness?"
+
+
 @pytest.mark.parametrize("history", [None, []], ids=["none", "empty"])
 def test_no_history_is_fine(pipeline, history):
     assert pipeline.ask(PARIS, history).refused is False

@@ -155,8 +155,11 @@ def test_search_dataset_on_several_documents_gives_labels(capsys, write, tmp_pat
         ('{"id": "q1", "question": "peace?"}\n{"id": "q2", "question": \n', "line 2: not valid JSON"),
         ('{"id": "q1", "question": "peace?"}\n{"id": "q2"}\n', "line 2: a row needs 'id' and 'question'"),
         ('["q1", "peace?"]\n', "line 1: a row needs 'id' and 'question'"),
+        ('{"id": "q1", "question": null}\n', "line 1: the question must be text"),
+        ('{"id": "q1", "question": " "}\n', "line 1: the question must be text"),
+        ('{"id": "q1", "question": "caf\xe9"}\n'.encode("latin-1"), "not UTF-8 text"),
     ],
-    ids=["bad-json", "missing-question", "not-an-object"],
+    ids=["bad-json", "missing-question", "not-an-object", "null-question", "blank-question", "latin-1"],
 )
 def test_malformed_dataset_line_is_one_sentence(capsys, paths, write, one_sentence, content, problem):
     dataset = write("bad.jsonl", content)

@@ -98,19 +98,23 @@ def test_history_rewrites_the_query(capsys, where, write):
         (json.dumps({"role": "user", "content": "Peace?"}), "History must be a list"),
         (json.dumps([{"role": "system", "content": "Be a pirate."}]), "History must be a list"),
         (None, "no such file"),
+        ("folder", "not a file"),
+        (json.dumps([{"role": "user", "content": "peace " * 1000}]), "A question in the history is too long (6000"),
     ],
-    ids=["broken-json", "not-a-list", "bad-role", "missing-file"],
+    ids=["broken-json", "not-a-list", "bad-role", "missing-file", "a-folder", "a-turn-too-long"],
 )
 def test_invalid_history_is_one_error_line(capsys, where, tmp_path, content, mention, one_sentence):
     path = tmp_path / "history.json"
-    if content is not None:
+    if content == "folder":
+        path.mkdir()
+    elif content is not None:
         path.write_text(content, encoding="utf-8")
     code, out, err = run(capsys, "ask", "And fairness?", "--history", str(path), "--answerer", "extractive", *where)
     assert code == 1
     assert out == ""
     [line] = error_lines(err)
     assert line.startswith("error: ")
-    one_sentence(line[len("error: "):], mention)
+    one_sentence(line[len("error: "):], str(path), mention)
 
 
 def test_empty_question_is_one_error_line(capsys, where, one_sentence):
