@@ -106,6 +106,7 @@ class Citation:
     section: str | None
     quote: str  # the verbatim sentence of the paragraph that supports the claim
     status: str  # checked | recited | quoted | located (see cite.Claim)
+    quotes: list[str] = field(default_factory=list)  # every sentence of it that supports a claim, quote first
 
 
 @dataclass
@@ -379,14 +380,16 @@ class Asker:
             return self._declined(question, query, result, refusal.not_addressed(question), {}, None,
                                   draft=draft, answerability=p_yes, fallback=fallback)
         by_label = {e.paragraph.label: e.paragraph for e in evidence}
-        citations: list[Citation] = []
+        citations: dict[str, Citation] = {}  # one per paragraph, holding each sentence of it that supports a claim
         for claim in checked.kept:
             for label in claim.labels:
-                p = by_label[label]
-                if not any(c.label == label for c in citations):
-                    citations.append(Citation(label, p.doc, p.number, p.section, claim.quotes[label], claim.status))
+                p, quote = by_label[label], claim.quotes[label]
+                if label not in citations:
+                    citations[label] = Citation(label, p.doc, p.number, p.section, quote, claim.status, [quote])
+                elif quote not in citations[label].quotes:
+                    citations[label].quotes.append(quote)
         return AnswerResult(
-            question=question, query=query, answer=checked.text(), citations=citations, refused=False,
+            question=question, query=query, answer=checked.text(), citations=list(citations.values()), refused=False,
             refusal_reason=None, retrieved=_retrieved(result), answerer=self.name, fallback=fallback,
             translation=result.translation,
             answerability=p_yes, notes=model_notes + checked.changes(), draft=draft,

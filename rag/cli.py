@@ -131,7 +131,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if shown:
         print("\nCited paragraphs:")
         for c in shown:
-            print(f"  [{c.label}] {c.quote}")
+            print(f"  [{c.label}] " + " … ".join(c.quotes or [c.quote]))
     elif result.refused and result.retrieved:
         print("\nClosest paragraphs: " + ", ".join(f"[{r['label']}]" for r in result.retrieved[:3]))
     return 0

@@ -77,14 +77,15 @@ def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False
                      "Closest paragraphs:</div>")
         cards = [(r["label"], None, None) for r in result.retrieved[:3]]
     else:
-        cards = [(c.label, c.quote, c.status) for c in result.citations]
-    for label, quote, status in cards:
+        cards = [(c.label, c.quotes or [c.quote], c.status) for c in result.citations]
+    for label, quotes, status in cards:
         p = paragraphs.get(label)
         if p is None:
             continue
         text = esc(p.text)
-        if quote:
-            text = text.replace(esc(quote), f"<mark>{esc(quote)}</mark>", 1)
+        for quote in quotes or []:  # every sentence an answer sentence rests on
+            if quote:
+                text = text.replace(esc(quote), f"<mark>{esc(quote)}</mark>", 1)
         where = " · ".join(esc(x) for x in (p.section, p.doc) if x)
         badge = f' <span class="status">{_STATUS.get(status, "")}</span>' if status else ""
         parts.append(f'<div class="source" id="{anchor(label)}"><b>¶ {esc(label)}</b>'

@@ -172,7 +172,9 @@ class SentenceScorer:
         negated = None if multilingual else _negated(facts)  # the e5 path: another script, no such words
         scores = [(lx if negated is not None and _negated(sent) != negated else max(lx, float(sm))) * float(ok)
                   for lx, sm, ok, sent in zip(lexical, sims, usable, sents)]
-        best = int(np.argmax(scores))
+        # of sentences that score alike (each states every word of "The fee in 2021 was 9 euros"), the one
+        # that states the claim's numbers too is its quote
+        best = max(range(len(scores)), key=lambda i: (scores[i], len(numbers & set(_NUMBER.findall(sents[i])))))
         facts_words = set().union(*(w for w, ok in zip(words, usable) if ok))
         score = max(scores[best], _coverage(claim_words, facts_words) * 0.9)
         return (0.0 if missing else score), sents[best]

@@ -948,6 +948,17 @@ def test_document_labels_in_a_multi_document_corpus(write, tmp_path):
     assert result.answer == "Solar panels cover the school roof and power the library [water:2]."
 
 
+def test_a_citation_holds_each_sentence_of_its_paragraph_that_the_answer_rests_on(write, tmp_path):
+    write("fees/fees.txt", "Fees\n\n1. The fee in 2019 was 5 euros. The fee in 2020 was 7 euros. "
+                           "The fee in 2021 was 9 euros.\n2. Members vote on the fee each spring.\n")
+    settings = Settings(embedders=("hash",), answerer="fake", corpus=tmp_path / "fees", index_dir=tmp_path / "ix")
+    model = FakeChatModel(responses=["The fee in 2021 was 9 euros [1]. The fee in 2020 was 7 euros [1]."])
+    result = asker_with(load_pipeline(settings), model).ask("How did the fee change from 2019 to 2021?")
+    [citation] = [c for c in result.citations if c.label == "1"]
+    assert citation.quote == "The fee in 2021 was 9 euros."  # the first claim's own sentence, not the 2019 one
+    assert citation.quotes == ["The fee in 2021 was 9 euros.", "The fee in 2020 was 7 euros."]
+
+
 def test_model_decline_on_a_named_paragraph_is_answered_from_that_paragraph(pipeline):
     result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"])).ask("What does paragraph 9 say?")
     assert not result.refused

@@ -289,6 +289,13 @@ def test_quote_is_marked_once_when_it_recurs():
     assert rendered.count("<mark>") == 1
 
 
+def test_every_sentence_a_claim_rests_on_is_marked():
+    c = cite(PARAS["3"], "Peace and development remain the call of our day.")
+    c.quotes = [c.quote, "The world is full of hope."]
+    card = source_cards(sources_html(result("Peace [3]. Hope [3].", [c]), PARAS))["para-3"]
+    assert card.count("<mark>") == 2 and "<mark>The world is full of hope.</mark>" in card
+
+
 def test_refused_result_lists_the_closest_paragraphs():
     r = result("The document does not address this question.", refused=True, refusal_reason="not_addressed",
                retrieved=["5", "99", "4", "3", "7"])

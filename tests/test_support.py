@@ -117,6 +117,15 @@ def test_what_the_similarity_cannot_vouch_for(claim, paragraph, supported):
     assert (score >= 0.65) is supported, score
 
 
+@pytest.mark.parametrize("claim", ["The fee in 2021 was 9 euros.", "The fee in 2020 was 7 euros.",
+                                   "The fee was 5 euros in 2019."])
+def test_of_sentences_that_score_alike_the_one_with_the_claim_s_numbers_is_the_quote(scorer, claim):
+    fees = Paragraph("d", 1, "The fee in 2019 was 5 euros. The fee in 2020 was 7 euros. The fee in 2021 was 9 euros.", "1")
+    score, quote = scorer.support(claim, fees)
+    year = next(y for y in ("2019", "2020", "2021") if y in claim)
+    assert score >= 0.65 and year in quote and quote.split()[-2] in claim
+
+
 def test_best_supporting_sentence_is_returned(scorer):
     _, quote = scorer.support("The meeting ran until 3rd December 2017.", P1)
     assert quote == "The meeting ran from 30th November to 3rd December 2017."
