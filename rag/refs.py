@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 MAX_RANGE = 50  # "3-5" is expanded; a wider range ("1-9999") is only its two ends
-_NUM = r"\d{1,4}"
+_NUM = r"\d+"  # every digit: "paragraph 12345" of a large archive is 12345, not 1234
 # Not glued to other Latin letters, but may follow a CJK character ("关于paragraph 3").
 _EN = re.compile(
     rf"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za-z])\.?|¶|§)\s*(?:no\.?\s*|number\s*|#\s*)?"
@@ -54,6 +54,13 @@ _ORD = (rf"(?:\d{{1,4}}(?:st|nd|rd|th)|(?:twent|thirt|fort|fift)(?:ieth|y[\s-]?(
 # one ordinal or a list of them after "the": "the 9th and the twelfth paragraphs" ("a second paragraph" is another one)
 ORDINAL_PARAGRAPHS = re.compile(rf"\bthe\s+({_ORD}(?:\s*(?:,|and|or|&)\s*(?:the\s+)?{_ORD})*)\s+(?:paragraphs?|paras?)\b",
                       re.IGNORECASE)
+# "paragraph -1", "para −2": a number no document has, reported as missing (not read as paragraph 1)
+_NEGATIVE = re.compile(r"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za-z])\.?|¶|§)\s*[-−–]\s*(\d+)",
+                       re.IGNORECASE)
+# The answers' own citation marks, asked about: "What does [12] say?"
+_BRACKET = re.compile(r"[\[【]\s*(\d+)\s*[\]】]")
+# A paragraph of a named document, as citations label it in a corpus of several: "water:3", "[water:3]"
+_LABEL = re.compile(r"(?<![\w:/.-])([A-Za-z][\w.-]*):(\d+)(?![\d:])")
 _ORD_TOKEN = re.compile(rf"\b{_ORD}\b", re.IGNORECASE)
 _EN_TOKEN = re.compile(rf"{_NUM}|-|–|—|(?<![A-Za-z])(?:to|through)(?![A-Za-z])", re.IGNORECASE)
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
@@ -63,21 +70,24 @@ _ZH_NUM = r"[\d零〇一二两三四五六七八九十百]+"
 _ZH_RANGE = r"至|到|-|–|—|~|～"
 # "第9段", "第十二段", "第3至5段", "第3到第5段", "第三和第五段", "第3、5段"
 _ZH = re.compile(
-    rf"第\s*({_ZH_NUM}(?:\s*(?:{_ZH_RANGE}|、|,|，|和|及|与|或)\s*第?\s*{_ZH_NUM})*)\s*(?:段|条|款|节|自然段)"
+    rf"(?<!倒数)第\s*({_ZH_NUM}(?:\s*(?:{_ZH_RANGE}|、|,|，|和|及|与|或)\s*第?\s*{_ZH_NUM})*)\s*(?:段|条|款|节|自然段)"
 )
 _ZH_TOKEN = re.compile(rf"{_ZH_NUM}|{_ZH_RANGE}")
-_ZH_PLAIN = re.compile(r"(?:段落|段)\s*(\d{1,4})")
+_ZH_PLAIN = re.compile(r"(?:段落|段)\s*(\d+)")
 # What a question may call the document: "How does the declaration end?" names a place in it,
 # "How does the war end?" does not.
 _DOCUMENT = r"(?:it|this|the\s+(?:declaration|document|text|initiative|charter|report|statement|paper|article))"
 # "the last paragraph", "How does the declaration end?" (the verb closing the question, so that
 # "How does the text open the door to ..." is not a reference), "最后一段", "开头".
 _POSITION = re.compile(
-    r"\b(?:(first|opening)|(last|final|closing|concluding))\s+paragraph\b"
-    rf"|\bhow\s+does\s+{_DOCUMENT}\s+(?:(begin|start|open)|(end|conclude|close))\s*[?？.!]?\s*$"
-    r"|(首段|开头)|(最后一段|末段|结尾)",
+    r"\b(?P<penultimate>penultimate|(?:second|next)[\s-]+to[\s-]+last|last[\s-]+but[\s-]+one)\s+paragraph\b"
+    r"|\b(?:(?P<first>first|opening)|(?P<last>last|final|closing|concluding))\s+paragraph\b"
+    rf"|\bhow\s+does\s+{_DOCUMENT}\s+(?:(?P<begins>begin|start|open)|(?P<ends>end|conclude|close))\s*[?？.!]?\s*$"
+    r"|(?P<zh_penultimate>倒数第二段)|(?P<zh_first>首段|开头)|(?P<zh_last>最后一段|末段|结尾|倒数第一段)",
     re.IGNORECASE,
 )
+_PLACES = {"penultimate": "penultimate", "zh_penultimate": "penultimate", "first": "first", "begins": "first",
+           "zh_first": "first", "last": "last", "ends": "last", "zh_last": "last"}
 # "the one before it", "And the one after?" (closing the question: "the one before the war" is
 # no paragraph), "the previous / next paragraph", "上一段", "下一段" (not "最后一段", the last one,
 # nor "前一段时间", a while ago).
@@ -139,6 +149,8 @@ def paragraph_refs(question: str) -> list[int]:
     found: list[tuple[int, int]] = []  # (position, number)
     for m in _EN.finditer(question):
         found.extend((m.start(), n) for n in _expand(_EN_TOKEN.findall(m.group(1)), int))
+    found.extend((m.start(), -int(m.group(1))) for m in _NEGATIVE.finditer(question))
+    found.extend((m.start(), int(m.group(1))) for m in _BRACKET.finditer(question))
     for m in ORDINAL_PARAGRAPHS.finditer(question):
         if m.group(1).lower() != "first":  # "the first paragraph" alone is a place: position_refs
             found.extend((m.start(), n) for n in ordinal_numbers(m.group(1)))
@@ -153,11 +165,29 @@ def paragraph_refs(question: str) -> list[int]:
     return seen
 
 
+def label_refs(question: str) -> list[tuple[str, int]]:
+    """(document, number) for each paragraph named by its label in a corpus of several documents.
+
+    >>> label_refs("What does water:3 say, and [transit:12]?"), label_refs("Meet at 10:30 on the 3rd.")
+    ([('water', 3), ('transit', 12)], [])
+    """
+    out: list[tuple[str, int]] = []
+    for m in _LABEL.finditer(question):
+        ref = (m.group(1), int(m.group(2)))
+        if ref not in out:
+            out.append(ref)
+    return out
+
+
 def position_refs(question: str) -> list[str]:
-    """``"first"`` and ``"last"``, for each paragraph the question points at by its place."""
+    """``"first"``, ``"last"`` or ``"penultimate"``, for each paragraph the question points at by its place.
+
+    >>> position_refs("What does the second-to-last paragraph say?"), position_refs("倒数第二段讲了什么？")
+    (['penultimate'], ['penultimate'])
+    """
     out: list[str] = []
     for m in _POSITION.finditer(question):
-        where = "first" if any(m.group(i) for i in (1, 3, 5)) else "last"
+        where = _PLACES[m.lastgroup]
         if where not in out:
             out.append(where)
     return out
@@ -200,7 +230,7 @@ def asks_what_it_says(question: str) -> bool:
     (False, False)
     """
     rest, named = question, False
-    for pattern in (_EN, ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION, _RELATIVE, _SAME):
+    for pattern in (_LABEL, _NEGATIVE, _BRACKET, _EN, ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION, _RELATIVE, _SAME):
         rest, n = pattern.subn(" ", rest)
         named = named or n > 0
     if not named:

@@ -12,9 +12,10 @@ set and the same on the other (``eval/reports/retrieval.md``). A question
 written mostly in a non-Latin script (e.g. Chinese) is ranked by the
 multilingual embedders alone: English BM25 and an English-only embedder only
 add noise there (measured in ``eval/reports/retrieval.md``). A paragraph the
-question names explicitly ("paragraph 9", "第9段"), or by its place ("the last
-paragraph", "How does the declaration end?"), is pinned first; a named number the
-corpus lacks is reported in ``missing_refs``, never guessed.
+question names explicitly ("paragraph 9", "第9段", "[9]", "water:9" of several
+documents), or by its place ("the last paragraph", "the penultimate paragraph", "How
+does the declaration end?"), is pinned first; a named number the corpus lacks
+("paragraph 42", "paragraph -1") is reported in ``missing_refs``, never guessed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections import defaultdict
 from .embed import Embedder
 from .index import Index
 from .records import Hit, Paragraph, SearchResult
-from .refs import paragraph_refs, position_refs
+from .refs import label_refs, paragraph_refs, position_refs
 from .settings import Settings
 
 DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
@@ -62,8 +63,10 @@ class Retriever:
         for p in index.paragraphs:
             self._by_number[p.number].append(p)
             by_doc[p.doc].append(p)
+        self._docs = set(by_doc)
         # "the first / last paragraph": of each document, in the document's own order
-        self._by_position = {"first": [ps[0] for ps in by_doc.values()], "last": [ps[-1] for ps in by_doc.values()]}
+        self._by_position = {"first": [ps[0] for ps in by_doc.values()], "last": [ps[-1] for ps in by_doc.values()],
+                             "penultimate": [ps[-2] for ps in by_doc.values() if len(ps) > 1]}
 
     @classmethod
     def from_settings(cls, settings: Settings, index: Index, embedders: dict[str, Embedder]) -> Retriever:
@@ -81,11 +84,15 @@ class Retriever:
         fused = self._fuse(rankings)
         numbers = paragraph_refs(query)
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
+        # "water:3": that document's paragraph; a name no document has is no reference ("Note:3")
+        labelled = [ref for ref in label_refs(query) if ref[0] in self._docs]
+        pinned += [self._by_key[ref] for ref in labelled if ref in self._by_key and self._by_key[ref] not in pinned]
         for where in position_refs(query):  # of the documents whose such paragraph ranks best, up to k
             keys = {p.key for p in pinned}
             candidates = sorted(self._by_position[where], key=lambda p: -fused.get(p.key, 0.0))
             pinned += [p for p in candidates if p.key not in keys][:k]
         missing = [str(n) for n in numbers if n not in self._by_number]
+        missing += [f"{doc}:{n}" for doc, n in labelled if (doc, n) not in self._by_key]
         hits: list[Hit] = []
         for p in pinned:
             hits.append(self._hit(p, fused, rankings, pinned=True))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.refs import asks_what_it_says, asks_where, paragraph_refs, position_refs, relative_ref, says_only_where
+from rag.refs import (asks_what_it_says, asks_where, label_refs, paragraph_refs, position_refs, relative_ref,
+                      says_only_where)
 
 REF_CASES = [
     # English forms
@@ -50,6 +51,12 @@ REF_CASES = [
     pytest.param("段落9", [9], id="zh-duanluo-N"),
     pytest.param("第9段和paragraph 3", [9, 3], id="mixed-languages"),
     pytest.param("关于paragraph 3", [3], id="english-right-after-chinese"),
+    pytest.param("What does paragraph 12345 say?", [12345], id="five-digits-whole"),
+    pytest.param("What does paragraph -1 say?", [-1], id="negative-is-no-paragraph-1"),
+    pytest.param("And para −2?", [-2], id="negative-unicode-minus"),
+    pytest.param("What does [12] say?", [12], id="the-answers-citation-mark"),
+    pytest.param("【9】讲了什么？", [9], id="zh-citation-mark"),
+    pytest.param("倒数第二段讲了什么？", [], id="zh-penultimate-is-a-place-not-2"),
     # No reference
     pytest.param("no paragraph mentioned", [], id="word-paragraph-without-number"),
     pytest.param("How many paragraphs are there?", [], id="how-many-paragraphs"),
@@ -92,6 +99,19 @@ def test_no_duplicates(question):
     assert len(refs) == len(set(refs)) > 0
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("What does water:3 say?", [("water", 3)], id="label"),
+        pytest.param("Compare [water:3] and transit:12.", [("water", 3), ("transit", 12)], id="two-labels"),
+        pytest.param("Meet at 10:30 in room 3.", [], id="a-time"),
+        pytest.param("See https://example.org:8080/x", [], id="a-port"),
+    ],
+)
+def test_label_refs(question, expected):
+    assert label_refs(question) == expected
+
+
 def test_returns_plain_ints():
     refs = paragraph_refs("paragraph 9 and 第十段")
     assert refs == [9, 10] and all(type(n) is int for n in refs)
@@ -110,6 +130,10 @@ def test_returns_plain_ints():
         pytest.param("How does the document begin?", ["first"], id="how-does-it-begin"),
         pytest.param("文件的最后一段说了什么？", ["last"], id="zh-last"),
         pytest.param("倡议的开头讲了什么？", ["first"], id="zh-opening"),
+        pytest.param("What does the penultimate paragraph say?", ["penultimate"], id="penultimate"),
+        pytest.param("And the second-to-last paragraph?", ["penultimate"], id="second-to-last-not-last"),
+        pytest.param("the next to last paragraph", ["penultimate"], id="next-to-last"),
+        pytest.param("倒数第二段讲了什么？", ["penultimate"], id="zh-penultimate"),
         # not places in the document
         pytest.param("Does the text mention the last century's standoff?", [], id="last-century"),
         pytest.param("What use per person is the aim by the end of the decade?", [], id="end-of-the-decade"),

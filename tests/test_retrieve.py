@@ -112,8 +112,8 @@ def test_fusion_weights_change_the_order(beijing, make_settings, retriever_for):
 @pytest.mark.parametrize(
     "question",
     ["What does paragraph 9 say?", "第9段讲了什么？", "¶ 9", "para. 9 about climate and the Paris Agreement",
-     "What does the ninth paragraph say?", "the 9th paragraph"],
-    ids=["english", "chinese", "pilcrow", "named-beats-content", "ordinal-word", "ordinal-digits"],
+     "What does the ninth paragraph say?", "the 9th paragraph", "What does [9] say?"],
+    ids=["english", "chinese", "pilcrow", "named-beats-content", "ordinal-word", "ordinal-digits", "citation-mark"],
 )
 def test_named_paragraph_is_pinned_first(beijing_retriever, question):
     result = beijing_retriever.search(question, k=3)
@@ -131,12 +131,15 @@ def test_several_named_paragraphs_are_all_pinned_even_beyond_k(beijing_retriever
     assert all(h.pinned for h in result.hits)
 
 
-@pytest.mark.parametrize("question", ["What does paragraph 42 say?", "What does the 42nd paragraph say?"],
-                         ids=["number", "ordinal"])
-def test_missing_paragraph_is_reported_not_guessed(beijing_retriever, question):
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [("What does paragraph 42 say?", "42"), ("What does the 42nd paragraph say?", "42"),
+     ("What does paragraph -1 say?", "-1"), ("What does paragraph 12345 say?", "12345")],
+    ids=["number", "ordinal", "negative", "five-digits"])
+def test_missing_paragraph_is_reported_not_guessed(beijing_retriever, question, missing):
     result = beijing_retriever.search(question, k=3)
-    assert result.missing_refs == ["42"]
-    assert 42 not in [h.paragraph.number for h in result.hits]
+    assert result.missing_refs == [missing]
+    assert int(missing) not in [h.paragraph.number for h in result.hits]
     assert not any(h.pinned for h in result.hits)
     assert len(result.hits) == 3  # the question is still answered by content
 
@@ -144,8 +147,11 @@ def test_missing_paragraph_is_reported_not_guessed(beijing_retriever, question):
 @pytest.mark.parametrize(
     ("question", "number"),
     [("How does the declaration end?", 16), ("What does the last paragraph say?", 16),
-     ("文件的最后一段说了什么？", 16), ("What is in the opening paragraph?", 1)],
-    ids=["how-does-it-end", "last-paragraph", "chinese-last", "opening-paragraph"],
+     ("文件的最后一段说了什么？", 16), ("What is in the opening paragraph?", 1),
+     ("What does the penultimate paragraph say?", 15), ("And the second-to-last paragraph?", 15),
+     ("倒数第二段讲了什么？", 15)],
+    ids=["how-does-it-end", "last-paragraph", "chinese-last", "opening-paragraph", "penultimate", "second-to-last",
+         "chinese-penultimate"],
 )
 def test_paragraph_named_by_its_place_is_pinned_first(beijing_retriever, question, number):
     result = beijing_retriever.search(question, k=3)
@@ -159,6 +165,17 @@ def test_first_and_last_are_per_document(write, tmp_path, make_settings, retriev
     retriever = retriever_for(make_settings(tmp_path / "corpus"))
     last = retriever.search("What does the final paragraph say?", k=2).hits
     assert sorted((h.paragraph.doc, h.paragraph.number) for h in last if h.pinned) == [("a", 2), ("b", 6)]
+
+
+def test_a_label_names_one_document_s_paragraph(write, tmp_path, make_settings, retriever_for):
+    write("corpus/water.txt", "1. Rainwater tanks store water for gardens.\n2. Solar panels cover the school roof.\n")
+    write("corpus/transit.txt", "1. Buses run every ten minutes.\n2. Cycle lanes reach the river.\n")
+    retriever = retriever_for(make_settings(tmp_path / "corpus"))
+    hits = retriever.search("What does water:2 say?", k=2).hits
+    assert (hits[0].paragraph.label, hits[0].pinned) == ("water:2", True) and not any(h.pinned for h in hits[1:])
+    result = retriever.search("What does water:9 say?", k=2)
+    assert result.missing_refs == ["water:9"] and not any(h.pinned for h in result.hits)
+    assert retriever.search("What about Note:2?", k=2).missing_refs == []  # no document is called Note
 
 
 def test_first_and_last_of_a_one_paragraph_document_is_pinned_once(write, make_settings, retriever_for):
