@@ -33,7 +33,7 @@ from .records import Document, Paragraph
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 4  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 5  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop)
 # A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph.
@@ -41,6 +41,11 @@ _PARA = re.compile(r"^\s*(?:\*\*)?(\d{1,6})\s*[.)．](?!\d)(?:\*\*)?\s*(?=\S)(.*
 # A number alone on its line ("2.", its text on the lines below): a paragraph only as the next number of
 # the sequence (or 1 to begin it); anything else alone on a line ("2017.") stays header or text.
 _BARE = re.compile(r"^\s*(?:\*\*)?(\d{1,6})\s*[.)．](?:\*\*)?\s*$")
+# A fenced code block (``` or ~~~): its lines are text, whatever they look like
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+# After a paragraph number, a date rather than a paragraph's text: "3. December 2017"
+_DATE_TEXT = re.compile(r"^(?:January|February|March|April|May|June|July|August|September|October|November|"
+                        r"December)\s+\d{4}\W*$", re.IGNORECASE)
 # Markdown heading of any level: "## II. Commitments"
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
@@ -86,12 +91,23 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     header: list[str] = []
     title: str | None = None
     section: str | None = None
-    paras: list[tuple[int, str | None, list[str], int]] = []  # number, section, lines, line no
+    paras: list[tuple[int, str | None, list[str], int, int]] = []  # number, section, lines, line no, indent
     seen: set[int] = set()  # numbers so far: a repeat is found in O(1), not by scanning (archives are large)
 
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
+    fenced = False  # inside a fenced code block
+    roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
+        if _FENCE.match(raw):
+            fenced = not fenced
+        if fenced or _FENCE.match(raw):  # "1. step one" in a code block is the block's text
+            if paras:
+                paras[-1][2].append(line)
+            elif line:
+                header.append(line)
+            previous = line
+            continue
         # Inside a paragraph, right after a line that stops mid-sentence: a wrapped line.
         wrapped = bool(paras) and bool(previous) and not _ENDS_UNIT.search(previous)
         previous = line
@@ -99,8 +115,16 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         match = _PARA.match(raw) or _next_alone(raw, paras)
         if match and wrapped and int(match.group(1)) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
+        if match and not _numbers_a_paragraph(raw, match, paras, seen):
+            match = None
         if heading is not None and wrapped and not _MD_HEADING.match(raw):
             heading = None  # "...we agree that" / "Part 2 of the deal" / "is void." is not a section
+        if heading is not None and not _MD_HEADING.match(raw):
+            value = _roman_heading(raw)
+            if value is not None and value != roman + 1 and not (roman == 0 and value <= 10):
+                heading = None  # "C. Costs of equipment" in a list is not section 100
+            elif value is not None and not match:
+                roman = value
         if heading is not None and not match:
             if not paras and title is None and raw.lstrip().startswith("# "):
                 title = heading
@@ -113,7 +137,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         if match:
             number = int(match.group(1))
             _check_order(path, paras, seen, number, lineno)
-            paras.append((number, section, [match.group(2).strip()], lineno))
+            paras.append((number, section, [match.group(2).strip()], lineno, len(raw) - len(raw.lstrip())))
             seen.add(number)
         elif paras:
             if line:
@@ -129,7 +153,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
     paragraphs = tuple(
         Paragraph(doc=doc_id, number=n, text=" ".join(lines).strip(), label=label(n), section=sec)
-        for n, sec, lines, _ in paras
+        for n, sec, lines, *_ in paras
     )
     empty = [p.number for p in paragraphs if not p.text]
     if empty:
@@ -142,6 +166,34 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         paragraphs=paragraphs,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
+
+
+def _numbers_a_paragraph(raw: str, match: re.Match, paras: list, seen: set[int]) -> bool:
+    """Whether a line that starts like a paragraph ("2017. was a good year", "3. December 2017", an indented
+    "   1. report the leak" under paragraph 4) opens one. A year far ahead of the paragraphs so far (or with
+    none yet) is wrapped text; a date is header; a numbered line indented under the paragraphs that would
+    repeat or go back in their numbers is a list inside the paragraph. Numbers that go back at the
+    paragraphs' own indent stay an error (see _check_order)."""
+    number = int(match.group(1))
+    last = paras[-1][0] if paras else 0
+    if 1800 <= number <= 2100 and number > last + _MAX_JUMP:
+        return False
+    if _DATE_TEXT.match(match.group(2).strip()):
+        return False
+    if paras and (number in seen or number < last):
+        indent = len(raw) - len(raw.lstrip())
+        return indent < paras[0][4] + 2
+    return True
+
+
+def _roman_heading(raw: str) -> int | None:
+    """The value of a plain-text heading's roman numeral ("II. Commitments" -> 2), None for another kind."""
+    m = re.match(r"^\s*([IVXLC]{1,7})\.\s", raw)
+    if not m:
+        return None
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    digits = [values[c] for c in m.group(1)]
+    return sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d for i, d in enumerate(digits))
 
 
 def _next_alone(raw: str, paras: list) -> re.Match | None:
@@ -162,7 +214,9 @@ def load_corpus(path: Path) -> list[Document]:
     if not path.exists():
         raise CorpusError(f"{path}: no such file or folder.")
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        # not hidden files or folders (".ipynb_checkpoints/", ".draft.md"): copies, not documents
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
         if not files:
             raise CorpusError(f"{path}: the folder holds no .txt or .md documents.")
     else:

@@ -43,6 +43,36 @@ PARSE_CASES = [
         id="number-alone-on-its-line",
     ),
     pytest.param(
+        "d.md", "# T\n\n3. Text.\n4. Residents should:\n   1. report the leak;\n   2. call us.\n5. Done.\n",
+        [(3, "Text.", None), (4, "Residents should: 1. report the leak; 2. call us.", None), (5, "Done.", None)],
+        "T", (), id="an-indented-list-inside-a-paragraph",
+    ),
+    pytest.param(
+        "d.md", "# T\n\n1. Steps:\n```\n1. step one\n2. step two\n```\n2. After.\n",
+        [(1, "Steps: ``` 1. step one 2. step two ```", None), (2, "After.", None)], "T", (),
+        id="numbered-lines-in-a-code-block",
+    ),
+    pytest.param(
+        "d.txt", "T\n\n1. The parts:\nA. Staff;\nB. Travel;\nC. Equipment\nD. Other.\n2. Next.\n",
+        [(1, "The parts: A. Staff; B. Travel; C. Equipment D. Other.", None), (2, "Next.", None)], None, ("T",),
+        id="letter-c-in-a-list-is-no-section-100",
+    ),
+    pytest.param(
+        "d.txt", "T\n\nI. Purpose\n1. A.\nII. Scope\n2. B.\nIII. End\n3. C.\n",
+        [(1, "A.", "I. Purpose"), (2, "B.", "II. Scope"), (3, "C.", "III. End")], None, ("T",),
+        id="roman-sections-in-sequence",
+    ),
+    pytest.param(
+        "d.txt", "Title\n3. December 2017\n\n1. We met.\n2. We left.\n",
+        [(1, "We met.", None), (2, "We left.", None)], None, ("Title", "3. December 2017"),
+        id="a-date-in-the-header",
+    ),
+    pytest.param(
+        "d.txt", "Title\n2017. was a good year\n\n1. We met.\n2017. was a good year, too.\n2. We left.\n",
+        [(1, "We met. 2017. was a good year, too.", None), (2, "We left.", None)], None,
+        ("Title", "2017. was a good year"), id="a-year-opening-a-line",
+    ),
+    pytest.param(
         "d.txt", "1. We met in\n5.\nplaces.\n",
         [(1, "We met in 5. places.", None)], None, None,
         id="a-number-alone-out-of-sequence-is-text",
@@ -251,6 +281,14 @@ def test_folder_with_one_document_keeps_plain_labels(write, tmp_path):
     write("corpus/only.txt", "1. One.\n")
     [doc] = load_corpus(tmp_path / "corpus")
     assert doc.paragraphs[0].label == "1"
+
+
+def test_hidden_files_and_folders_are_no_documents(write, tmp_path):
+    write("docs/water.txt", "1. Rainwater tanks store water.\n")
+    write("docs/.ipynb_checkpoints/water-checkpoint.txt", "1. An old copy about zebras.\n")
+    write("docs/.draft.md", "1. A draft about zebras.\n")
+    docs = load_corpus(tmp_path / "docs")
+    assert [d.doc for d in docs] == ["water"] and docs[0].paragraphs[0].label == "1"
 
 
 def test_documents_in_subfolders_are_found(write, tmp_path):
