@@ -72,31 +72,55 @@ E5_RELEVANCE_FLOOR, E5_RELEVANCE_CEIL = 0.75, 0.90
 # the translation check's lower floor (answer.TRANSLATED_SUPPORT_FLOOR) must not be passed on a
 # shared year alone ("...更换完的时间是2026年" against the leak sensors' 2026).
 NUMBER_ANCHOR_COVERAGE, NUMBER_ANCHOR_BONUS = 0.5, 0.15
+# A paragraph of thousands of sentences (an archive's, a transcript's) had every sentence embedded the first
+# time a question reached it: 46 s for 5,000 with e5 here. Past this many, only the sentences that share most
+# words with the question (or claim) are embedded; the others score 0 by meaning (their words still count).
+# No paragraph of the three eval documents comes near it.
+MAX_EMBEDDED_SENTENCES = 128
 
 
 class SentenceScorer:
     def __init__(self, english: Embedder | None, multilingual: Embedder | None) -> None:
         self.english = english
         self.multilingual = multilingual
-        self._cache: dict[tuple, tuple[list[str], list[set[str]], np.ndarray | None, np.ndarray]] = {}
+        self._cache: dict[tuple, tuple[list[str], list[set[str]], dict[int, np.ndarray], np.ndarray]] = {}
         self._texts: dict[tuple[str, bool, str], np.ndarray] = {}  # queries and claims
         self._lock = threading.Lock()
 
-    def _paragraph(self, p: Paragraph, embedder: Embedder | None
+    def _paragraph(self, p: Paragraph, embedder: Embedder | None, text: str
                    ) -> tuple[list[str], list[set[str]], np.ndarray | None, np.ndarray]:
         """A paragraph's sentences, their stemmed words and vectors, and which of them may
-        count as evidence (1.0) or are inert orders to the assistant (0.0); once per embedder."""
+        count as evidence (1.0) or are inert orders to the assistant (0.0); each sentence embedded
+        once per embedder. Of a paragraph longer than MAX_EMBEDDED_SENTENCES, only the sentences
+        closest in words to ``text`` (the query or claim at hand) have vectors, the others zeros."""
         key = (embedder.name if embedder else None, p.key, p.text)  # the text too: an index rebuilt under us may change it
         with self._lock:
             cached = self._cache.get(key)
         if cached is None:
             sents = split_sentences(p.text) or [p.text]
-            cached = (sents, [set(words) for words in tokenize(sents)],
-                      embedder.embed_documents(sents) if embedder else None,
+            cached = (sents, [set(words) for words in tokenize(sents)], {},
                       np.array([0.0 if commands_the_assistant(s) else 1.0 for s in sents]))
             with self._lock:
-                self._cache[key] = cached
-        return cached
+                cached = self._cache.setdefault(key, cached)
+        sents, words, known, usable = cached
+        if embedder is None:
+            return sents, words, None, usable
+        wanted = list(range(len(sents)))
+        if len(sents) > MAX_EMBEDDED_SENTENCES:
+            asked = _content_words(text)
+            wanted = sorted(wanted, key=lambda i: -_coverage(asked, words[i]))[:MAX_EMBEDDED_SENTENCES]
+        missing = [i for i in wanted if i not in known]
+        if missing:  # a short paragraph: all its sentences at once, the first time
+            fresh = embedder.embed_documents([sents[i] for i in missing])
+            with self._lock:
+                known.update(zip(missing, fresh))
+        if len(wanted) == len(sents):
+            return sents, words, np.stack([known[i] for i in range(len(sents))]), usable
+        first = known[wanted[0]]
+        vectors = np.zeros((len(sents), first.shape[0]), dtype=first.dtype)
+        for i in wanted:
+            vectors[i] = known[i]
+        return sents, words, vectors, usable
 
     def _embed(self, embedder: Embedder, text: str, as_query: bool) -> np.ndarray:
         """A query's or claim's vector, computed once: it is scored against several paragraphs."""
@@ -130,7 +154,7 @@ class SentenceScorer:
         """
         if self.multilingual is None:
             return self.similarity(query, p)
-        sents, _, vectors, usable = self._paragraph(p, self.multilingual)
+        sents, _, vectors, usable = self._paragraph(p, self.multilingual, query)
         sims = _scale(vectors @ self._embed(self.multilingual, query, as_query=True), E5_RELEVANCE_FLOOR,
                       E5_RELEVANCE_CEIL)
         return [(s, float(x)) for s, x in zip(sents, sims * usable)]
@@ -140,7 +164,7 @@ class SentenceScorer:
         English query, e5 for others. A plain restatement is a sign that the paragraph answers
         (see ``answer._strong``); which sentence answers best is :meth:`relevance`'s to say."""
         embedder, multilingual = self._embedder_for(query)
-        sents, words, vectors, usable = self._paragraph(p, embedder)
+        sents, words, vectors, usable = self._paragraph(p, embedder, query)
         if vectors is None:
             claim_words = _content_words(query)
             sims = np.array([_coverage(claim_words, w) for w in words])
@@ -156,7 +180,7 @@ class SentenceScorer:
         numbers = set(_NUMBER.findall(facts))
         missing = {n for n in numbers if not _states_number(p.text, n, facts)}
         embedder, multilingual = self._embedder_for(claim)
-        sents, words, vectors, usable = self._paragraph(p, embedder)
+        sents, words, vectors, usable = self._paragraph(p, embedder, facts)
         claim_words = _content_words(facts)
         lexical = [_coverage(claim_words, w) for w in words]
         if numbers:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rag.embed import HashEmbedder
+from rag.chunk import split_sentences
 from rag.records import Paragraph
 from rag.support import SentenceScorer, restates
 
@@ -152,6 +153,40 @@ def test_evidence_is_ranked_by_the_multilingual_embedder_and_restatement_by_the_
     assert english.queries == ["When did the meeting run?"]  # English: restated by the English embedder
     assert all(0.0 <= r <= 1.0 for _, r in ranked)
     assert SentenceScorer(english, None).relevance("When?", P1) == SentenceScorer(english, None).similarity("When?", P1)
+
+
+class _Counting(HashEmbedder):
+    """The hash embedder, counting the sentences it embeds."""
+
+    def __init__(self, multilingual: bool) -> None:
+        super().__init__(dim=64)
+        self.multilingual, self.embedded = multilingual, 0
+        self.name = "ml" if multilingual else "en"
+
+    def embed_documents(self, texts):
+        self.embedded += len(texts)
+        return super().embed_documents(texts)
+
+
+def test_a_paragraph_of_thousands_of_sentences_embeds_only_those_closest_in_words():
+    from rag.support import MAX_EMBEDDED_SENTENCES
+
+    filler = [f"Item {n} of the inventory lists a crate of nails." for n in range(2000)]
+    answer = "Bananas are stored in the cold room beside the harbour."
+    long = Paragraph("d", 1, " ".join(filler[:1200] + [answer] + filler[1200:]), "1")
+    english, multilingual = _Counting(False), _Counting(True)
+    scorer = SentenceScorer(english, multilingual)
+    assert len(scorer.relevance("Where are the bananas stored?", long)) == 2001
+    assert multilingual.embedded == MAX_EMBEDDED_SENTENCES
+    similar = scorer.similarity("Where are the bananas stored?", long)  # the hash embedder's cosines, unscaled
+    assert max(similar, key=lambda c: c[1])[0] == answer  # the one sharing the question's words is among them
+    assert english.embedded == MAX_EMBEDDED_SENTENCES
+    score, quote = scorer.support("Bananas are stored in the cold room.", long)
+    # the claim itself, and the sentences closest to its words that the question's did not bring in
+    assert quote == answer and score >= 0.65 and english.embedded <= 2 * MAX_EMBEDDED_SENTENCES + 1
+    short = SentenceScorer(english, _Counting(True))
+    short.relevance("Where?", P1)
+    assert short.multilingual.embedded == len(split_sentences(P1.text))  # a short paragraph: every sentence
 
 
 @pytest.mark.parametrize(
