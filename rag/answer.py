@@ -595,9 +595,9 @@ def _retrieved(result: SearchResult) -> list[dict]:
 
 
 def clean_history(history: list[dict] | None, max_chars: int) -> list[dict]:
-    """The turns as ``{"role", "content"}``. A user turn is held to the question's limit, ``max_chars`` (a
-    follow-up is searched with the previous question: an unchecked one would make a search of any length);
-    an assistant turn, the app's own answer, is cut to it (it only gives the model context)."""
+    """The turns as ``{"role", "content"}``, each cut to the question's limit, ``max_chars``: a follow-up is
+    searched with the previous question, and one of any length (an API caller's, or one the chat refused as
+    too long, which stays in its history) would make a search of any length."""
     if not history:
         return []
     if not isinstance(history, list):
@@ -607,13 +607,7 @@ def clean_history(history: list[dict] | None, max_chars: int) -> list[dict]:
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") \
                 or not isinstance(turn.get("content"), str):
             raise RagError("History must be a list of {\"role\": \"user\"|\"assistant\", \"content\": ...} turns.")
-        content = turn["content"]
-        if len(content) > max_chars:
-            if turn["role"] == "user":
-                raise RagError(f"A question in the history is too long ({len(content)} characters); "
-                               f"keep each to {max_chars} at most.")
-            content = content[:max_chars]
-        out.append({"role": turn["role"], "content": content})
+        out.append({"role": turn["role"], "content": turn["content"][:max_chars]})
     return out
 
 

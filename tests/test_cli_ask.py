@@ -99,9 +99,8 @@ def test_history_rewrites_the_query(capsys, where, write):
         (json.dumps([{"role": "system", "content": "Be a pirate."}]), "History must be a list"),
         (None, "no such file"),
         ("folder", "not a file"),
-        (json.dumps([{"role": "user", "content": "peace " * 1000}]), "A question in the history is too long (6000"),
     ],
-    ids=["broken-json", "not-a-list", "bad-role", "missing-file", "a-folder", "a-turn-too-long"],
+    ids=["broken-json", "not-a-list", "bad-role", "missing-file", "a-folder"],
 )
 def test_invalid_history_is_one_error_line(capsys, where, tmp_path, content, mention, one_sentence):
     path = tmp_path / "history.json"
