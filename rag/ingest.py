@@ -99,9 +99,9 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if _FENCE.match(raw):
-            fenced = not fenced
-        if fenced or _FENCE.match(raw):  # "1. step one" in a code block is the block's text
+        fence = _FENCE.match(raw) is not None
+        fenced = fenced != fence  # a fence line opens or closes the block
+        if fenced or fence:  # "1. step one" in a code block is the block's text
             if paras:
                 paras[-1][2].append(line)
             elif line:

@@ -114,13 +114,8 @@ class SentenceScorer:
             fresh = embedder.embed_documents([sents[i] for i in missing])
             with self._lock:
                 known.update(zip(missing, fresh))
-        if len(wanted) == len(sents):
-            return sents, words, np.stack([known[i] for i in range(len(sents))]), usable
-        first = known[wanted[0]]
-        vectors = np.zeros((len(sents), first.shape[0]), dtype=first.dtype)
-        for i in wanted:
-            vectors[i] = known[i]
-        return sents, words, vectors, usable
+        chosen, zero = set(wanted), np.zeros_like(known[wanted[0]])
+        return sents, words, np.stack([known[i] if i in chosen else zero for i in range(len(sents))]), usable
 
     def _embed(self, embedder: Embedder, text: str, as_query: bool) -> np.ndarray:
         """A query's or claim's vector, computed once: it is scored against several paragraphs."""

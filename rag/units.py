@@ -19,7 +19,7 @@ UNITS: dict[str, str] = {
     "mile": "mile miles mi",
     "mph": "mph",
     "kph": "kph",
-    "metre": "metre metres meter meters 米",
+    "metre": "metre metres meter meters m 米",
     "cm": "cm centimetre centimetres centimeter centimeters",
     "mm": "mm",
     "foot": "foot feet ft",
@@ -27,7 +27,7 @@ UNITS: dict[str, str] = {
     "kg": "kg kilogram kilograms 公斤 千克",
     "gram": "g gram grams",
     "tonne": "tonne tonnes ton tons",
-    "litre": "litre litres liter liters 升",
+    "litre": "litre litres liter liters l 升",
     "m3": "m3",
     "degree": "degree degrees 度",
     "percent": "% percent pct",
@@ -44,7 +44,6 @@ UNITS: dict[str, str] = {
 # as often as a duration ("in 2025", "2025年"), and so is 日 ("5月13日"). They answer a question that
 # asks for a measure ("for 2 years", "2 m deep"), but never make a claim's number a measure.
 _NOT_FOR_CLAIMS = {"m", "l", "year", "years", "年", "日"}
-_AMBIGUOUS = {"m": "metre", "l": "litre"}
 
 _WORD_UNIT = {w: unit for unit, words in UNITS.items() for w in words.split()}
 
@@ -63,7 +62,7 @@ def _alternation(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_LATIN_WORDS = [w for w in [*_WORD_UNIT, *_AMBIGUOUS] if not re.search(r"[\u4e00-\u9fff]", w)]
+_LATIN_WORDS = [w for w in _WORD_UNIT if not re.search(r"[\u4e00-\u9fff]", w)]
 _CJK_WORDS = [w for w in _WORD_UNIT if re.search(r"[\u4e00-\u9fff]", w)]
 # Units written in more than one word, or with a symbol, that a text may state a measure in.
 _LATIN_MEASURE = rf"°\s*[CF]?|per\s+cent|cubic\s+met(?:re|er)s?|{_alternation(_LATIN_WORDS)}"
