@@ -31,8 +31,7 @@ from .evidence import Evidence, select_evidence, widen
 from .extractive import ExtractiveAnswerer
 from .prompts import render
 from .records import SearchResult
-from .refs import (asks_what_it_says, asks_where, label_refs, paragraph_refs, position_refs, relative_ref,
-                   says_only_where)
+from .refs import asks_what_it_says, asks_where, names_paragraphs, paragraph_refs, relative_ref, says_only_where
 from .retrieve import Retriever, mostly_latin
 from .support import SentenceScorer, coverage, is_fragment, restates
 from .translate import needs_translation
@@ -293,8 +292,7 @@ class Asker:
             return question
         short = len(question.split()) <= 6 if mostly_latin(question) else len(question) <= 12
         if short or _FOLLOW_UP.search(question):
-            names_its_own = paragraph_refs(question) or position_refs(question) or label_refs(question)
-            borrowed = previous[-1] if not names_its_own else ""
+            borrowed = previous[-1] if not names_paragraphs(question) else ""
             return f"{borrowed} {question}".strip()
         return question
 

@@ -179,6 +179,12 @@ def label_refs(question: str) -> list[tuple[str, int]]:
     return out
 
 
+def names_paragraphs(question: str) -> bool:
+    """Whether the question names its own paragraphs, by number, label or place (so a follow-up borrows
+    no earlier question's words, and a translation would not change which paragraphs it gets)."""
+    return bool(paragraph_refs(question) or position_refs(question) or label_refs(question))
+
+
 def position_refs(question: str) -> list[str]:
     """``"first"``, ``"last"`` or ``"penultimate"``, for each paragraph the question points at by its place.
 

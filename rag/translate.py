@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from .cite import CITATION
 from .prompts import render
-from .refs import label_refs, paragraph_refs, position_refs
+from .refs import names_paragraphs
 from .retrieve import mostly_latin
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def needs_translation(question: str) -> bool:
     >>> needs_translation("文件如何描述贫富差距？"), needs_translation("What about peace?"), needs_translation("第9段讲了什么？")
     (True, False, False)
     """
-    return not (mostly_latin(question) or paragraph_refs(question) or position_refs(question) or label_refs(question))
+    return not (mostly_latin(question) or names_paragraphs(question))
 
 
 class QueryTranslator:
