@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|run|compare|rerank|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
+"""``python -m eval retrieval|run|rescore|compare|rerank|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
 
 from __future__ import annotations
 
@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     j = sub.add_parser("judge", help="ALCE citation recall/precision of finished runs, by the offline LLM judge")
     j.add_argument("runs", nargs="+", help="run folders written by `eval run`")
     j.add_argument("--limit", type=int, help="judge only the first N questions of each run")
+    rs = sub.add_parser("rescore", help="score finished runs again from their stored answers (after a metric "
+                        "or question-set fix; no answerer runs)")
+    rs.add_argument("runs", nargs="+", help="run folders written by `eval run`")
     ld = sub.add_parser("load", help="bounded load test of the app on loopback (gradio_client users)")
     ld.add_argument("--extractive", type=int, default=100, help="questions for the extractive answerer (0 = skip)")
     ld.add_argument("--local", type=int, default=20, help="questions for the embedded model (0 = skip)")
@@ -54,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--questions", type=int, default=8)
     sp.add_argument("--out", default="eval/reports", help="report folder; '-' writes none")
     args = parser.parse_args(argv)
+    if args.command == "bench" and args.paragraphs < 1:
+        parser.error("--paragraphs must be at least 1")
+    if args.command == "judge" and args.limit is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
     configure_logging()
     from rag.errors import RagError
 
@@ -77,8 +84,6 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "bench":
         from .bench import run as run_bench
 
-        if args.paragraphs < 1:
-            parser.error("--paragraphs must be at least 1")
         summary = run_bench(args.paragraphs, None if args.out == "-" else Path(args.out),
                             args.embedders.split(",") if args.embedders else None, args.local,
                             not args.no_baseline, not args.no_cold, args.baseline_max)
@@ -91,6 +96,13 @@ def _run(args: argparse.Namespace) -> int:
 
         for name, scores in run_judge([Path(r) for r in args.runs], args.limit).items():
             print(name, json.dumps(scores))
+    if args.command == "rescore":
+        from .run import rescore
+
+        for r in args.runs:
+            m = rescore(Path(r))
+            print(r, json.dumps({k: m[k] for k in ("cites_correct_rate", "citation_precision", "key_fact_recall",
+                                                    "declined_unanswerable", "wrongly_declined_answerable")}))
     if args.command == "load":
         from .load import run as run_load
 

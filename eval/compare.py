@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rag.errors import RagError
+
 COLUMNS = [
     ("cites_correct_rate", "correct paragraph cited", ">= 0.95"),
-    ("citation_precision", "citation precision", ">= 0.95"),
+    ("citation_precision", "citation precision (answers that cite)", ">= 0.95"),
     ("key_fact_recall", "key-fact recall", ">= 0.85"),
     ("declined_unanswerable", "unanswerable declined", ">= 0.95"),
     ("wrongly_declined_answerable", "answerable wrongly declined", "<= 0.05"),
@@ -27,7 +29,10 @@ COLUMNS = [
 def compare(runs: list[Path], out: Path) -> str:
     rows = []
     for run in runs:
-        m = json.loads((Path(run) / "metrics.json").read_text())
+        try:
+            m = json.loads((Path(run) / "metrics.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise RagError(f"{run} is not a finished run of `python -m eval run` ({err}).") from None
         rows.append((f"{Path(m['dataset']).stem} / {m['answerer']}", m))
     lines = ["| run | " + " | ".join(label for _, label, _ in COLUMNS) + " |",
              "|---|" + "---|" * len(COLUMNS),
@@ -36,7 +41,10 @@ def compare(runs: list[Path], out: Path) -> str:
         cells = []
         for key, _, _ in COLUMNS:
             v = m.get(key)
-            cells.append("–" if v is None or v != v else (f"{v:.3f}" if isinstance(v, float) else str(v)))
+            cell = "–" if v is None or v != v else (f"{v:.3f}" if isinstance(v, float) else str(v))
+            if key == "citation_precision" and m.get("precision_answers") is not None:
+                cell += f" ({m['precision_answers']})"  # how many answers cite: the tutorial's few, the others' many
+            cells.append(cell)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     table = "\n".join(lines) + "\n"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -47,18 +47,18 @@ def load_rows(path: Path) -> list[Row]:
     rows: list[Row] = []
     seen: set[str] = set()
     for lineno, raw in raw_rows:
-        try:
-            row = Row(
-                id=str(raw["id"]),
-                question=str(raw["question"]),
-                gold=tuple(int(n) for n in raw.get("gold_paragraphs", [])),
-                answerable=bool(raw.get("answerable", bool(raw.get("gold_paragraphs")))),
-                key_facts=tuple(raw.get("key_facts", [])),
-                history=tuple(raw.get("history", []) or []),
-                lang=str(raw.get("lang", "en")),
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise DatasetError(f"{path} line {lineno}: not a valid row ({err}).") from None
+        problem = _problem(raw)
+        if problem:
+            raise DatasetError(f"{path} line {lineno}: {problem}.")
+        row = Row(
+            id=str(raw["id"]),
+            question=raw["question"],
+            gold=tuple(raw.get("gold_paragraphs", [])),
+            answerable=raw.get("answerable", bool(raw.get("gold_paragraphs"))),
+            key_facts=tuple(raw.get("key_facts", [])),
+            history=tuple(raw.get("history", []) or []),
+            lang=str(raw.get("lang", "en")),
+        )
         if row.id in seen:
             raise DatasetError(f"{path} line {lineno}: id {row.id!r} appears twice.")
         if row.answerable != bool(row.gold):
@@ -66,3 +66,21 @@ def load_rows(path: Path) -> list[Row]:
         seen.add(row.id)
         rows.append(row)
     return rows
+
+
+def _problem(raw: dict) -> str | None:
+    """What is wrong with a row's fields beyond ``id`` and ``question`` (checked as they are read), or None.
+    Strict on types: a string "12" of gold paragraphs would be read as paragraphs 1 and 2, "false" as true,
+    and a key fact "peace" as five one-letter facts."""
+    gold = raw.get("gold_paragraphs", [])
+    if not isinstance(gold, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in gold):
+        return "\"gold_paragraphs\" must be a list of paragraph numbers, e.g. [6, 9]"
+    if "answerable" in raw and not isinstance(raw["answerable"], bool):
+        return "\"answerable\" must be true or false"
+    facts = raw.get("key_facts", [])
+    if not isinstance(facts, list) or not all(isinstance(f, str) and f.strip("| ") for f in facts):
+        return "\"key_facts\" must be a list of non-empty strings, e.g. [\"win-win|win win\"]"
+    history = raw.get("history") or []
+    if not isinstance(history, list) or not all(isinstance(t, dict) for t in history):
+        return "\"history\" must be a list of {\"role\", \"content\"} turns"
+    return None

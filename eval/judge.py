@@ -20,6 +20,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from rag.errors import RagError
+
 SUPPORT_SYSTEM = "You check whether a statement is supported by passages from a document. Use only the passages."
 
 
@@ -70,40 +72,31 @@ def judge_run(run: Path, model: YesNoModel, limit: int | None = None) -> dict:
     from rag.ingest import load_corpus
 
     from .metrics import alce_citations, nanmean
+    from .run import _plain, write_metrics
 
-    metrics_path = run / "metrics.json"
-    metrics = json.loads(metrics_path.read_text())
+    try:
+        metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+        records = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    except (OSError, ValueError) as err:
+        raise RagError(f"{run} is not a finished run of `python -m eval run` ({err}).") from None
     documents = load_corpus(Path(metrics["corpus"]))
     judge = SupportJudge(model, {p.label: p.text for d in documents for p in d.paragraphs})
-    rows = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()][:limit]
     scored = []
-    for row in tqdm(rows, desc=f"judge {run.name}"):
+    for row in tqdm(records[:limit], desc=f"judge {run.name}"):
         claims = [] if row.get("refused") or not row.get("answer") else split_claims(row["answer"])
         scores = alce_citations(claims, judge) if claims else {"alce_recall": float("nan"),
                                                                "alce_precision": float("nan")}
         scored.append({"id": row["id"], "sentences": len(claims), **scores})
     with open(run / "judge.jsonl", "w", encoding="utf-8") as f:
         for s in scored:
-            f.write(json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in s.items()}) + "\n")
+            f.write(json.dumps(_plain(s)) + "\n")
     answered = [s for s in scored if s["sentences"]]
     out = {"alce_citation_recall": nanmean(s["alce_recall"] for s in answered),
            "alce_citation_precision": nanmean(s["alce_precision"] for s in answered),
            "alce_judged_answers": len(answered), "alce_judge_calls": judge.calls}
-    metrics.update({k: (None if isinstance(v, float) and v != v else v) for k, v in out.items()})
-    metrics_path.write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
-    report = run / "report.md"
-    if report.exists():
-        text = report.read_text().split("\n## ALCE citation scores")[0].rstrip("\n")
-        report.write_text(text + "\n\n## ALCE citation scores (offline judge)\n\n"
-                          f"Judged by the embedded Qwen2.5-Coder-1.5B (`python -m eval judge`) over "
-                          f"{len(answered)} answered questions, {judge.calls} judge calls: citation recall "
-                          f"{_fmt(out['alce_citation_recall'])}, citation precision "
-                          f"{_fmt(out['alce_citation_precision'])}.\n")
+    metrics.update(_plain(out))
+    write_metrics(run, metrics, records)
     return out
-
-
-def _fmt(value: float) -> str:
-    return "–" if value != value else f"{value:.3f}"
 
 
 def run(runs: list[Path], limit: int | None = None) -> dict[str, dict]:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -41,14 +42,6 @@ def rank_summary(rows: Iterable[dict]) -> dict[str, float]:
             "recall@5": mean(r["r5"] for r in rows), "mrr": mean(r["rr"] for r in rows)}
 
 
-def full_recall_at_k(ranked: Sequence, gold: Iterable, k: int) -> float:
-    """Fraction of the gold paragraphs found in the top ``k``."""
-    gold = set(gold)
-    if not gold:
-        raise ValueError("recall needs at least one gold paragraph")
-    return len(gold & set(ranked[:k])) / len(gold)
-
-
 def reciprocal_rank(ranked: Sequence, gold: Iterable) -> float:
     """1 / rank of the first gold paragraph; 0.0 when none is retrieved."""
     gold = set(gold)
@@ -69,15 +62,33 @@ def percentile(values: Iterable[float], q: float) -> float:
 
 
 def fact_found(answer: str, fact: str) -> bool:
-    """A key fact is found when any of its ``|``-separated alternatives occurs (case-insensitive).
+    """A key fact is found when any of its ``|``-separated alternatives occurs (case-insensitive), in the
+    answer's words: citation marks do not count ("[4]" states no fact 4), and a number is found only whole
+    (the "4" of "24 hours", "4.5" or "1,400" is not a 4).
 
     >>> fact_found("They pursue win-win cooperation [6].", "win win|win-win")
     True
     >>> fact_found("Peace [5].", "mutual respect")
     False
+    >>> [fact_found(a, "four|4") for a in ["within 24 hours [10].", "See [4].", "4.5 percent", "open 4 days"]]
+    [False, False, False, True]
+    >>> fact_found("It costs $250.", "$25|25 dollars"), fact_found("It costs $25.", "$25|25 dollars")
+    (False, True)
     """
-    text = answer.lower()
-    return any(alt.strip().lower() in text for alt in fact.split("|") if alt.strip())
+    from rag.cite import CITATION
+
+    text = CITATION.sub(" ", answer).lower()
+    return any(re.search(_whole(alt.strip().lower()), text) for alt in fact.split("|") if alt.strip())
+
+
+def _whole(alternative: str) -> str:
+    """The pattern of a key fact's alternative: as written, with no digit running on at a digit end."""
+    pattern = re.escape(alternative)
+    if alternative[0].isdigit():
+        pattern = r"(?<![\d.,])" + pattern
+    if alternative[-1].isdigit():
+        pattern += r"(?![\d]|[.,]\d)"
+    return pattern
 
 
 def key_fact_recall(answer: str, facts: Sequence[str]) -> float:

@@ -13,6 +13,7 @@ import json
 import time
 from pathlib import Path
 
+from rag.errors import RagError
 from rag.pipeline import load_pipeline
 from rag.settings import load_settings
 
@@ -21,9 +22,11 @@ from .metrics import (cites_correct, citation_precision, key_fact_recall, mean, 
                       rank_summary)
 
 
-def score_row(row: Row, answer: str, cited: list[int], refused: bool, retrieved: list[int]) -> dict:
-    """Per-question metrics; each is a pure function of the row and the outcome."""
-    out: dict = {"uncited": (not refused) and not cited}
+def score_row(row: Row, answer: str, cited: list[int], refused: bool, retrieved: list[int],
+              error: bool = False) -> dict:
+    """Per-question metrics; each is a pure function of the row and the outcome. A question that raised
+    (``error``) fails every measure of its kind, and is counted as an error, not as an uncited answer."""
+    out: dict = {"uncited": not (refused or cited or error)}
     if row.answerable:
         out.update({
             **rank_scores(retrieved, row.gold),
@@ -48,6 +51,8 @@ def aggregate(records: list[dict]) -> dict:
         **rank_summary(ans),
         "cites_correct_rate": mean(r["cites_correct"] for r in ans),
         "citation_precision": nanmean(r["citation_precision"] for r in ans),
+        # the answers that precision is over: those that cite (a refusal or an uncited answer has none)
+        "precision_answers": sum(1 for r in ans if r["citation_precision"] == r["citation_precision"]),
         "key_fact_recall": nanmean(r["fact_recall"] for r in ans),
         "declined_unanswerable": mean(float(r["declined"]) for r in una),
         "wrongly_declined_answerable": mean(float(r["wrongly_declined"]) for r in ans),
@@ -62,6 +67,9 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
         index: Path | None = None, progress: bool = True) -> dict:
     from tqdm import tqdm
 
+    out = Path(out)
+    if out.exists() and not out.is_dir():  # found now, not after every question has run
+        raise RagError(f"{out} is a file: --out takes the folder the run's reports go to.")
     overrides: dict = {}
     if corpus:
         overrides["corpus"] = Path(corpus)
@@ -103,19 +111,59 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
         except Exception as err:  # scored as a failure; the run goes on
             record.update({"answer": "", "citations": [], "refused": False, "retrieved": [],
                            "error": f"{type(err).__name__}: {err}", "latency_s": None})
-            record.update(score_row(row, "", [], False, []))
-            if row.answerable:
-                record["cites_correct"] = 0.0
+            record.update(score_row(row, "", [], False, [], error=True))
         records.append(record)
-    metrics = {"dataset": str(dataset), "answerer": asker.name, "corpus": str(settings.corpus),
-               **{k: (None if isinstance(v, float) and v != v else v) for k, v in aggregate(records).items()}}
+    metrics = {"dataset": str(dataset), "answerer": asker.name, "corpus": str(settings.corpus), **_plain(aggregate(records))}
     out.mkdir(parents=True, exist_ok=True)
+    write_run(out, metrics, records)
+    return metrics
+
+
+def rescore(run_dir: Path) -> dict:
+    """Score a finished run again from its stored answers, with today's metrics and question set (its
+    gold paragraphs and key facts): a fix to either needs no new run of the answerer. Keeps the run's
+    timings and its ALCE scores (those are the judge's, see ``eval judge``)."""
+    run_dir = Path(run_dir)
+    try:
+        metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+        records = [json.loads(line) for line in (run_dir / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    except (OSError, ValueError) as err:
+        raise RagError(f"{run_dir} is not a finished run of `python -m eval run` ({err}).") from None
+    rows = {row.id: row for row in load_rows(Path(metrics["dataset"]))}
+    for record in records:
+        row = rows.get(record["id"])
+        if row is None:
+            raise RagError(f"{run_dir}: question {record['id']!r} is no longer in {metrics['dataset']}.")
+        for key in ("r1", "r3", "r5", "rr", "wrongly_declined", "cites_correct", "citation_precision",
+                    "fact_recall", "declined"):
+            record.pop(key, None)
+        record.update({"answerable": row.answerable, "gold": list(row.gold),
+                       **score_row(row, record["answer"], record["citations"], record["refused"], record["retrieved"],
+                                   error=bool(record.get("error")))})
+    head = {k: metrics[k] for k in ("dataset", "answerer", "corpus")}
+    judged = {k: v for k, v in metrics.items() if k.startswith("alce_")}
+    metrics = {**head, **_plain(aggregate(records)), **judged}
+    write_run(run_dir, metrics, records)
+    return metrics
+
+
+def write_run(out: Path, metrics: dict, records: list[dict]) -> None:
+    """A run's ``results.jsonl`` (a question without citations has NaN precision), then its metrics."""
     with open(out / "results.jsonl", "w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_metrics(out, metrics, records)
+
+
+def write_metrics(out: Path, metrics: dict, records: list[dict]) -> None:
+    """``metrics.json`` and ``report.md`` of a run (the ALCE section too, once the run is judged)."""
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
     (out / "report.md").write_text(render(metrics, records))
-    return metrics
+
+
+def _plain(values: dict) -> dict:
+    """NaN as null, for JSON."""
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in values.items()}
 
 
 def render(metrics: dict, records: list[dict]) -> str:
@@ -124,10 +172,10 @@ def render(metrics: dict, records: list[dict]) -> str:
              f"{m['questions']} questions ({m['answerable']} answerable, {m['unanswerable']} not), "
              f"corpus `{m['corpus']}`. Produced by `python -m eval run`.", "",
              "| metric | value |", "|---|---|"]
-    for key in ("cites_correct_rate", "citation_precision", "key_fact_recall", "declined_unanswerable",
-                "wrongly_declined_answerable", "uncited_answers", "fallbacks", "errors", "recall@1",
+    for key in ("cites_correct_rate", "citation_precision", "precision_answers", "key_fact_recall",
+                "declined_unanswerable", "wrongly_declined_answerable", "uncited_answers", "fallbacks", "errors", "recall@1",
                 "recall@3", "mrr", "latency_p50_s", "latency_p95_s", "first_token_p50_s", "first_token_p95_s"):
-        v = m[key]
+        v = m.get(key)  # a run scored before a metric existed lacks it: `eval rescore` adds it
         v = "–" if v is None else v
         lines.append(f"| {key} | {v:.3f} |" if isinstance(v, float) else f"| {key} | {v} |")
     worst = [r for r in records if r.get("error") or (r["answerable"] and (r.get("refused") or not r.get("cites_correct")))
@@ -138,4 +186,13 @@ def render(metrics: dict, records: list[dict]) -> str:
                                  "answered an unanswerable question" if not r["answerable"] else
                                  f"cited {r.get('citations')}, gold {r['gold']}")
         lines.append(f"- `{r['id']}` ({r['kind']}): {why} — {r['question'][:90]!r}")
+    if m.get("alce_judged_answers") is not None:
+        lines += ["", "## ALCE citation scores (offline judge)", "",
+                  f"Judged by the embedded Qwen2.5-Coder-1.5B (`python -m eval judge`) over {m['alce_judged_answers']} "
+                  f"answered questions, {m['alce_judge_calls']} judge calls: citation recall "
+                  f"{_fmt(m['alce_citation_recall'])}, citation precision {_fmt(m['alce_citation_precision'])}."]
     return "\n".join(lines) + "\n"
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None or value != value else f"{value:.3f}"

@@ -30,8 +30,10 @@ def test_answers_stay_within_committed_thresholds(answerer, dataset, tmp_path, m
                   progress=False)
     assert metrics["errors"] == 0
     for key, floor in gate["min"].items():
+        assert metrics[key] is not None, f"{dataset} {key}: nothing to measure it on"
         assert metrics[key] >= floor, f"{dataset} {key} = {metrics[key]:.3f} < {floor}"
     for key, ceiling in gate["max"].items():
+        assert metrics[key] is not None, f"{dataset} {key}: nothing to measure it on"
         assert metrics[key] <= ceiling, f"{dataset} {key} = {metrics[key]} > {ceiling}"
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     assert len(rows) == metrics["questions"] and all("citations" in r and "refused" in r for r in rows)

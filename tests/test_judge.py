@@ -11,6 +11,7 @@ from eval.baselines import TutorialAsker
 from eval.judge import SupportJudge, judge_run
 from eval.metrics import alce_citations
 from rag.embed import HashEmbedder
+from rag.errors import RagError
 from rag.llm import FakeChatModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,13 +64,19 @@ def test_support_judge_shows_the_cited_paragraphs_and_a_bare_statement_once():
 
 
 def test_judge_run_scores_a_run_folder_in_place(tmp_path):
+    from eval.run import aggregate
+
     run = tmp_path / "run"
     run.mkdir()
-    (run / "metrics.json").write_text(json.dumps({"corpus": str(BEIJING), "answerer": "x"}))
+    rows = [{"id": "a", "question": "?", "answer": "Something about ecology and environment [12]. Something else [3].",
+             "refused": False, "answerable": True, "kind": "single-turn", "cites_correct": 1.0, "citations": [12, 3],
+             "gold": [12], "r1": 1.0, "r3": 1.0, "r5": 1.0, "rr": 1.0, "wrongly_declined": False,
+             "citation_precision": 0.5, "fact_recall": 1.0, "uncited": False},
+            {"id": "b", "question": "?", "answer": "The document does not address this.", "refused": True,
+             "answerable": False, "kind": "single-turn", "citations": [], "gold": [], "declined": True, "uncited": False}]
+    metrics = {"dataset": "set.jsonl", "answerer": "x", "corpus": str(BEIJING), **aggregate(rows)}
+    (run / "metrics.json").write_text(json.dumps(metrics))
     (run / "report.md").write_text("# Report\n")
-    rows = [{"id": "a", "answer": "Something about ecology and environment [12]. Something else [3].",
-             "refused": False},
-            {"id": "b", "answer": "The document does not address this.", "refused": True}]
     (run / "results.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
 
     class EcologyModel(RecordingModel):
@@ -80,9 +87,16 @@ def test_judge_run_scores_a_run_folder_in_place(tmp_path):
     assert scores["alce_citation_recall"] == 0.5 and scores["alce_citation_precision"] == 0.5
     assert scores["alce_judged_answers"] == 1
     metrics = json.loads((run / "metrics.json").read_text())
-    assert metrics["alce_citation_recall"] == 0.5
+    assert metrics["alce_citation_recall"] == 0.5 and metrics["cites_correct_rate"] == 1.0
     assert [json.loads(line)["sentences"] for line in (run / "judge.jsonl").read_text().splitlines()] == [2, 0]
-    assert "ALCE citation scores" in (run / "report.md").read_text()
+    report = (run / "report.md").read_text()
+    assert "| cites_correct_rate | 1.000 |" in report
+    assert "2 judge calls: citation recall 0.500, citation precision 0.500." in report
+
+
+def test_judge_run_of_a_folder_that_is_no_run_is_one_sentence(tmp_path):
+    with pytest.raises(RagError, match="is not a finished run of `python -m eval run`"):
+        judge_run(tmp_path, RecordingModel())
 
 
 def test_tutorial_baseline_takes_its_citations_at_face_value_and_leaves_refusal_to_the_model():

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from eval.metrics import (cites_correct, citation_precision, fact_found, full_recall_at_k, key_fact_recall, mean,
-                          nanmean, percentile, recall_at_k, reciprocal_rank)
+from eval.metrics import (cites_correct, citation_precision, fact_found, key_fact_recall, mean, nanmean, percentile,
+                          recall_at_k, reciprocal_rank)
 from eval.dataset import Row
 from eval.run import aggregate, score_row
 
@@ -32,15 +32,18 @@ def test_reciprocal_rank(ranked, gold, expected):
     assert reciprocal_rank(ranked, gold) == expected
 
 
-def test_full_recall_counts_every_gold_paragraph():
-    assert full_recall_at_k([3, 9, 1], {3, 9, 13}, 3) == pytest.approx(2 / 3)
-
-
 @pytest.mark.parametrize(
     ("answer", "fact", "found"),
     [("win-win cooperation [6].", "win win|win-win", True), ("Peace [5].", "mutual respect", False),
      ("The UN Charter [6].", "un charter|charter of the united nations", True),
-     ("联合国是主要渠道[9]。", "联合国|un", True), ("", "peace", False), ("Peace [5].", "| |", False)],
+     ("联合国是主要渠道[9]。", "联合国|un", True), ("", "peace", False), ("Peace [5].", "| |", False),
+     # a citation mark states no fact, and a number is found only whole
+     ("Within 24 hours [10].", "four|4", False), ("Three days [15][17].", "7|七", False), ("See [4].", "4", False),
+     ("See 【4】.", "4", False), ("[water:4] it opens.", "4", False), ("It rose 4.5 percent [3].", "4", False),
+     ("Over 1,400 pipes [5].", "400", False), ("It costs $250 [2].", "$25|25 dollars", False),
+     ("Four points open [10].", "four|4", True), ("4 points open [10].", "four|4", True),
+     ("By 2031.", "2031", True), ("It costs $25 [2].", "$25|25 dollars", True), ("5% more [11].", "5 percent|5%", True),
+     ("第4段", "4", True)],
 )
 def test_fact_found(answer, fact, found):
     assert fact_found(answer, fact) is found
@@ -68,6 +71,15 @@ def test_nothing_cited_is_nan_not_perfect():
 def _row(answerable: bool) -> Row:
     return Row(id="q", question="?", gold=(6,) if answerable else (), answerable=answerable,
                key_facts=("mutual respect",) if answerable else ())
+
+
+def test_a_question_that_raised_fails_but_is_not_an_uncited_answer():
+    error = {"id": "e", "answerable": True, **score_row(_row(True), "", [], False, [], error=True)}
+    good = {"id": "a", "answerable": True, **score_row(_row(True), "mutual respect [6].", [6], False, [6])}
+    m = aggregate([good, error])
+    assert m["uncited_answers"] == 0
+    assert m["cites_correct_rate"] == 0.5 and m["key_fact_recall"] == 0.5 and m["recall@1"] == 0.5
+    assert m["citation_precision"] == 1.0 and m["precision_answers"] == 1  # over the one answer that cites
 
 
 def test_score_row_and_aggregate_punish_the_wrong_outcomes():

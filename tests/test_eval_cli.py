@@ -1,0 +1,117 @@
+"""The evaluation runner's own input handling: a finished run is scored again from its stored answers
+(``eval rescore``), question sets are read strictly, and a bad argument or folder is one sentence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.cli import main
+from eval.dataset import DatasetError, load_rows
+from eval.run import rescore
+from rag.errors import RagError
+
+
+def _dataset(tmp_path: Path, rows: list[dict]) -> Path:
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _finished_run(tmp_path: Path, dataset: Path) -> Path:
+    """A run folder as `eval run` leaves it, scored by an older metric that read "4" into "24 hours" and
+    "[4]", and judged (its ALCE scores must survive a rescore)."""
+    run = tmp_path / "run"
+    run.mkdir()
+    records = [
+        {"id": "q1", "question": "How many points open?", "answerable": True, "gold": [4], "kind": "single-turn",
+         "answer": "Points open within 24 hours [4].", "citations": [4], "refused": False, "retrieved": [4, 2],
+         "latency_s": 1.5, "first_token_s": 0.5, "fact_recall": 1.0, "cites_correct": 1.0,
+         "citation_precision": 1.0, "r1": 1.0, "r3": 1.0, "r5": 1.0, "rr": 1.0, "wrongly_declined": False,
+         "uncited": False},
+        {"id": "q2", "question": "Who won the cup?", "answerable": False, "gold": [], "kind": "single-turn",
+         "answer": "The document does not address this question.", "citations": [], "refused": True,
+         "retrieved": [1], "latency_s": 0.5, "first_token_s": 0.5, "declined": True, "uncited": False},
+    ]
+    (run / "results.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    metrics = {"dataset": str(dataset), "answerer": "local", "corpus": "corpus", "key_fact_recall": 1.0,
+               "alce_citation_recall": 0.9, "alce_citation_precision": 0.8, "alce_judged_answers": 1,
+               "alce_judge_calls": 1}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    return run
+
+
+def test_rescore_scores_the_stored_answers_with_todays_metric_and_keeps_the_judges_scores(tmp_path):
+    dataset = _dataset(tmp_path, [
+        {"id": "q1", "question": "How many points open?", "gold_paragraphs": [4], "answerable": True,
+         "key_facts": ["four|4"]},
+        {"id": "q2", "question": "Who won the cup?", "gold_paragraphs": [], "answerable": False}])
+    run = _finished_run(tmp_path, dataset)
+    metrics = rescore(run)
+    assert metrics["key_fact_recall"] == 0.0  # "24 hours" and "[4]" state no 4
+    assert metrics["cites_correct_rate"] == 1.0 and metrics["declined_unanswerable"] == 1.0
+    assert metrics["latency_p50_s"] == 1.0 and metrics["alce_citation_precision"] == 0.8
+    assert metrics["precision_answers"] == 1
+    stored = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    assert stored[0]["fact_recall"] == 0.0 and stored[0]["answer"] == "Points open within 24 hours [4]."
+    report = (run / "report.md").read_text()
+    assert "| key_fact_recall | 0.000 |" in report and "citation recall 0.900, citation precision 0.800" in report
+    assert json.loads((run / "metrics.json").read_text()) == metrics
+
+
+def test_rescore_of_a_run_whose_question_left_the_set_says_which(tmp_path):
+    dataset = _dataset(tmp_path, [{"id": "q1", "question": "How many points open?", "gold_paragraphs": [4],
+                                   "answerable": True, "key_facts": ["four|4"]}])
+    run = _finished_run(tmp_path, dataset)
+    with pytest.raises(RagError, match="question 'q2' is no longer in"):
+        rescore(run)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("gold_paragraphs", "12", "must be a list of paragraph numbers"),
+    ("gold_paragraphs", [3.9], "must be a list of paragraph numbers"),
+    ("gold_paragraphs", [True], "must be a list of paragraph numbers"),
+    ("answerable", "false", "must be true or false"),
+    ("key_facts", "peace", "must be a list of non-empty strings"),
+    ("key_facts", [5, None], "must be a list of non-empty strings"),
+    ("key_facts", ["|"], "must be a list of non-empty strings"),
+    ("question", "", "the question must be text"),  # read_question_rows, shared with `rag search --dataset`
+    ("history", {"role": "user"}, "must be a list of"),
+])
+def test_a_question_set_row_of_the_wrong_type_is_refused_with_its_line(tmp_path, field, value, message):
+    row = {"id": "q1", "question": "Why peace?", "gold_paragraphs": [5], "answerable": True, "key_facts": ["air"]}
+    path = _dataset(tmp_path, [{"id": "q0", "question": "Why?", "gold_paragraphs": [5], "key_facts": ["air"]},
+                               {**row, field: value}])
+    with pytest.raises(DatasetError, match=rf"line 2: .*{message}"):
+        load_rows(path)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["bench", "--paragraphs", "0"], "--paragraphs must be at least 1"),
+    (["judge", "somewhere", "--limit", "0"], "--limit must be at least 1"),
+])
+def test_bad_arguments_are_a_usage_error_not_a_traceback(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["rescore", "compare"])
+def test_a_folder_that_is_no_run_is_one_sentence(command, tmp_path, capsys):
+    argv = [command, str(tmp_path)] + (["--out", str(tmp_path / "answers.md")] if command == "compare" else [])
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {tmp_path} is not a finished run of `python -m eval run`") and "\n" not in err
+
+
+def test_eval_run_into_a_file_fails_before_any_question_runs(tmp_path, capsys):
+    dataset = _dataset(tmp_path, [{"id": "q1", "question": "Why peace?", "gold_paragraphs": [5], "key_facts": ["air"]}])
+    out = tmp_path / "out.md"
+    out.write_text("a report someone keeps")
+    assert main(["run", "--dataset", str(dataset), "--out", str(out), "--answerer", "fake"]) == 1
+    assert capsys.readouterr().err.strip() == f"error: {out} is a file: --out takes the folder the run's reports go to."
+    assert out.read_text() == "a report someone keeps"
