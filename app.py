@@ -36,9 +36,12 @@ a.cite { text-decoration: none; font-weight: 600; }
 .pending { color: #6b7280; }
 """
 
-# What the chat shows while the asker works on a step that streams no tokens.
+# What the chat shows while the asker works on a step that streams no tokens (from the moment the question
+# is sent: the model's first token comes a second or more later, seconds under load).
+SEARCHING = "Searching the document…"
 STEPS = {
     "translating": "Translating the question for the search…",
+    "generating": "Reading the passages…",
     "rereading": "Reading the whole paragraph…",  # the draft found no answer the text holds up: a second reading
 }
 
@@ -57,18 +60,18 @@ def respond(message: str, history: list[dict], pipeline, answerer: str | None = 
     paragraphs = {p.label: p for p in pipeline.index.paragraphs}
     shown = history + [{"role": "user", "content": esc(message)}]
     turns = [{"role": t["role"], "content": _plain(t)} for t in history]
+    pending = sources_html(None, paragraphs, pending=True)
+    yield shown + [_status(SEARCHING)], pending, None  # the question shows (and leaves the box) at once
     try:
         asker = pipeline.asker(answerer)
         draft = ""
-        pending = sources_html(None, paragraphs, pending=True)
         for kind, value in asker.stream(message, turns, int(k) if k else None):
             if kind == "token":
                 draft += value
                 yield shown + [{"role": "assistant", "content": esc(draft) + " ▌"}], pending, None
             elif kind == "status" and value in STEPS:
                 draft = ""  # nothing drafted before a translation; a second reading starts a fresh draft
-                yield shown + [{"role": "assistant", "content": f'<span class="status">{STEPS[value]}</span>'}], \
-                    pending, None
+                yield shown + [_status(STEPS[value])], pending, None
             elif kind == "status" and value == "verifying":
                 yield shown + [{"role": "assistant", "content": esc(draft) or "…"}], pending, None
             elif kind == "result":
@@ -81,6 +84,10 @@ def respond(message: str, history: list[dict], pipeline, answerer: str | None = 
         log.exception("answering failed")
         yield shown + [{"role": "assistant", "content": esc(f"Something went wrong ({type(err).__name__}); "
                                                              "please try again.")}], sources_html(None, paragraphs), None
+
+
+def _status(text: str) -> dict:
+    return {"role": "assistant", "content": f'<span class="status">{text}</span>'}
 
 
 def _plain(turn: dict) -> str:
@@ -141,7 +148,7 @@ def build_app(pipeline):
                 gr.Examples(EXAMPLES, inputs=[box], label="Try")
                 with gr.Accordion("Settings", open=False):
                     answerer = gr.Dropdown(answerers, value=settings.answerer, label="Answerer")
-                    k = gr.Slider(1, 10, value=settings.k, step=1, label="Paragraphs retrieved")
+                    k = gr.Slider(1, max(10, settings.k), value=settings.k, step=1, label="Paragraphs retrieved")
             with gr.Column(scale=2):
                 with gr.Tab("Sources"):
                     sources = gr.HTML(sources_html(None, {}), elem_id="sources")
@@ -168,10 +175,13 @@ def main() -> None:
         log.info("loading the index and models (a missing index is built now)")
         pipeline = load_pipeline(settings, _progress)
         asker = pipeline.asker()
-        asker.warm()  # load the local model and cache its system prompt now, not on the first question
     except RagError as err:  # nothing to serve yet: one sentence, not a traceback
         log.error("%s", err)
         raise SystemExit(2) from None
+    try:
+        asker.warm()  # load the local model and cache its system prompt now, not on the first question
+    except RagError as err:  # e.g. a llama.cpp built for another CPU: serve anyway, each answer says it fell back
+        log.warning("%s Until the model loads, answers come from the extractive answerer.", err)
     log.info("ready: %d paragraphs, answerer %s", len(pipeline.index.paragraphs), asker.name)
     build_app(pipeline).launch(share=False, css=CSS)
 

@@ -19,7 +19,7 @@ import re
 from .cite import CITATION, expand_labels
 from .records import Paragraph
 
-_STATUS = {"checked": "✓ checked", "recited": "↻ re-cited", "dropped": "✗ dropped", "quoted": "❝ quoted",
+_STATUS = {"checked": "✓ checked", "recited": "↻ re-cited", "quoted": "❝ quoted",
            "located": "⌖ located"}
 
 

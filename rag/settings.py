@@ -113,6 +113,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown answerer {value!r}; choose from {', '.join(ANSWERERS)}")
         return value
 
+    @field_validator("local_model")
+    @classmethod
+    def _known_local_model(cls, value: str) -> str:
+        from .local_model import MODELS
+
+        if value not in MODELS:
+            raise ValueError(f"unknown local model {value!r}; choose from {', '.join(MODELS)}")
+        return value
+
     @field_validator("fusion_weights")
     @classmethod
     def _weights_of_retrievers(cls, value: dict[str, float]) -> dict[str, float]:

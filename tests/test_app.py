@@ -76,6 +76,20 @@ def test_fake_model_streams_drafts_then_a_cited_answer(pipeline, texts):
     assert sources != PENDING
 
 
+def test_the_question_shows_before_anything_is_loaded_or_searched(pipeline, monkeypatch):
+    """The user's turn (and a status) is the first update, before the asker is even made: the model's first
+    token takes a second or more, and under load many; till then the question must not look unsent."""
+    calls = []
+    monkeypatch.setattr(pipeline, "asker", lambda answerer=None: calls.append(answerer) or _Rereading())
+    updates = respond(PARIS, [], pipeline)
+    messages, sources, result = next(updates)
+    assert calls == [] and result is None and sources == PENDING
+    assert messages == [{"role": "user", "content": esc(PARIS)},
+                        {"role": "assistant", "content": '<span class="status">Searching the document…</span>'}]
+    list(updates)
+    assert calls == [None]
+
+
 def test_extractive_answerer_yields_no_token_drafts(pipeline):
     updates = list(respond(PARIS, [], pipeline, answerer="extractive"))
     assert all("▌" not in last_assistant(m) for m, _, _ in updates)
@@ -106,8 +120,8 @@ def test_too_long_message_is_one_sentence(pipeline, one_sentence):
     message = "peace " * 833 + "??"
     assert len(message) == 5000
     updates = list(respond(message, [], pipeline))
-    assert len(updates) == 1
-    messages, sources, result = updates[0]
+    assert len(updates) == 2  # the question at once, then the error
+    messages, sources, result = updates[-1]
     assert result is None and sources == EMPTY
     bubble = last_assistant(messages)
     assert 'class="declined"' in bubble
@@ -157,7 +171,9 @@ class _Rereading:
 def test_translating_and_a_second_reading_show_and_start_a_fresh_draft(pipeline, monkeypatch):
     monkeypatch.setattr(pipeline, "asker", lambda answerer=None: _Rereading())
     bubbles = [last_assistant(messages) for messages, _, _ in respond(PARIS, [], pipeline)]
-    assert bubbles == ['<span class="status">Translating the question for the search…</span>',
+    assert bubbles == ['<span class="status">Searching the document…</span>',
+                       '<span class="status">Translating the question for the search…</span>',
+                       '<span class="status">Reading the passages…</span>',
                        "NOT IN DOCUMENT ▌", '<span class="status">Reading the whole paragraph…</span>',
                        "Peace  ▌", "Peace matters ▌"]
 
@@ -180,7 +196,7 @@ def test_backend_failure_is_a_short_message_without_traceback(pipeline, monkeypa
     monkeypatch.setattr(pipeline, "asker", lambda answerer=None: _Failing(tokens))
     with caplog.at_level(logging.ERROR, logger="app"):
         updates = list(respond(PARIS, [], pipeline))
-    assert len(updates) == tokens + 1
+    assert len(updates) == tokens + 3  # searching, reading the passages, the tokens, the message
     messages, sources, result = updates[-1]
     bubble = last_assistant(messages)
     assert result is None and sources == EMPTY
@@ -349,6 +365,59 @@ def test_retry_with_no_user_turn_changes_nothing(pipeline):
     demo = build_app(pipeline)
     retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")
     assert list(retry([], "fake", 5)) == [([], EMPTY)]
+
+
+def test_slider_reaches_the_configured_k(pipeline, monkeypatch):
+    """RAG_K may be up to 100; a slider ending at 10 would refuse its own default on every Ask."""
+    monkeypatch.setattr(pipeline, "settings", pipeline.settings.model_copy(update={"k": 20}))
+    sliders = [b for b in build_app(pipeline).blocks.values() if isinstance(b, gr.Slider)]
+    assert [(s.value, s.maximum) for s in sliders] == [(20, 20)]
+
+
+class _Loaded:
+    """What ``main`` needs of a pipeline: an asker whose model fails to load, and an index."""
+
+    class index:
+        paragraphs = [object()]
+
+    def __init__(self, warm_error: Exception | None) -> None:
+        self.warm_error = warm_error
+
+    def asker(self):
+        outer = self
+
+        class Asker:
+            name = "local"
+
+            def warm(self):
+                if outer.warm_error:
+                    raise outer.warm_error
+
+        return Asker()
+
+
+def test_app_serves_when_the_model_cannot_load_and_exits_when_the_index_cannot(monkeypatch, caplog):
+    import rag.pipeline
+    from rag.errors import BackendError, CorpusError
+
+    launched = []
+    monkeypatch.setattr(app, "build_app", lambda pipeline: type("Demo", (), {"launch": lambda self, **kw:
+                                                                             launched.append(kw)})())
+    monkeypatch.setattr(rag.pipeline, "load_pipeline", lambda settings, progress=None: _Loaded(
+        BackendError("llama.cpp was compiled for avx512f, which this CPU lacks; run `make setup` again.")))
+    with caplog.at_level(logging.WARNING, logger="app"):
+        app.main()
+    assert len(launched) == 1
+    assert any("which this CPU lacks" in r.getMessage() and "extractive answerer" in r.getMessage()
+               for r in caplog.records)
+
+    def broken(settings, progress=None):
+        raise CorpusError("corpus/x.txt: no numbered paragraphs found.")
+
+    monkeypatch.setattr(rag.pipeline, "load_pipeline", broken)
+    with pytest.raises(SystemExit) as exit_:
+        app.main()
+    assert exit_.value.code == 2 and len(launched) == 1
 
 
 def test_module_exposes_examples_and_css():

@@ -259,8 +259,11 @@ def test_search_with_k_zero_is_an_error_not_the_default(capsys, paths):
          "Invalid setting RAG_FUSION_WEIGHTS (e5): Input should be a valid number, unable to parse string as a number."),
         ({"RAG_WINDOW_SENTENCES": "1", "RAG_WINDOW_STRIDE": "3"},
          "Invalid settings: RAG_WINDOW_STRIDE must not exceed RAG_WINDOW_SENTENCES, or windows would skip sentences."),
+        ({"RAG_LOCAL_MODEL": "gpt5"},  # was a KeyError traceback wherever the model was looked up
+         "Invalid setting RAG_LOCAL_MODEL: unknown local model 'gpt5'; choose from qwen2.5-coder-1.5b, qwen2.5-coder-0.5b."),
     ],
-    ids=["out-of-range", "unknown-embedder", "unknown-retriever-weighed", "weight-not-a-number", "across-settings"],
+    ids=["out-of-range", "unknown-embedder", "unknown-retriever-weighed", "weight-not-a-number", "across-settings",
+         "unknown-local-model"],
 )
 def test_invalid_setting_is_one_error_line_naming_the_variable(capsys, paths, monkeypatch, env, message):
     for key, value in env.items():
