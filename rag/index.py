@@ -50,7 +50,7 @@ class BuildReport:
     documents: int
     paragraphs: int
     chunks: int
-    embedded: int  # chunk vectors computed now (summed over embedders)
+    embedded: int  # vectors computed now, one per distinct new text (summed over embedders)
     reused: int  # chunk vectors copied from the previous generation
     seconds: float
 
@@ -213,7 +213,7 @@ def build_index(
         tick = progress(len(missing), f"embedding ({name})") if progress else None
         fresh = embed_texts(embedder, missing, settings.embed_batch_size, tick)
         known.update(fresh)
-        embedded += sum(t in fresh for t in texts)
+        embedded += len(fresh)  # texts the model embedded now: chunks of one text share its vector
         reused += sum(t not in fresh for t in texts)
         vectors = np.stack([known[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
         col = store.VectorCollection.create(client, collection_name(settings, gen, name))

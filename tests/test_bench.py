@@ -1,4 +1,5 @@
-"""``python -m eval bench`` end to end on a small synthetic corpus (hash embedder: seconds, not hours).
+"""``python -m eval bench`` end to end on a small synthetic corpus (the hash embedder builds and searches it in
+seconds; the cold start loads the real 1.5B model, so the end-to-end test is marked slow).
 
 The numbers are the committed report's business (eval/reports/bench.md); this
 checks that the benchmark runs from a clean clone, reports what the issue asks
@@ -44,6 +45,7 @@ def test_verdicts():
     assert _verdict(None, 1.0) == "not measured" and _verdict(float("nan"), 1.0) == "not measured"
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.timeout(900)
 def test_bench_end_to_end(tmp_path):

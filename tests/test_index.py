@@ -171,11 +171,13 @@ def test_old_generations_are_collected(beijing, make_settings, build):
     assert names == {collection_name(settings, g, "hash") for g in (second.generation, third.generation)}
 
 
-def test_duplicate_chunk_texts_keep_the_counts_consistent(write, tmp_path, make_settings, build):
-    # paragraph 2's first window ("A. B.") has the same text as paragraph 1
+def test_duplicate_chunk_texts_are_embedded_once_and_counted_once(write, tmp_path, make_settings, build):
+    # paragraph 1's windows ("Alpha is here.", "Beta is here.") are paragraph 2's first two windows too
     corpus = write("dup.txt", "1. Alpha is here. Beta is here.\n2. Alpha is here. Beta is here. Gamma is here.\n")
-    report, _ = build(make_settings(corpus))
-    assert report.embedded + report.reused == report.chunks
+    embedder = CountingEmbedder()
+    report, _ = build(make_settings(corpus), embedders={"hash": embedder})
+    assert report.chunks == 7 and len(embedder.texts) == len(set(embedder.texts)) == 5
+    assert report.embedded == 5 and report.reused == 0  # the summary said 7 vectors embedded
 
 
 # --------------------------------------------------------------------------- manifest

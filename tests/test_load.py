@@ -47,6 +47,12 @@ def test_a_fallback_caused_by_load_is_counted_not_compared():
     assert summary["passed"] and summary["fallbacks_under_load"] == 1 and summary["compared_with_serial"] == 1
 
 
+def test_a_run_where_every_answer_fell_back_under_load_has_shown_nothing_and_fails():
+    busy = _record(fallback="timeout: no first token within 20 s", same_as_serial=False)
+    summary = summarize("local", 8, [busy, busy], 1.0)
+    assert summary["compared_with_serial"] == 0 and summary["passed"] is False
+
+
 def test_pick_spreads_over_the_set_deterministically():
     rows = load_rows(DATASET)
     chosen = pick(rows, 20)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.records import Paragraph
 from rag.retrieve import Retriever, mostly_latin
 
 pytestmark = pytest.mark.integration
@@ -246,10 +247,43 @@ def test_dense_only_index_still_retrieves(beijing, make_settings, retriever_for)
     assert set(result.hits[0].ranks) == {"hash"}
 
 
-def test_chinese_question_skips_english_bm25_only_when_a_multilingual_embedder_exists(beijing_retriever):
-    # The hash embedder is not multilingual, so it keeps ranking; BM25 (English) is skipped for Chinese.
+def test_chinese_question_skips_english_bm25_while_a_dense_embedder_ranks(beijing_retriever):
+    # The hash embedder is not multilingual, but it is all there is, so it keeps ranking; BM25 (English) does not.
     rankings = beijing_retriever.rankings("和平与发展")
     assert "bm25" not in rankings and "hash" in rankings
+    assert "bm25" in beijing_retriever.rankings("peace and development")
+
+
+class _Collection:
+    def query(self, vector, n):
+        return [({"doc": "d", "number": 1}, 0.5)]
+
+
+class _Embedder:
+    def __init__(self, multilingual: bool) -> None:
+        self.multilingual = multilingual
+
+    def embed_query(self, text):
+        return [1.0]
+
+
+class _Bm25:
+    def top(self, query, k):
+        return [0], [1.0]
+
+
+def test_a_multilingual_embedder_ranks_a_chinese_question_alone():
+    """Beside a multilingual embedder, the English-only one (MiniLM) and English BM25 only add noise to a
+    question in Chinese: they rank an English one, not this."""
+    from types import SimpleNamespace
+
+    index = SimpleNamespace(paragraphs=[Paragraph("d", 1, "Peace.", "1")], bm25=_Bm25(),
+                            collections={"english": _Collection(), "multilingual": _Collection()})
+    embedders = {"english": _Embedder(False), "multilingual": _Embedder(True)}
+    assert set(Retriever(index, embedders).rankings("和平与发展")) == {"multilingual"}
+    assert set(Retriever(index, embedders).rankings("peace and development")) == {"bm25", "english", "multilingual"}
+    assert set(Retriever(index, embedders, route_by_script=False).rankings("和平与发展")) == {
+        "bm25", "english", "multilingual"}
 
 
 def test_to_dict_is_json_ready(beijing_retriever):

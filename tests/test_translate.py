@@ -3,6 +3,9 @@ by its English translation; the answer and any named paragraph stay the original
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 
 from rag.llm import FakeChatModel
@@ -62,12 +65,26 @@ def test_a_failing_backend_gives_no_translation():
     assert QueryTranslator(FakeChatModel(fail=True))(ZH) is None
 
 
-def test_a_stalled_backend_costs_at_most_the_timeout():
-    import time
+class Stalling(Translating):
+    """Translates, but only once ``release`` is set."""
 
-    started = time.perf_counter()
-    assert QueryTranslator(FakeChatModel(delay=3.0), timeout=0.3)(ZH) is None
-    assert time.perf_counter() - started < 2.0
+    release: Any = None
+
+    def reply(self, messages):
+        self.release.wait(10)
+        return "How does the document describe the gap between rich and poor?"
+
+
+def test_a_stalled_backend_gives_no_translation_once_the_timeout_passes():
+    release = threading.Event()
+    stalled = Stalling(responses=[], prompts=[], release=release)
+    try:
+        assert QueryTranslator(stalled, timeout=0.2)(ZH) is None  # returned while the model still waits
+        assert not release.is_set()
+    finally:
+        release.set()
+    waited = Stalling(responses=[], prompts=[], release=release)  # the same model, not stalled: it translates
+    assert QueryTranslator(waited, timeout=5)(ZH) == "How does the document describe the gap between rich and poor?"
 
 
 def test_the_fake_model_cannot_translate():
