@@ -101,26 +101,21 @@ class Settings(BaseSettings):
     @field_validator("embedders")
     @classmethod
     def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [v for v in value if v not in EMBEDDERS]
-        if unknown:
-            raise ValueError(f"unknown embedder {unknown[0]!r}; choose from {', '.join(EMBEDDERS)}")
+        for name in value:
+            _one_of("embedder", name, EMBEDDERS)
         return value
 
     @field_validator("answerer")
     @classmethod
     def _known_answerer(cls, value: str) -> str:
-        if value not in ANSWERERS:
-            raise ValueError(f"unknown answerer {value!r}; choose from {', '.join(ANSWERERS)}")
-        return value
+        return _one_of("answerer", value, ANSWERERS)
 
     @field_validator("local_model")
     @classmethod
     def _known_local_model(cls, value: str) -> str:
         from .local_model import MODELS
 
-        if value not in MODELS:
-            raise ValueError(f"unknown local model {value!r}; choose from {', '.join(MODELS)}")
-        return value
+        return _one_of("local model", value, tuple(MODELS))
 
     @field_validator("fusion_weights")
     @classmethod
@@ -164,6 +159,12 @@ OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
 }
+
+
+def _one_of(kind: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"unknown {kind} {value!r}; choose from {', '.join(choices)}")
+    return value
 
 
 def _user_cache() -> Path:
