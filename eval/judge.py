@@ -72,7 +72,7 @@ def judge_run(run: Path, model: YesNoModel, limit: int | None = None) -> dict:
     from rag.ingest import load_corpus
 
     from .metrics import alce_citations, nanmean
-    from .run import _plain, write_metrics
+    from .run import nan_as_null, write_metrics
 
     try:
         metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
@@ -89,12 +89,12 @@ def judge_run(run: Path, model: YesNoModel, limit: int | None = None) -> dict:
         scored.append({"id": row["id"], "sentences": len(claims), **scores})
     with open(run / "judge.jsonl", "w", encoding="utf-8") as f:
         for s in scored:
-            f.write(json.dumps(_plain(s)) + "\n")
+            f.write(json.dumps(nan_as_null(s)) + "\n")
     answered = [s for s in scored if s["sentences"]]
     out = {"alce_citation_recall": nanmean(s["alce_recall"] for s in answered),
            "alce_citation_precision": nanmean(s["alce_precision"] for s in answered),
            "alce_judged_answers": len(answered), "alce_judge_calls": judge.calls}
-    metrics.update(_plain(out))
+    metrics.update(nan_as_null(out))
     write_metrics(run, metrics, records)
     return out
 

@@ -113,7 +113,8 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
                            "error": f"{type(err).__name__}: {err}", "latency_s": None})
             record.update(score_row(row, "", [], False, [], error=True))
         records.append(record)
-    metrics = {"dataset": str(dataset), "answerer": asker.name, "corpus": str(settings.corpus), **_plain(aggregate(records))}
+    metrics = {"dataset": str(dataset), "answerer": asker.name, "corpus": str(settings.corpus),
+               **nan_as_null(aggregate(records))}
     out.mkdir(parents=True, exist_ok=True)
     write_run(out, metrics, records)
     return metrics
@@ -137,12 +138,12 @@ def rescore(run_dir: Path) -> dict:
         for key in ("r1", "r3", "r5", "rr", "wrongly_declined", "cites_correct", "citation_precision",
                     "fact_recall", "declined"):
             record.pop(key, None)
-        record.update({"answerable": row.answerable, "gold": list(row.gold),
+        record.update({"answerable": row.answerable, "gold": list(row.gold), "kind": row.kind,
                        **score_row(row, record["answer"], record["citations"], record["refused"], record["retrieved"],
                                    error=bool(record.get("error")))})
     head = {k: metrics[k] for k in ("dataset", "answerer", "corpus")}
     judged = {k: v for k, v in metrics.items() if k.startswith("alce_")}
-    metrics = {**head, **_plain(aggregate(records)), **judged}
+    metrics = {**head, **nan_as_null(aggregate(records)), **judged}
     write_run(run_dir, metrics, records)
     return metrics
 
@@ -161,7 +162,7 @@ def write_metrics(out: Path, metrics: dict, records: list[dict]) -> None:
     (out / "report.md").write_text(render(metrics, records))
 
 
-def _plain(values: dict) -> dict:
+def nan_as_null(values: dict) -> dict:
     """NaN as null, for JSON."""
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in values.items()}
 
