@@ -1,7 +1,8 @@
 """Stage 1: read documents and parse them into numbered paragraphs.
 
 A paragraph starts on a line that begins with its number (``1.We``,
-`` 4.We``, ``12. The``, ``**3.** Text``) and runs until the next numbered
+`` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The`` or ``§ 1 The``, when
+that is how the document numbers them) and runs until the next numbered
 line or section heading, across wrapped lines and blank lines. Lines before
 the first paragraph are the document's header (metadata, not a paragraph).
 Section headings (``## II. Commitments``, ``I. Purpose``) become the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
@@ -33,14 +35,33 @@ from .records import Document, Paragraph
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 5  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 6  # bump when parsing changes what paragraphs come out: indexes rebuild
 
-# "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop)
-# A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph.
-_PARA = re.compile(r"^\s*(?:\*\*)?(\d{1,6})\s*[.)．](?!\d)(?:\*\*)?\s*(?=\S)(.*)$")
-# A number alone on its line ("2.", its text on the lines below): a paragraph only as the next number of
-# the sequence (or 1 to begin it); anything else alone on a line ("2017.") stays header or text.
-_BARE = re.compile(r"^\s*(?:\*\*)?(\d{1,6})\s*[.)．](?:\*\*)?\s*$")
+
+@dataclass(frozen=True)
+class Numbering:
+    """How a document numbers its paragraphs: ``para`` matches a line that opens one (group 1 the number,
+    group 2 its text), ``bare`` a line holding only the number (its text on the lines below)."""
+
+    name: str
+    para: re.Pattern
+    bare: re.Pattern
+
+
+def _numbering(name: str, number: str) -> Numbering:
+    return Numbering(name, re.compile(rf"^\s*(?:\*\*)?{number}(?:\*\*)?\s*(?=\S)(.*)$"),
+                     re.compile(rf"^\s*(?:\*\*)?{number}(?:\*\*)?\s*$"))
+
+
+# "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop) -- the usual way, and the
+# default. A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a
+# paragraph. Then the ways legal and policy texts number them: "(1) The", "§ 1 The" / "§1. The". A
+# document uses one (see _numbering_of): "(1)" items inside "1." paragraphs stay their text, and back.
+NUMBERINGS = (
+    _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
+    _numbering("(1)", r"\((\d{1,6})\)"),
+    _numbering("§ 1", r"§\s*(\d{1,6})(?![.,]?\d)\.?"),  # not "§ 1.2", a subsection
+)
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 # After a paragraph number, a date rather than a paragraph's text: "3. December 2017"
@@ -97,6 +118,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
     fenced = False  # inside a fenced code block
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
+    numbering = _numbering_of(text)
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         fence = _FENCE.match(raw) is not None
@@ -112,7 +134,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         wrapped = bool(paras) and bool(previous) and not _ENDS_UNIT.search(previous)
         previous = line
         heading = _heading(raw)
-        match = _PARA.match(raw) or _next_alone(raw, paras)
+        match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
         if match and wrapped and int(match.group(1)) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
         if match and not _numbers_a_paragraph(raw, match, paras, seen):
@@ -147,7 +169,8 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
 
     if not paras:
         raise CorpusError(
-            f"{path}: no numbered paragraphs found (expected lines such as '1. We ...' or '1.We ...')."
+            f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
+            "'(1) We ...' or '§ 1 We ...')."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
@@ -196,9 +219,43 @@ def _roman_heading(raw: str) -> int | None:
     return sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d for i, d in enumerate(digits))
 
 
-def _next_alone(raw: str, paras: list) -> re.Match | None:
-    """A line holding only the next paragraph's number ("2." after paragraph 1, "1." to begin)."""
-    bare = _BARE.match(raw)
+def _numbering_of(text: str) -> Numbering:
+    """The way ``text`` numbers its paragraphs: the one of :data:`NUMBERINGS` whose numbered lines run
+    furthest in sequence (1, 2, 3 ... in the order they come), the usual "1." on a tie. Another way counts
+    only if no number of it comes twice: "(1) (2) (3)" items restarting under each "1." paragraph are
+    lists, however long. Fenced code is skipped, as the parser skips it.
+
+    >>> _numbering_of("(1) We met.\\n(2) We agreed:\\n1. on peace;\\n(3) We left.").name
+    '(1)'
+    >>> _numbering_of("1. We agreed:\\n(1) on peace;\\n(2) on trade;\\n(3) on aid.\\n2. We left:\\n(1) early.").name
+    '1.'
+    """
+    runs = {n.name: {} for n in NUMBERINGS}  # number -> the longest run in sequence ending at it
+    repeated: set[str] = set()
+    fenced = False
+    for raw in text.splitlines():
+        fence = _FENCE.match(raw) is not None
+        fenced = fenced != fence
+        if fenced or fence:
+            continue
+        for n in NUMBERINGS:
+            m = n.para.match(raw) or n.bare.match(raw)
+            if m:
+                number = int(m.group(1))
+                run = runs[n.name]
+                if number in run:
+                    repeated.add(n.name)
+                run[number] = max(run.get(number, 0), run.get(number - 1, 0) + 1)
+    default = NUMBERINGS[0]
+    others = [n for n in NUMBERINGS[1:] if n.name not in repeated]
+    return max([default, *others], key=lambda n: max(runs[n.name].values(), default=0))  # the first of equals
+
+
+def _next_alone(raw: str, paras: list, numbering: Numbering) -> re.Match | None:
+    """A line holding only the next paragraph's number ("2." after paragraph 1, "1." to begin): a
+    paragraph only as the next number of the sequence; anything else alone on a line ("2017.") stays
+    header or text."""
+    bare = numbering.bare.match(raw)
     if bare is None or int(bare.group(1)) != (paras[-1][0] + 1 if paras else 1):
         return None
     return re.match(r"(\d+)()", bare.group(1))  # group(1): the number, group(2): no text on this line

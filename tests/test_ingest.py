@@ -170,6 +170,24 @@ PARSE_CASES = [
         [(1, "We met.", None), (2, "我们同意。", None)], None, None,
         id="parenthesis-and-full-width-stop",
     ),
+    pytest.param(
+        "d.txt", "Charter\n\n(1) We met in\nParis.\n(2) We agreed:\n1. on peace;\n2. on trade.\n(3) We left.\n",
+        [(1, "We met in Paris.", None), (2, "We agreed: 1. on peace; 2. on trade.", None), (3, "We left.", None)],
+        "Charter", None,
+        id="numbers-in-parentheses-with-a-numbered-list-inside",
+    ),
+    pytest.param(
+        "d.md", "# Rules\n\n## I. General\n\n§ 1 Scope. These rules apply.\n\n§2. Terms. See § 1.2.\n§ 2.1 is a "
+        "subsection.\n\n## II. Fees\n\n§ 3 Fees are due.\n",
+        [(1, "Scope. These rules apply.", "I. General"), (2, "Terms. See § 1.2. § 2.1 is a subsection.", "I. General"),
+         (3, "Fees are due.", "II. Fees")], "Rules", None,
+        id="section-signs-and-a-subsection-that-is-text",
+    ),
+    pytest.param(
+        "d.txt", "1. We agreed:\n(1) on peace;\n(2) on trade;\n(3) on aid.\n2. We left:\n(1) early.\n",
+        [(1, "We agreed: (1) on peace; (2) on trade; (3) on aid.", None), (2, "We left: (1) early.", None)], None, None,
+        id="items-in-parentheses-restarting-under-numbered-paragraphs-are-text",
+    ),
 ]
 
 
