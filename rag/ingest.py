@@ -1,8 +1,8 @@
 """Stage 1: read documents and parse them into numbered paragraphs.
 
 A paragraph starts on a line that begins with its number (``1.We``,
-`` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The`` or ``§ 1 The``, when
-that is how the document numbers them) and runs until the next numbered
+`` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``§ 1 The`` or
+``Article 1``, when that is how the document numbers them) and runs until the next numbered
 line or section heading, across wrapped lines and blank lines. Lines before
 the first paragraph are the document's header (metadata, not a paragraph).
 Section headings (``## II. Commitments``, ``I. Purpose``) become the
@@ -55,12 +55,14 @@ def _numbering(name: str, number: str) -> Numbering:
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop) -- the usual way, and the
 # default. A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a
-# paragraph. Then the ways legal and policy texts number them: "(1) The", "§ 1 The" / "§1. The". A
+# paragraph. Then the ways legal and policy texts number them: "(1) The", "§ 1 The" / "§1. The", "Article 1"
+# (its text on the lines below, or after it: "Article 2. Everyone ..."). A
 # document uses one (see _numbering_of): "(1)" items inside "1." paragraphs stay their text, and back.
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
     _numbering("(1)", r"\((\d{1,6})\)"),
     _numbering("§ 1", r"§\s*(\d{1,6})(?![.,]?\d)\.?"),  # not "§ 1.2", a subsection
+    _numbering("Article 1", r"(?:Article|Art\.)\s*(\d{1,6})(?![.,]?\d)[.:]?"),  # "Article 1" over its text
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -170,7 +172,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     if not paras:
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
-            "'(1) We ...' or '§ 1 We ...')."
+            "'(1) We ...', '§ 1 We ...' or 'Article 1')."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str

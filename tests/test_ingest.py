@@ -188,6 +188,13 @@ PARSE_CASES = [
         [(1, "We agreed: (1) on peace; (2) on trade; (3) on aid.", None), (2, "We left: (1) early.", None)], None, None,
         id="items-in-parentheses-restarting-under-numbered-paragraphs-are-text",
     ),
+    pytest.param(
+        "d.txt", "Declaration\n\nArticle 1\nAll are born free.\n\nArticle 2\nEveryone has these rights,\nas "
+        "Article 1 says.\n\nArticle 3. Everyone has the right to life.\nArt. 4: No one shall be a slave.\n",
+        [(1, "All are born free.", None), (2, "Everyone has these rights, as Article 1 says.", None),
+         (3, "Everyone has the right to life.", None), (4, "No one shall be a slave.", None)], "Declaration", None,
+        id="articles-over-their-text-or-before-it",
+    ),
 ]
 
 
