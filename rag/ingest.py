@@ -222,20 +222,24 @@ def _roman_heading(raw: str) -> int | None:
 
 
 def _numbering_of(text: str) -> Numbering:
-    """The way ``text`` numbers its paragraphs: the one of :data:`NUMBERINGS` whose numbered lines run
-    furthest in sequence (1, 2, 3 ... in the order they come), the usual "1." on a tie. Another way counts
-    only if no number of it comes twice: "(1) (2) (3)" items restarting under each "1." paragraph are
-    lists, however long. Fenced code is skipped, as the parser skips it.
+    """The way ``text`` numbers its paragraphs: the usual "1.", unless another way of :data:`NUMBERINGS`
+    beats it on three counts: its numbered lines run further in sequence (1, 2, 3 ... in the order they
+    come), its first "1" comes before the usual way's, and none of its numbers comes twice. A list inside
+    a paragraph fails one of them: "(1) (2) (3)" items restarting under each "1." paragraph repeat, a
+    single long list of them starts after paragraph 1 has. Fenced code is skipped, as the parser skips it.
 
     >>> _numbering_of("(1) We met.\\n(2) We agreed:\\n1. on peace;\\n(3) We left.").name
     '(1)'
     >>> _numbering_of("1. We agreed:\\n(1) on peace;\\n(2) on trade;\\n(3) on aid.\\n2. We left:\\n(1) early.").name
     '1.'
+    >>> _numbering_of("1. We met.\\n2. We agreed:\\n(1) on peace;\\n(2) on trade;\\n(3) on aid.\\n3. We left.").name
+    '1.'
     """
     runs = {n.name: {} for n in NUMBERINGS}  # number -> the longest run in sequence ending at it
+    first_one: dict[str, int] = {}  # the line number of each way's first "1"
     repeated: set[str] = set()
     fenced = False
-    for raw in text.splitlines():
+    for lineno, raw in enumerate(text.splitlines()):
         fence = _FENCE.match(raw) is not None
         fenced = fenced != fence
         if fenced or fence:
@@ -248,9 +252,14 @@ def _numbering_of(text: str) -> Numbering:
                 if number in run:
                     repeated.add(n.name)
                 run[number] = max(run.get(number, 0), run.get(number - 1, 0) + 1)
+                if number == 1:
+                    first_one.setdefault(n.name, lineno)
     default = NUMBERINGS[0]
-    others = [n for n in NUMBERINGS[1:] if n.name not in repeated]
-    return max([default, *others], key=lambda n: max(runs[n.name].values(), default=0))  # the first of equals
+    longest = {name: max(run.values(), default=0) for name, run in runs.items()}
+    never = len(text)  # no "1" at all: after any line
+    others = [n for n in NUMBERINGS[1:] if n.name not in repeated and longest[n.name] > longest[default.name]
+              and first_one.get(n.name, never) < first_one.get(default.name, never)]
+    return max(others, key=lambda n: longest[n.name], default=default)
 
 
 def _next_alone(raw: str, paras: list, numbering: Numbering) -> re.Match | None:
