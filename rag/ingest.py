@@ -2,7 +2,7 @@
 
 A paragraph starts on a line that begins with its number (``1.We``,
 `` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``§ 1 The`` or
-``Article 1``, when that is how the document numbers them) and runs until the next numbered
+``Article 1`` in a document the usual way cannot parse, see :func:`parse_text`) and runs until the next numbered
 line or section heading, across wrapped lines and blank lines. Lines before
 the first paragraph are the document's header (metadata, not a paragraph).
 Section headings (``## II. Commitments``, ``I. Purpose``) become the
@@ -48,21 +48,25 @@ class Numbering:
     bare: re.Pattern
 
 
-def _numbering(name: str, number: str) -> Numbering:
-    return Numbering(name, re.compile(rf"^\s*(?:\*\*)?{number}(?:\*\*)?\s*(?=\S)(.*)$"),
-                     re.compile(rf"^\s*(?:\*\*)?{number}(?:\*\*)?\s*$"))
+def _numbering(name: str, number: str, lead: str = "", dash: str = "") -> Numbering:
+    """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–")."""
+    return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*(?=\S)(.*)$"),
+                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"))
 
 
-# "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop) -- the usual way, and the
-# default. A digit right after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a
-# paragraph. Then the ways legal and policy texts number them: "(1) The", "§ 1 The" / "§1. The", "Article 1"
-# (its text on the lines below, or after it: "Article 2. Everyone ..."). A
-# document uses one (see _numbering_of): "(1)" items inside "1." paragraphs stay their text, and back.
+# "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
+# after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph. Then the ways legal
+# and policy texts number them, tried only when the usual way finds no paragraphs or an order it cannot
+# accept, and only when they begin before it (see parse_text): "(1) The", "§ 1 The" /
+# "§1. The", "Article 1" (its text on the lines below, or after it: "Article 2. Everyone ...", "## Article 3 –
+# Scope"). Not "§ 1.2" (a subsection), "Art. 12bis" or "§ 1a" (inserted ones, which would repeat 12 and 1).
+_HEADING_MARK = r"(?:#{1,6}\s+)?"
+_DASH = r"(?:\s*[–—-](?=\s))?"
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
     _numbering("(1)", r"\((\d{1,6})\)"),
-    _numbering("§ 1", r"§\s*(\d{1,6})(?![.,]?\d)\.?"),  # not "§ 1.2", a subsection
-    _numbering("Article 1", r"(?:Article|Art\.)\s*(\d{1,6})(?![.,]?\d)[.:]?"),  # "Article 1" over its text
+    _numbering("§ 1", r"§\s*(\d{1,6})(?![.,]?\d|[A-Za-z])\.?", _HEADING_MARK, _DASH),
+    _numbering("Article 1", r"(?:Article|Art\.)\s*(\d{1,6})(?![.,]?\d|[A-Za-z])[.:]?", _HEADING_MARK, _DASH),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -108,7 +112,52 @@ def read_text(path: Path) -> str:
 
 
 def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Document:
-    """Parse one document's text into a :class:`Document` of numbered paragraphs."""
+    """Parse one document's text into a :class:`Document` of numbered paragraphs.
+
+    The usual numbering ("1.") first: a document it parses is parsed by it, exactly as before the other
+    ways existed. When it finds no paragraphs, or numbers it cannot accept (an Article's "1." paragraphs
+    restarting in every Article), the other ways that begin before it does are tried. Of those that parse
+    the document, the one whose longest paragraph is shortest wins: numbered recitals "(1) (2)" before
+    "Article 1" would leave every Article inside the last recital. When none parses, the usual way's error
+    stands.
+
+    >>> [(p.number, p.text) for p in parse_text("Act\\n§ 1 Scope: all.\\n§ 2 Fees are due.", "a").paragraphs]
+    [(1, 'Scope: all.'), (2, 'Fees are due.')]
+    >>> [p.number for p in parse_text("Article 1\\n1. A.\\n2. B.\\nArticle 2\\n1. C.", "a").paragraphs]
+    [1, 2]
+    """
+    try:
+        return _parse(text, path, label_with_doc, NUMBERINGS[0])
+    except CorpusError as usual:
+        begins = _first_numbered_line(text, NUMBERINGS[0])
+        parsed = []
+        for numbering in NUMBERINGS[1:]:
+            start = _first_numbered_line(text, numbering)
+            if start is None or (begins is not None and start > begins):
+                continue  # none of it, or a list inside the usual way's paragraphs
+            try:
+                parsed.append((numbering, _parse(text, path, label_with_doc, numbering)))
+            except CorpusError:
+                continue
+        if not parsed:
+            raise usual from None
+        best = min(parsed, key=lambda pair: max(len(p.text) for p in pair[1].paragraphs))  # the first of equals
+        log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
+        return best[1]
+
+
+def _first_numbered_line(text: str, numbering: Numbering) -> int | None:
+    """The index of the first line (outside fenced code) that ``numbering`` would number, or None."""
+    fenced = False
+    for i, raw in enumerate(text.splitlines()):
+        fence = _FENCE.match(raw) is not None
+        fenced = fenced != fence
+        if not (fenced or fence) and (numbering.para.match(raw) or numbering.bare.match(raw)):
+            return i
+    return None
+
+
+def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numbering) -> Document:
     path = Path(path)
     doc_id = path.stem
     header: list[str] = []
@@ -120,7 +169,6 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
     fenced = False  # inside a fenced code block
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
-    numbering = _numbering_of(text)
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         fence = _FENCE.match(raw) is not None
@@ -139,6 +187,8 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
         if match and wrapped and int(match.group(1)) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
+        if match and wrapped and numbering is not NUMBERINGS[0] and int(match.group(1)) != paras[-1][0] + 1:
+            match = None  # "... as provided in" / "§ 1 of the Tax Code." is a reference, not a section
         if match and not _numbers_a_paragraph(raw, match, paras, seen):
             match = None
         if heading is not None and wrapped and not _MD_HEADING.match(raw):
@@ -219,47 +269,6 @@ def _roman_heading(raw: str) -> int | None:
     values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
     digits = [values[c] for c in m.group(1)]
     return sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d for i, d in enumerate(digits))
-
-
-def _numbering_of(text: str) -> Numbering:
-    """The way ``text`` numbers its paragraphs: the usual "1.", unless another way of :data:`NUMBERINGS`
-    beats it on three counts: its numbered lines run further in sequence (1, 2, 3 ... in the order they
-    come), its first "1" comes before the usual way's, and none of its numbers comes twice. A list inside
-    a paragraph fails one of them: "(1) (2) (3)" items restarting under each "1." paragraph repeat, a
-    single long list of them starts after paragraph 1 has. Fenced code is skipped, as the parser skips it.
-
-    >>> _numbering_of("(1) We met.\\n(2) We agreed:\\n1. on peace;\\n(3) We left.").name
-    '(1)'
-    >>> _numbering_of("1. We agreed:\\n(1) on peace;\\n(2) on trade;\\n(3) on aid.\\n2. We left:\\n(1) early.").name
-    '1.'
-    >>> _numbering_of("1. We met.\\n2. We agreed:\\n(1) on peace;\\n(2) on trade;\\n(3) on aid.\\n3. We left.").name
-    '1.'
-    """
-    runs = {n.name: {} for n in NUMBERINGS}  # number -> the longest run in sequence ending at it
-    first_one: dict[str, int] = {}  # the line number of each way's first "1"
-    repeated: set[str] = set()
-    fenced = False
-    for lineno, raw in enumerate(text.splitlines()):
-        fence = _FENCE.match(raw) is not None
-        fenced = fenced != fence
-        if fenced or fence:
-            continue
-        for n in NUMBERINGS:
-            m = n.para.match(raw) or n.bare.match(raw)
-            if m:
-                number = int(m.group(1))
-                run = runs[n.name]
-                if number in run:
-                    repeated.add(n.name)
-                run[number] = max(run.get(number, 0), run.get(number - 1, 0) + 1)
-                if number == 1:
-                    first_one.setdefault(n.name, lineno)
-    default = NUMBERINGS[0]
-    longest = {name: max(run.values(), default=0) for name, run in runs.items()}
-    never = len(text)  # no "1" at all: after any line
-    others = [n for n in NUMBERINGS[1:] if n.name not in repeated and longest[n.name] > longest[default.name]
-              and first_one.get(n.name, never) < first_one.get(default.name, never)]
-    return max(others, key=lambda n: longest[n.name], default=default)
 
 
 def _next_alone(raw: str, paras: list, numbering: Numbering) -> re.Match | None:

@@ -171,10 +171,52 @@ PARSE_CASES = [
         id="parenthesis-and-full-width-stop",
     ),
     pytest.param(
-        "d.txt", "Charter\n\n(1) We met in\nParis.\n(2) We agreed:\n1. on peace;\n2. on trade.\n(3) We left.\n",
-        [(1, "We met in Paris.", None), (2, "We agreed: 1. on peace; 2. on trade.", None), (3, "We left.", None)],
-        "Charter", None,
-        id="numbers-in-parentheses-with-a-numbered-list-inside",
+        "d.txt", "Charter\n\n(1) We met in\nParis.\n(2) We agreed:\n1. on peace;\n2. on trade.\n(3) We left:\n"
+        "1. in spring.\n",
+        [(1, "We met in Paris.", None), (2, "We agreed: 1. on peace; 2. on trade.", None),
+         (3, "We left: 1. in spring.", None)], "Charter", None,
+        id="numbers-in-parentheses-with-numbered-lists-inside",
+    ),
+    pytest.param(
+        "d.txt", "Report, paragraph 12\n\n12. The committee recommends that the city:\n(1) publish data monthly;\n"
+        "(2) replace lead pipes by 2030.\n",
+        [(12, "The committee recommends that the city: (1) publish data monthly; (2) replace lead pipes by 2030.",
+          None)], None, None,
+        id="an-excerpt-numbered-the-usual-way-keeps-its-list",
+    ),
+    pytest.param(
+        "d.txt", "Resolution\n\nRecitals\n(1) A.\n(2) B.\n(3) C.\n(4) D.\n\nThe Board resolves:\n\n1. Tariffs rise.\n"
+        "2. Pensioners are exempt.\n3. Review in 2026.\n",
+        [(1, "Tariffs rise.", None), (2, "Pensioners are exempt.", None), (3, "Review in 2026.", None)], None, None,
+        id="recitals-before-operative-paragraphs-stay-header",
+    ),
+    pytest.param(
+        "d.txt", "Tax Act\n\n§ 1 Scope. This Act applies to all.\n§ 2 Rates apply, except as provided in\n§ 1 of the "
+        "Tax Code.\n§ 2a Inserted later.\n§ 3 Fees are due.\n",
+        [(1, "Scope. This Act applies to all.", None),
+         (2, "Rates apply, except as provided in § 1 of the Tax Code. § 2a Inserted later.", None),
+         (3, "Fees are due.", None)], "Tax Act", None,
+        id="section-signs-with-a-wrapped-reference-and-an-inserted-section",
+    ),
+    pytest.param(
+        "d.txt", "Civil Code (excerpt)\n\n§ 535 Contents of the lease.\n§ 536 Reduction of rent.\n",
+        [(535, "Contents of the lease.", None), (536, "Reduction of rent.", None)], None, None,
+        id="an-excerpt-of-a-statute",
+    ),
+    pytest.param(
+        "d.md", "# Charter\n\n## Article 1 – Purpose\n\nThe club exists to row.\n\n## Article 2 – Members\n\n"
+        "1. Anyone may join.\n2. Members pay dues.\n\n## Article 3 – Meetings\n\n1. Once a year.\n",
+        [(1, "Purpose The club exists to row.", None), (2, "Members 1. Anyone may join. 2. Members pay dues.", None),
+         (3, "Meetings 1. Once a year.", None)], "Charter", None,
+        id="markdown-article-headings-with-numbered-paragraphs-inside",
+    ),
+    pytest.param(
+        "d.txt", "REGULATION\n\nWhereas:\n(1) Protection is a right.\n(2) Rules should be clear.\n(3) Trade needs data.\n"
+        "(4) Data should serve people.\n\nHAVE ADOPTED THIS REGULATION:\n\nArticle 1\nSubject-matter\n1. This lays down "
+        "rules.\n2. It protects rights.\n\nArticle 2\nScope\n1. It applies to data.\n",
+        [(1, "Subject-matter 1. This lays down rules. 2. It protects rights.", None),
+         (2, "Scope 1. It applies to data.", None)], None, None,
+        id="numbered-recitals-then-articles-are-numbered-by-article",
     ),
     pytest.param(
         "d.md", "# Rules\n\n## I. General\n\n§ 1 Scope. These rules apply.\n\n§2. Terms. See § 1.2.\n§ 2.1 is a "
