@@ -223,7 +223,8 @@ def build_index(
         Bm25.build([p.text for p in paragraphs]).save(folder / "bm25")
     _write_json(folder / "paragraphs.json", {
         "documents": [{"doc": d.doc, "title": d.title, "path": d.path, "sha256": d.sha256,
-                       "header": list(d.header), "paragraphs": len(d.paragraphs)} for d in documents],
+                       "header": list(d.header), "paragraphs": len(d.paragraphs), "numbering": d.numbering}
+                      for d in documents],
         "paragraphs": [asdict(p) for p in paragraphs],
     })
     _write_json(folder / "manifest.json", {

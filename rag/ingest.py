@@ -41,7 +41,7 @@ PARSER_VERSION = 6  # bump when parsing changes what paragraphs come out: indexe
 @dataclass(frozen=True)
 class Numbering:
     """How a document numbers its paragraphs: ``para`` matches a line that opens one (group 1 the number,
-    group 2 its text), ``bare`` a line holding only the number (its text on the lines below)."""
+    group "text" its text), ``bare`` a line holding only the number (its text on the lines below)."""
 
     name: str
     para: re.Pattern
@@ -50,7 +50,7 @@ class Numbering:
 
 def _numbering(name: str, number: str, lead: str = "", dash: str = "") -> Numbering:
     """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–")."""
-    return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*(?=\S)(.*)$"),
+    return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*(?=\S)(?P<text>.*)$"),
                      re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"))
 
 
@@ -61,7 +61,7 @@ def _numbering(name: str, number: str, lead: str = "", dash: str = "") -> Number
 # "§1. The", "Article 1" (its text on the lines below, or after it: "Article 2. Everyone ...", "## Article 3 –
 # Scope"). Not "§ 1.2" (a subsection), "Art. 12bis" or "§ 1a" (inserted ones, which would repeat 12 and 1).
 _HEADING_MARK = r"(?:#{1,6}\s+)?"
-_DASH = r"(?:\s*[–—-](?=\s))?"
+_DASH = r"(?P<dash>\s*[–—-](?=\s))?"  # "Article 1 – Purpose": a title follows
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
     _numbering("(1)", r"\((\d{1,6})\)"),
@@ -163,7 +163,7 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
     header: list[str] = []
     title: str | None = None
     section: str | None = None
-    paras: list[tuple[int, str | None, list[str], int, int]] = []  # number, section, lines, line no, indent
+    paras: list[tuple[int, str | None, list[str], int, int, bool]] = []  # number, section, lines, line, indent, titled
     seen: set[int] = set()  # numbers so far: a repeat is found in O(1), not by scanning (archives are large)
 
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
@@ -211,7 +211,9 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
         if match:
             number = int(match.group(1))
             _check_order(path, paras, seen, number, lineno)
-            paras.append((number, section, [match.group(2).strip()], lineno, len(raw) - len(raw.lstrip())))
+            titled = bool(match.groupdict().get("dash"))  # its line names the paragraph's title
+            indent = len(raw) - len(raw.lstrip())
+            paras.append((number, section, [match.group("text").strip()], lineno, indent, titled))
             seen.add(number)
         elif paras:
             if line:
@@ -226,6 +228,9 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
+    for _, _, lines, _, _, titled in paras:  # "Article 2 – Members" over its text: "Members: Anyone may join."
+        if titled and len(lines) > 1 and not _ENDS_UNIT.search(lines[0]):
+            lines[0] += ":"
     paragraphs = tuple(
         Paragraph(doc=doc_id, number=n, text=" ".join(lines).strip(), label=label(n), section=sec)
         for n, sec, lines, *_ in paras
@@ -240,6 +245,7 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
         header=tuple(header),
         paragraphs=paragraphs,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        numbering=numbering.name,
     )
 
 
@@ -253,7 +259,7 @@ def _numbers_a_paragraph(raw: str, match: re.Match, paras: list, seen: set[int])
     last = paras[-1][0] if paras else 0
     if 1800 <= number <= 2100 and number > last + _MAX_JUMP:
         return False
-    if _DATE_TEXT.match(match.group(2).strip()):
+    if _DATE_TEXT.match(match.group("text").strip()):
         return False
     if paras and (number in seen or number < last):
         indent = len(raw) - len(raw.lstrip())
@@ -278,7 +284,7 @@ def _next_alone(raw: str, paras: list, numbering: Numbering) -> re.Match | None:
     bare = numbering.bare.match(raw)
     if bare is None or int(bare.group(1)) != (paras[-1][0] + 1 if paras else 1):
         return None
-    return re.match(r"(\d+)()", bare.group(1))  # group(1): the number, group(2): no text on this line
+    return re.match(r"(\d+)(?P<text>)", bare.group(1))  # group(1): the number; no text on this line
 
 
 def load_corpus(path: Path) -> list[Document]:

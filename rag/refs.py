@@ -57,6 +57,12 @@ ORDINAL_PARAGRAPHS = re.compile(rf"\bthe\s+({_ORD}(?:\s*(?:,|and|or|&)\s*(?:the\
 # "paragraph -1", "para −2": a number no document has, reported as missing (not read as paragraph 1)
 _NEGATIVE = re.compile(r"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za-z])\.?|¶|§)\s*[-−–]\s*(\d+)",
                        re.IGNORECASE)
+# "Article 3", "Art. 3", "articles 3 and 5": a reference to paragraphs only in a document numbered by Article
+# (rag.ingest), where readers call them so (see article_refs); elsewhere "Article 55 of the UN Charter" is not.
+_ARTICLE = re.compile(
+    rf"(?<![A-Za-z])(?:articles?|art\.)\s*(?:no\.?\s*)?({_NUM}(?:\s*(?:-|–|—|to|through|and|or|,|&)\s*{_NUM})*)",
+    re.IGNORECASE,
+)
 # The answers' own citation marks, asked about: "What does [12] say?"
 _BRACKET = re.compile(r"[\[【]\s*(\d+)\s*[\]】]")
 # A paragraph of a named document, as citations label it in a corpus of several: "water:3", "[water:3]"
@@ -165,6 +171,19 @@ def paragraph_refs(question: str) -> list[int]:
     return seen
 
 
+def article_refs(question: str) -> list[int]:
+    """Article numbers the question names ("Article 3", "Art. 12", "articles 3 to 5"), in order, without
+    repeats: paragraph numbers in a document numbered "Article 1" (the retriever asks only then).
+
+    >>> article_refs("Compare Article 3 and art. 12 with articles 4-5."), article_refs("What about article 7?")
+    ([3, 12, 4, 5], [7])
+    """
+    out: list[int] = []
+    for m in _ARTICLE.finditer(question):
+        out.extend(n for n in _expand(_EN_TOKEN.findall(m.group(1)), int) if n not in out)
+    return out
+
+
 def label_refs(question: str) -> list[tuple[str, int]]:
     """(document, number) for each paragraph named by its label in a corpus of several documents.
 
@@ -236,7 +255,8 @@ def asks_what_it_says(question: str) -> bool:
     (False, False)
     """
     rest, named = question, False
-    for pattern in (_LABEL, _NEGATIVE, _BRACKET, _EN, ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION, _RELATIVE, _SAME):
+    for pattern in (_LABEL, _NEGATIVE, _BRACKET, _EN, _ARTICLE, ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION,
+                    _RELATIVE, _SAME):
         rest, n = pattern.subn(" ", rest)
         named = named or n > 0
     if not named:

@@ -13,7 +13,7 @@ written mostly in a non-Latin script (e.g. Chinese) is ranked by the
 multilingual embedders alone: English BM25 and an English-only embedder only
 add noise there (measured in ``eval/reports/retrieval.md``). A paragraph the
 question names explicitly ("paragraph 9", "第9段", "[9]", "water:9" of several
-documents), or by its place ("the last paragraph", "the penultimate paragraph", "How
+documents, "Article 9" of a document numbered by Article), or by its place ("the last paragraph", "the penultimate paragraph", "How
 does the declaration end?"), is pinned first; a named number the corpus lacks
 ("paragraph 42", "paragraph -1") is reported in ``missing_refs``, never guessed.
 """
@@ -27,7 +27,7 @@ from collections import defaultdict
 from .embed import Embedder
 from .index import Index
 from .records import Hit, Paragraph, SearchResult
-from .refs import label_refs, paragraph_refs, position_refs
+from .refs import article_refs, label_refs, paragraph_refs, position_refs
 from .settings import Settings
 
 DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
@@ -64,6 +64,8 @@ class Retriever:
             self._by_number[p.number].append(p)
             by_doc[p.doc].append(p)
         self._docs = set(by_doc)
+        # "Article 3" names paragraph 3 where a document is numbered by Article (rag.ingest)
+        self._articles = any(d.get("numbering") == "Article 1" for d in getattr(index, "documents", []))
         # "the first / last paragraph": of each document, in the document's own order
         self._by_position = {"first": [ps[0] for ps in by_doc.values()], "last": [ps[-1] for ps in by_doc.values()],
                              "penultimate": [ps[-2] for ps in by_doc.values() if len(ps) > 1]}
@@ -83,6 +85,8 @@ class Retriever:
         rankings = self.rankings(translation or query, timings)
         fused = self._fuse(rankings)
         numbers = paragraph_refs(query)
+        if self._articles:
+            numbers += [n for n in article_refs(query) if n not in numbers]
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
         # "water:3": that document's paragraph; a name no document has is no reference ("Note:3")
         labelled = [ref for ref in label_refs(query) if ref[0] in self._docs]

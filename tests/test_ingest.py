@@ -206,8 +206,8 @@ PARSE_CASES = [
     pytest.param(
         "d.md", "# Charter\n\n## Article 1 – Purpose\n\nThe club exists to row.\n\n## Article 2 – Members\n\n"
         "1. Anyone may join.\n2. Members pay dues.\n\n## Article 3 – Meetings\n\n1. Once a year.\n",
-        [(1, "Purpose The club exists to row.", None), (2, "Members 1. Anyone may join. 2. Members pay dues.", None),
-         (3, "Meetings 1. Once a year.", None)], "Charter", None,
+        [(1, "Purpose: The club exists to row.", None), (2, "Members: 1. Anyone may join. 2. Members pay dues.", None),
+         (3, "Meetings: 1. Once a year.", None)], "Charter", None,
         id="markdown-article-headings-with-numbered-paragraphs-inside",
     ),
     pytest.param(

@@ -311,3 +311,23 @@ def test_retriever_default_k(beijing, make_settings, build, connect, hash_embedd
     build(settings)
     retriever = Retriever(Index.open(settings, connect(settings)), hash_embedders, k=2)
     assert len(retriever.search("peace and development").hits) == 2
+
+
+CHARTER = ("Rowing Club Charter\n\nArticle 1 – Purpose\nThe club exists to row on the river.\n\n"
+           "Article 2 – Members\nAnyone over sixteen may join the club.\n\nArticle 3 – Dues\n"
+           "Members pay dues of forty euros each spring.\n")
+
+
+def test_an_article_names_its_paragraph_in_a_document_numbered_by_article(write, make_settings, retriever_for):
+    retriever = retriever_for(make_settings(write("charter.txt", CHARTER)))
+    assert retriever.index.documents[0]["numbering"] == "Article 1"
+    result = retriever.search("What does Article 2 say?", k=3)
+    assert result.hits[0].paragraph.number == 2 and result.hits[0].pinned
+    assert [h.paragraph.number for h in retriever.search("Compare art. 3 with Article 1", k=3).hits[:2]] == [3, 1]
+    assert retriever.search("What does Article 42 say?", k=3).missing_refs == ["42"]
+
+
+def test_an_article_of_another_text_names_no_paragraph_of_a_document_numbered_the_usual_way(beijing_retriever):
+    assert beijing_retriever.index.documents[0]["numbering"] == "1."
+    result = beijing_retriever.search("Does the text cite Article 55 of the UN Charter?", k=3)
+    assert not result.missing_refs and not any(h.pinned for h in result.hits)
