@@ -66,7 +66,8 @@ NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
     _numbering("(1)", r"\((\d{1,6})\)"),
     _numbering("§ 1", r"§\s*(\d{1,6})(?![.,]?\d|[A-Za-z])\.?", _HEADING_MARK, _DASH),
-    _numbering("Article 1", r"(?:Article|Art\.)\s*(\d{1,6})(?![.,]?\d|[A-Za-z])[.:]?", _HEADING_MARK, _DASH),
+    _numbering("Article 1", r"(?:Article|ARTICLE|Art\.|ART\.)\s*(\d{1,6})(?![.,]?\d|[A-Za-z])[.:]?",
+               _HEADING_MARK, _DASH),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")

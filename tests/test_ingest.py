@@ -232,7 +232,7 @@ PARSE_CASES = [
     ),
     pytest.param(
         "d.txt", "Declaration\n\nArticle 1\nAll are born free.\n\nArticle 2\nEveryone has these rights,\nas "
-        "Article 1 says.\n\nArticle 3. Everyone has the right to life.\nArt. 4: No one shall be a slave.\n",
+        "Article 1 says.\n\nARTICLE 3. Everyone has the right to life.\nArt. 4: No one shall be a slave.\n",
         [(1, "All are born free.", None), (2, "Everyone has these rights, as Article 1 says.", None),
          (3, "Everyone has the right to life.", None), (4, "No one shall be a slave.", None)], "Declaration", None,
         id="articles-over-their-text-or-before-it",
