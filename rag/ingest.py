@@ -2,9 +2,10 @@
 
 A paragraph starts on a line that begins with its number (``1.We``,
 `` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``§ 1 The`` or
-``Article 1`` in a document the usual way cannot parse, see :func:`parse_text`) and runs until the next numbered
-line or section heading, across wrapped lines and blank lines. Lines before
-the first paragraph are the document's header (metadata, not a paragraph).
+``Article 1`` in a document the usual way cannot parse, see :func:`parse_text`)
+and runs until the next numbered line or section heading, across wrapped
+lines and blank lines. Lines before the first paragraph are the document's
+header (metadata, not a paragraph).
 Section headings (``## II. Commitments``, ``I. Purpose``) become the
 ``section`` of the paragraphs that follow them, never paragraphs. A number
 alone on its line opens the next paragraph, its text on the lines below.
@@ -164,7 +165,8 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
     header: list[str] = []
     title: str | None = None
     section: str | None = None
-    paras: list[tuple[int, str | None, list[str], int, int, bool]] = []  # number, section, lines, line, indent, titled
+    # number, section, lines, line number, indent, titled ("Article 2 – Members")
+    paras: list[tuple[int, str | None, list[str], int, int, bool]] = []
     seen: set[int] = set()  # numbers so far: a repeat is found in O(1), not by scanning (archives are large)
 
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
