@@ -57,8 +57,8 @@ def _numbering(name: str, number: str, lead: str = "", dash: str = "") -> Number
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
 # after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph. Then the ways legal
-# and policy texts number them, tried only when the usual way finds no paragraphs or an order it cannot
-# accept, and only when they begin before it (see parse_text): "(1) The", "§ 1 The" /
+# and policy texts number them, tried only where the usual way fails or numbers a list inside one of
+# theirs (see parse_text): "(1) The", "§ 1 The" /
 # "§1. The", "Article 1" (its text on the lines below, or after it: "Article 2. Everyone ...", "## Article 3 –
 # Scope"). Not "§ 1.2" (a subsection), "Art. 12bis" or "§ 1a" (inserted ones, which would repeat 12 and 1).
 _HEADING_MARK = r"(?:#{1,6}\s+)?"
@@ -116,47 +116,55 @@ def read_text(path: Path) -> str:
 def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Document:
     """Parse one document's text into a :class:`Document` of numbered paragraphs.
 
-    The usual numbering ("1.") first: a document it parses is parsed by it, exactly as before the other
-    ways existed. When it finds no paragraphs, or numbers it cannot accept (an Article's "1." paragraphs
-    restarting in every Article), the other ways that begin before it does are tried. Of those that parse
-    the document, the one whose longest paragraph is shortest wins: numbered recitals "(1) (2)" before
-    "Article 1" would leave every Article inside the last recital. When none parses, the usual way's error
-    stands.
+    The usual numbering ("1.") first. When it finds no paragraphs, or numbers it cannot accept (an
+    Article's "1." paragraphs restarting in every Article), the other ways that begin before it are tried;
+    when it parses the document, only those whose numbered lines enclose all of its own (then its
+    "paragraphs" are one list inside a "§ 2" or a "(2)"). Numbered recitals before the first "1." decision,
+    or a "(1) (2)" list inside an excerpt's paragraph "12.", leave it as it was. Of the other ways that
+    parse the document, the one whose longest paragraph is shortest wins: recitals "(1) (2)" before
+    "Article 1" would leave every Article inside the last recital. When none parses, the usual way stands,
+    or its error does.
 
     >>> [(p.number, p.text) for p in parse_text("Act\\n§ 1 Scope: all.\\n§ 2 Fees are due.", "a").paragraphs]
     [(1, 'Scope: all.'), (2, 'Fees are due.')]
     >>> [p.number for p in parse_text("Article 1\\n1. A.\\n2. B.\\nArticle 2\\n1. C.", "a").paragraphs]
     [1, 2]
     """
+    lines = {n.name: _numbered_lines(text, n) for n in NUMBERINGS}
+    usual = lines[NUMBERINGS[0].name]
     try:
-        return _parse(text, path, label_with_doc, NUMBERINGS[0])
-    except CorpusError as usual:
-        begins = _first_numbered_line(text, NUMBERINGS[0])
-        parsed = []
-        for numbering in NUMBERINGS[1:]:
-            start = _first_numbered_line(text, numbering)
-            if start is None or (begins is not None and start > begins):
-                continue  # none of it, or a list inside the usual way's paragraphs
-            try:
-                parsed.append((numbering, _parse(text, path, label_with_doc, numbering)))
-            except CorpusError:
-                continue
-        if not parsed:
-            raise usual from None
-        best = min(parsed, key=lambda pair: max(len(p.text) for p in pair[1].paragraphs))  # the first of equals
-        log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
-        return best[1]
+        document = _parse(text, path, label_with_doc, NUMBERINGS[0])
+    except CorpusError as error:
+        document, failure = None, error
+    if document is None:  # the others that begin before the usual way (or where it has none)
+        others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
+    else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
+        others = [n for n in NUMBERINGS[1:]
+                  if lines[n.name] and lines[n.name][0] < usual[0] and usual[-1] < lines[n.name][-1]]
+    parsed = []
+    for numbering in others:
+        try:
+            parsed.append((numbering, _parse(text, path, label_with_doc, numbering)))
+        except CorpusError:
+            continue
+    if not parsed:
+        if document is None:
+            raise failure from None
+        return document
+    best = min(parsed, key=lambda pair: max(len(p.text) for p in pair[1].paragraphs))  # the first of equals
+    log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
+    return best[1]
 
 
-def _first_numbered_line(text: str, numbering: Numbering) -> int | None:
-    """The index of the first line (outside fenced code) that ``numbering`` would number, or None."""
-    fenced = False
+def _numbered_lines(text: str, numbering: Numbering) -> list[int]:
+    """The indexes of the lines (outside fenced code) that ``numbering`` would number."""
+    found, fenced = [], False
     for i, raw in enumerate(text.splitlines()):
         fence = _FENCE.match(raw) is not None
         fenced = fenced != fence
         if not (fenced or fence) and (numbering.para.match(raw) or numbering.bare.match(raw)):
-            return i
-    return None
+            found.append(i)
+    return found
 
 
 def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numbering) -> Document:

@@ -178,6 +178,13 @@ PARSE_CASES = [
         id="numbers-in-parentheses-with-numbered-lists-inside",
     ),
     pytest.param(
+        "d.txt", "Data Act\n\n§ 1 Scope. It applies to all.\n§ 2 Records to keep:\n1. invoices;\n2. contracts;\n"
+        "3. files;\n4. emails.\n§ 3 The officer reviews them.\n",
+        [(1, "Scope. It applies to all.", None), (2, "Records to keep: 1. invoices; 2. contracts; 3. files; 4. emails.",
+          None), (3, "The officer reviews them.", None)], "Data Act", None,
+        id="a-numbered-list-inside-a-section-is-its-text",
+    ),
+    pytest.param(
         "d.txt", "Report, paragraph 12\n\n12. The committee recommends that the city:\n(1) publish data monthly;\n"
         "(2) replace lead pipes by 2030.\n",
         [(12, "The committee recommends that the city: (1) publish data monthly; (2) replace lead pipes by 2030.",
