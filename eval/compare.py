@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rag.errors import RagError
+from .run import read_run
 
 COLUMNS = [
     ("cites_correct_rate", "correct paragraph cited", ">= 0.95"),
@@ -29,10 +29,7 @@ COLUMNS = [
 def compare(runs: list[Path], out: Path) -> str:
     rows = []
     for run in runs:
-        try:
-            m = json.loads((Path(run) / "metrics.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise RagError(f"{run} is not a finished run of `python -m eval run` ({err}).") from None
+        m, _ = read_run(Path(run), with_records=False)
         rows.append((f"{Path(m['dataset']).stem} / {m['answerer']}", m))
     lines = ["| run | " + " | ".join(label for _, label, _ in COLUMNS) + " |",
              "|---|" + "---|" * len(COLUMNS),

@@ -20,7 +20,6 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from rag.errors import RagError
 
 SUPPORT_SYSTEM = "You check whether a statement is supported by passages from a document. Use only the passages."
 
@@ -72,13 +71,9 @@ def judge_run(run: Path, model: YesNoModel, limit: int | None = None) -> dict:
     from rag.ingest import load_corpus
 
     from .metrics import alce_citations, nanmean
-    from .run import nan_as_null, write_metrics
+    from .run import nan_as_null, read_run, write_metrics
 
-    try:
-        metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-        records = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines()]
-    except (OSError, ValueError) as err:
-        raise RagError(f"{run} is not a finished run of `python -m eval run` ({err}).") from None
+    metrics, records = read_run(run)
     documents = load_corpus(Path(metrics["corpus"]))
     judge = SupportJudge(model, {p.label: p.text for d in documents for p in d.paragraphs})
     scored = []

@@ -125,11 +125,7 @@ def rescore(run_dir: Path) -> dict:
     gold paragraphs and key facts): a fix to either needs no new run of the answerer. Keeps the run's
     timings and its ALCE scores (those are the judge's, see ``eval judge``)."""
     run_dir = Path(run_dir)
-    try:
-        metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-        records = [json.loads(line) for line in (run_dir / "results.jsonl").read_text(encoding="utf-8").splitlines()]
-    except (OSError, ValueError) as err:
-        raise RagError(f"{run_dir} is not a finished run of `python -m eval run` ({err}).") from None
+    metrics, records = read_run(run_dir)
     rows = {row.id: row for row in load_rows(Path(metrics["dataset"]))}
     for record in records:
         row = rows.get(record["id"])
@@ -146,6 +142,18 @@ def rescore(run_dir: Path) -> dict:
     metrics = {**head, **nan_as_null(aggregate(records)), **judged}
     write_run(run_dir, metrics, records)
     return metrics
+
+
+def read_run(run_dir: Path, with_records: bool = True) -> tuple[dict, list[dict]]:
+    """A finished run's ``metrics.json`` and (``with_records``) its ``results.jsonl`` rows; a folder that
+    holds no run is one :class:`RagError` sentence (``compare``, ``judge`` and ``rescore`` read runs so)."""
+    run_dir = Path(run_dir)
+    try:
+        metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+        lines = (run_dir / "results.jsonl").read_text(encoding="utf-8").splitlines() if with_records else []
+        return metrics, [json.loads(line) for line in lines]
+    except (OSError, ValueError) as err:
+        raise RagError(f"{run_dir} is not a finished run of `python -m eval run` ({err}).") from None
 
 
 def write_run(out: Path, metrics: dict, records: list[dict]) -> None:
