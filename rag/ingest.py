@@ -130,7 +130,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     >>> [p.number for p in parse_text("Article 1\\n1. A.\\n2. B.\\nArticle 2\\n1. C.", "a").paragraphs]
     [1, 2]
     """
-    lines = {n.name: _numbered_lines(text, n) for n in NUMBERINGS}
+    lines = _numbered_lines(text)
     usual = lines[NUMBERINGS[0].name]
     try:
         document = _parse(text, path, label_with_doc, NUMBERINGS[0])
@@ -156,14 +156,19 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     return best[1]
 
 
-def _numbered_lines(text: str, numbering: Numbering) -> list[int]:
-    """The indexes of the lines (outside fenced code) that ``numbering`` would number."""
-    found, fenced = [], False
+def _numbered_lines(text: str) -> dict[str, list[int]]:
+    """For each of :data:`NUMBERINGS`, the indexes of the lines (outside fenced code) it would number: one
+    pass over the text for all of them."""
+    found: dict[str, list[int]] = {n.name: [] for n in NUMBERINGS}
+    fenced = False
     for i, raw in enumerate(text.splitlines()):
         fence = _FENCE.match(raw) is not None
         fenced = fenced != fence
-        if not (fenced or fence) and (numbering.para.match(raw) or numbering.bare.match(raw)):
-            found.append(i)
+        if fenced or fence:
+            continue
+        for n in NUMBERINGS:
+            if n.para.match(raw) or n.bare.match(raw):
+                found[n.name].append(i)
     return found
 
 
