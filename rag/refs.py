@@ -35,10 +35,12 @@ import re
 
 MAX_RANGE = 50  # "3-5" is expanded; a wider range ("1-9999") is only its two ends
 _NUM = r"\d+"  # every digit: "paragraph 12345" of a large archive is 12345, not 1234
+# numbers after a paragraph's (or an article's) name: "9", "3-5", "3 to 5", "3, 7 and 9"
+_NUM_LIST = rf"({_NUM}(?:\s*(?:-|–|—|to|through|and|or|,|&)\s*{_NUM})*)"
 # Not glued to other Latin letters, but may follow a CJK character ("关于paragraph 3").
 _EN = re.compile(
-    rf"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za-z])\.?|¶|§)\s*(?:no\.?\s*|number\s*|#\s*)?"
-    rf"({_NUM}(?:\s*(?:-|–|—|to|through|and|or|,|&)\s*{_NUM})*)",
+    r"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za-z])\.?|¶|§)\s*(?:no\.?\s*|number\s*|#\s*)?"
+    + _NUM_LIST,
     re.IGNORECASE,
 )
 # "the 9th paragraph", "the twelfth paragraph", "the twenty-first para" (an answer's translation says
@@ -60,7 +62,7 @@ _NEGATIVE = re.compile(r"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za
 # "Article 3", "Art. 3", "articles 3 and 5": a reference to paragraphs only in a document numbered by Article
 # (rag.ingest), where readers call them so (see article_refs); elsewhere "Article 55 of the UN Charter" is not.
 _ARTICLE = re.compile(
-    rf"(?<![A-Za-z])(?:articles?|art\.)\s*(?:no\.?\s*)?({_NUM}(?:\s*(?:-|–|—|to|through|and|or|,|&)\s*{_NUM})*)",
+    rf"(?<![A-Za-z])(?:articles?|art\.)\s*(?:no\.?\s*)?{_NUM_LIST}",
     re.IGNORECASE,
 )
 # The answers' own citation marks, asked about: "What does [12] say?"
