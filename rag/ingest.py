@@ -1,8 +1,9 @@
 """Stage 1: read documents and parse them into numbered paragraphs.
 
 A paragraph starts on a line that begins with its number (``1.We``,
-`` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``§ 1 The`` or
-``Article 1`` in a document the usual way cannot parse, see :func:`parse_text`)
+`` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``§ 1 The``,
+``Article 1``, ``Article IV`` or ``Section 1.`` in a document the usual way
+cannot parse, see :func:`parse_text`)
 and runs until the next numbered line or section heading, across wrapped
 lines and blank lines. Lines before the first paragraph are the document's
 header (metadata, not a paragraph).
@@ -27,48 +28,64 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
 from .records import Document, Paragraph
+from .refs import roman_number
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 6  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 7  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 
 @dataclass(frozen=True)
 class Numbering:
     """How a document numbers its paragraphs: ``para`` matches a line that opens one (group 1 the number,
-    group "text" its text), ``bare`` a line holding only the number (its text on the lines below)."""
+    group "text" its text), ``bare`` a line holding only the number (its text on the lines below); ``value``
+    reads the number. ``encloses``: the numbering may replace the usual one where its lines enclose all of the
+    usual one's (see :func:`parse_text`)."""
 
     name: str
     para: re.Pattern
     bare: re.Pattern
+    value: Callable[[str], int] = int
+    encloses: bool = True
+
+    def number(self, match: re.Match) -> int:
+        return self.value(match.group(1))
 
 
-def _numbering(name: str, number: str, lead: str = "", dash: str = "") -> Numbering:
+def _numbering(name: str, number: str, lead: str = "", dash: str = "", value: Callable[[str], int] = int,
+               encloses: bool = True) -> Numbering:
     """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–")."""
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*(?=\S)(?P<text>.*)$"),
-                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"))
+                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, encloses)
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
 # after the stop is a decimal or a date ("3.5 percent", "04.12.2017"), not a paragraph. Then the ways legal
 # and policy texts number them, tried only where the usual way fails or numbers a list inside one of
 # theirs (see parse_text): "(1) The", "§ 1 The" /
-# "§1. The", "Article 1" (its text on the lines below, or after it: "Article 2. Everyone ...", "## Article 3 –
-# Scope"). Not "§ 1.2" (a subsection), "Art. 12bis" or "§ 1a" (inserted ones, which would repeat 12 and 1).
+# "§1. The", "Article 1" or "Article I" (its text on the lines below, or after it: "Article 2. Everyone ...", "##
+# Article 3 – Scope"), "Section 1" / "Sec. 1." (only where the usual way fails: "Section 2 Means" is a heading
+# over paragraphs "3." and "4." more often than not). Not "§ 1.2" (a subsection), "Art. 12bis" or "§ 1a"
+# (inserted ones, which would repeat 12 and 1).
 _HEADING_MARK = r"(?:#{1,6}\s+)?"
 _DASH = r"(?P<dash>\s*[–—-](?=\s))?"  # "Article 1 – Purpose": a title follows
+_ARABIC = r"\s*(\d{1,6})(?![.,]?\d|[A-Za-z])"  # "1", not "1.2", "1,000" or "1a"
+_ROMAN = r"\s+(?=[IVXLC])(C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"  # "IV", not "IIII" or "Ia"
+_ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
     _numbering("(1)", r"\((\d{1,6})\)"),
-    _numbering("§ 1", r"§\s*(\d{1,6})(?![.,]?\d|[A-Za-z])\.?", _HEADING_MARK, _DASH),
-    _numbering("Article 1", r"(?:Article|ARTICLE|Art\.|ART\.)\s*(\d{1,6})(?![.,]?\d|[A-Za-z])[.:]?",
-               _HEADING_MARK, _DASH),
+    _numbering("§ 1", rf"§{_ARABIC}\.?", _HEADING_MARK, _DASH),
+    _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", _HEADING_MARK, _DASH),
+    _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", _HEADING_MARK, _DASH, roman_number),
+    _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", _HEADING_MARK, _DASH, encloses=False),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -81,6 +98,9 @@ _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _PLAIN_HEADING = re.compile(
     r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
 )
+# An article's name alone, or with a title after a dash ("ARTICLE II", "Article 3 – Members"): a heading in a
+# document whose paragraphs are numbered another way ("Section 1.", "1."), never text wrapped into a paragraph
+_ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})[.:]?(?:\s*[–—-]\s+\S.*)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
@@ -139,8 +159,8 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     if document is None:  # the others that begin before the usual way (or where it has none)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
     else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
-        others = [n for n in NUMBERINGS[1:]
-                  if lines[n.name] and lines[n.name][0] < usual[0] and usual[-1] < lines[n.name][-1]]
+        others = [n for n in NUMBERINGS[1:] if n.encloses
+                  and lines[n.name] and lines[n.name][0] < usual[0] and usual[-1] < lines[n.name][-1]]
     parsed = []
     for numbering in others:
         try:
@@ -201,11 +221,11 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
         previous = line
         heading = _heading(raw)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
-        if match and wrapped and int(match.group(1)) > paras[-1][0] + _MAX_JUMP:
+        if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
-        if match and wrapped and numbering is not NUMBERINGS[0] and int(match.group(1)) != paras[-1][0] + 1:
+        if match and wrapped and numbering is not NUMBERINGS[0] and numbering.number(match) != paras[-1][0] + 1:
             match = None  # "... as provided in" / "§ 1 of the Tax Code." is a reference, not a section
-        if match and not _numbers_a_paragraph(raw, match, paras, seen):
+        if match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
             match = None
         if heading is not None and wrapped and not _MD_HEADING.match(raw):
             heading = None  # "...we agree that" / "Part 2 of the deal" / "is void." is not a section
@@ -225,7 +245,7 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
                 previous = ""
                 continue
         if match:
-            number = int(match.group(1))
+            number = numbering.number(match)
             _check_order(path, paras, seen, number, lineno)
             titled = bool(match.groupdict().get("dash"))  # its line names the paragraph's title
             indent = len(raw) - len(raw.lstrip())
@@ -240,7 +260,7 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
     if not paras:
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
-            "'(1) We ...', '§ 1 We ...' or 'Article 1')."
+            "'(1) We ...', '§ 1 We ...', 'Article 1', 'Article I' or 'Section 1')."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
@@ -265,13 +285,12 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
     )
 
 
-def _numbers_a_paragraph(raw: str, match: re.Match, paras: list, seen: set[int]) -> bool:
+def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, seen: set[int]) -> bool:
     """Whether a line that starts like a paragraph ("2017. was a good year", "3. December 2017", an indented
     "   1. report the leak" under paragraph 4) opens one. A year far ahead of the paragraphs so far (or with
     none yet) is wrapped text; a date is header; a numbered line indented under the paragraphs that would
     repeat or go back in their numbers is a list inside the paragraph. Numbers that go back at the
     paragraphs' own indent stay an error (see _check_order)."""
-    number = int(match.group(1))
     last = paras[-1][0] if paras else 0
     if 1800 <= number <= 2100 and number > last + _MAX_JUMP:
         return False
@@ -286,11 +305,7 @@ def _numbers_a_paragraph(raw: str, match: re.Match, paras: list, seen: set[int])
 def _roman_heading(raw: str) -> int | None:
     """The value of a plain-text heading's roman numeral ("II. Commitments" -> 2), None for another kind."""
     m = re.match(r"^\s*([IVXLC]{1,7})\.\s", raw)
-    if not m:
-        return None
-    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-    digits = [values[c] for c in m.group(1)]
-    return sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d for i, d in enumerate(digits))
+    return roman_number(m.group(1), strict=False) if m else None
 
 
 def _next_alone(raw: str, paras: list, numbering: Numbering) -> re.Match | None:
@@ -298,9 +313,9 @@ def _next_alone(raw: str, paras: list, numbering: Numbering) -> re.Match | None:
     paragraph only as the next number of the sequence; anything else alone on a line ("2017.") stays
     header or text."""
     bare = numbering.bare.match(raw)
-    if bare is None or int(bare.group(1)) != (paras[-1][0] + 1 if paras else 1):
+    if bare is None or numbering.number(bare) != (paras[-1][0] + 1 if paras else 1):
         return None
-    return re.match(r"(\d+)(?P<text>)", bare.group(1))  # group(1): the number; no text on this line
+    return re.match(r"(.+)(?P<text>)", bare.group(1))  # group(1): the number; no text on this line
 
 
 def load_corpus(path: Path) -> list[Document]:
@@ -347,13 +362,15 @@ def _heading(raw: str) -> str | None:
     # Short and not ending like a sentence: "I. Purpose", not "Part 2 of the deal is void."
     if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith((".", ",", ";", ":")):
         return line
+    if _ARTICLE_HEADING.match(raw) and len(line) <= 80:
+        return line.lstrip("#").strip()
     return None
 
 
 def _opens_section(raw: str) -> bool:
     # Before the first paragraph, a "##" or roman-numeral heading opens a section;
     # other header lines (title, date, place) are metadata.
-    return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw))
+    return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw) or _ARTICLE_HEADING.match(raw))
 
 
 def _check_order(path: Path, paras: list, seen: set[int], number: int, lineno: int) -> None:

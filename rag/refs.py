@@ -59,12 +59,16 @@ ORDINAL_PARAGRAPHS = re.compile(rf"\bthe\s+({_ORD}(?:\s*(?:,|and|or|&)\s*(?:the\
 # "paragraph -1", "para −2": a number no document has, reported as missing (not read as paragraph 1)
 _NEGATIVE = re.compile(r"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za-z])\.?|¶|§)\s*[-−–]\s*(\d+)",
                        re.IGNORECASE)
-# "Article 3", "Art. 3", "articles 3 and 5": a reference to paragraphs only in a document numbered by Article
-# (rag.ingest), where readers call them so (see article_refs); elsewhere "Article 55 of the UN Charter" is not.
-_ARTICLE = re.compile(
-    rf"(?<![A-Za-z])(?:articles?|art\.)\s*(?:no\.?\s*)?{_NUM_LIST}",
-    re.IGNORECASE,
-)
+# "Article 3", "Art. 3", "articles 3 and 5", "Section 2", "Sec. 2": a reference to paragraphs only in a document
+# numbered by Article or by Section (rag.ingest), where readers call them so (see unit_refs); elsewhere "Article 55
+# of the UN Charter" is not. "Article IV" too, where the articles are numbered so (upper case: "I" is a numeral).
+_ROMAN_NUM = r"(?-i:[IVXLC]+)(?![A-Za-z0-9])"
+_UNIT_NAMES = {"article": r"articles?|arts?\.", "section": r"sections?|secs?\."}
+_UNIT = {(unit, roman): re.compile(
+    rf"(?<![A-Za-z])(?:{names})\s*(?:no\.?\s*)?"
+    + (_NUM_LIST.replace(_NUM, rf"(?:{_NUM}|{_ROMAN_NUM})") if roman else _NUM_LIST),
+    re.IGNORECASE) for unit, names in _UNIT_NAMES.items() for roman in (False, True)}
+_UNIT_TOKEN = re.compile(rf"{_NUM}|{_ROMAN_NUM}|-|–|—|(?<![A-Za-z])(?:to|through)(?![A-Za-z])", re.IGNORECASE)
 # The answers' own citation marks, asked about: "What does [12] say?"
 _BRACKET = re.compile(r"[\[【]\s*(\d+)\s*[\]】]")
 # A paragraph of a named document, as citations label it in a corpus of several: "water:3", "[water:3]"
@@ -173,16 +177,20 @@ def paragraph_refs(question: str) -> list[int]:
     return seen
 
 
-def article_refs(question: str) -> list[int]:
-    """Article numbers the question names ("Article 3", "Art. 12", "articles 3 to 5"), in order, without
-    repeats: paragraph numbers in a document numbered "Article 1" (the retriever asks only then).
+def unit_refs(question: str, unit: str = "article", roman: bool = False) -> list[int]:
+    """The numbers of the articles (or sections) the question names ("Article 3", "Art. 12", "articles 3 to
+    5"; with ``roman``, "Article IV" too), in order, without repeats: paragraph numbers in a document
+    numbered "Article 1" (or "Section 1"; the retriever asks only then).
 
-    >>> article_refs("Compare Article 3 and art. 12 with articles 4-5."), article_refs("What about article 7?")
+    >>> unit_refs("Compare Article 3 and art. 12 with articles 4-5."), unit_refs("What about article 7?")
     ([3, 12, 4, 5], [7])
+    >>> unit_refs("Do Articles II and IV-VI or Article I apply?", roman=True), unit_refs("Is Sec. 2 new?", "section")
+    ([2, 4, 5, 6, 1], [2])
     """
     out: list[int] = []
-    for m in _ARTICLE.finditer(question):
-        out.extend(n for n in _expand(_EN_TOKEN.findall(m.group(1)), int) if n not in out)
+    for m in _UNIT[unit, roman].finditer(question):
+        tokens = (_UNIT_TOKEN if roman else _EN_TOKEN).findall(m.group(1))
+        out.extend(n for n in _expand(tokens, lambda t: int(t) if t.isdigit() else roman_number(t)) if n not in out)
     return out
 
 
@@ -257,8 +265,8 @@ def asks_what_it_says(question: str) -> bool:
     (False, False)
     """
     rest, named = question, False
-    for pattern in (_LABEL, _NEGATIVE, _BRACKET, _EN, _ARTICLE, ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION,
-                    _RELATIVE, _SAME):
+    for pattern in (_LABEL, _NEGATIVE, _BRACKET, _EN, _UNIT["article", True], _UNIT["section", True],
+                    ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION, _RELATIVE, _SAME):
         rest, n = pattern.subn(" ", rest)
         named = named or n > 0
     if not named:
@@ -308,6 +316,22 @@ def _ordinal_number(word: str) -> int:
         return _ORDINALS[word]
     unit = re.split(r"y[\s-]?", word, maxsplit=1)[1] if not word.endswith("ieth") else ""
     return _TENS[re.match(r"twent|thirt|fort|fift", word).group()] + _ORDINALS.get(unit, 0)
+
+
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_ROMAN = re.compile(r"C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+
+
+def roman_number(numeral: str, strict: bool = True) -> int | None:
+    """A roman numeral's value, up to 399; None for anything else (``strict``: also for a malformed one).
+
+    >>> [roman_number(r) for r in ("IV", "XII", "XC", "IIII", "IC", "", "iv")], roman_number("IIII", strict=False)
+    ([4, 12, 90, None, None, None, None], 4)
+    """
+    if not numeral or any(c not in _ROMAN_VALUES for c in numeral) or (strict and not _ROMAN.fullmatch(numeral)):
+        return None
+    digits = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d for i, d in enumerate(digits))
 
 
 def _zh_number(text: str) -> int | None:

@@ -27,10 +27,12 @@ from collections import defaultdict
 from .embed import Embedder
 from .index import Index
 from .records import Hit, Paragraph, SearchResult
-from .refs import article_refs, label_refs, paragraph_refs, position_refs
+from .refs import label_refs, paragraph_refs, position_refs, unit_refs
 from .settings import Settings
 
 DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
+# (unit, roman numerals, numbering): a question's "Article 3" names paragraph 3 of a document numbered "Article 1"
+UNIT_NUMBERINGS = (("article", False, "Article 1"), ("article", True, "Article I"), ("section", False, "Section 1"))
 _LATIN = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -64,8 +66,9 @@ class Retriever:
             self._by_number[p.number].append(p)
             by_doc[p.doc].append(p)
         self._docs = set(by_doc)
-        # "Article 3" names paragraph 3 where a document is numbered by Article (rag.ingest)
-        self._articles = any(d.get("numbering") == "Article 1" for d in getattr(index, "documents", []))
+        # "Article 3" (or "Article III", "Section 3") names paragraph 3 where a document is numbered so (rag.ingest)
+        numberings = {d.get("numbering") for d in getattr(index, "documents", [])}
+        self._units = [(unit, roman) for unit, roman, name in UNIT_NUMBERINGS if name in numberings]
         # "the first / last paragraph": of each document, in the document's own order
         self._by_position = {"first": [ps[0] for ps in by_doc.values()], "last": [ps[-1] for ps in by_doc.values()],
                              "penultimate": [ps[-2] for ps in by_doc.values() if len(ps) > 1]}
@@ -85,8 +88,8 @@ class Retriever:
         rankings = self.rankings(translation or query, timings)
         fused = self._fuse(rankings)
         numbers = paragraph_refs(query)
-        if self._articles:
-            numbers += [n for n in article_refs(query) if n not in numbers]
+        for unit, roman in self._units:
+            numbers += [n for n in unit_refs(query, unit, roman) if n not in numbers]
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
         # "water:3": that document's paragraph; a name no document has is no reference ("Note:3")
         labelled = [ref for ref in label_refs(query) if ref[0] in self._docs]

@@ -244,6 +244,45 @@ PARSE_CASES = [
          (3, "Everyone has the right to life.", None), (4, "No one shall be a slave.", None)], "Declaration", None,
         id="articles-over-their-text-or-before-it",
     ),
+    pytest.param(
+        "d.txt", "Constitution of the Club\n\nArticle I\nThe club is called Riverside Chess.\n\nARTICLE II. Anyone over 12"
+        " may join.\nArt. III – Dues\nDues are $10 a year.\nArticle IV: See Article II.\n",
+        [(1, "The club is called Riverside Chess.", None), (2, "Anyone over 12 may join.", None),
+         (3, "Dues: Dues are $10 a year.", None), (4, "See Article II.", None)], "Constitution of the Club", None,
+        id="articles-numbered-in-roman-numerals",
+    ),
+    pytest.param(
+        "d.txt", "Terms of Service\n\nSection 1. Acceptance. By using the site you agree.\nSECTION 2 Accounts\nKeep "
+        "your password safe.\nSec. 3. Termination. We may close accounts\nas Section 2 allows.\n",
+        [(1, "Acceptance. By using the site you agree.", None), (2, "Accounts Keep your password safe.", None),
+         (3, "Termination. We may close accounts as Section 2 allows.", None)], "Terms of Service", None,
+        id="numbered-sections",
+    ),
+    pytest.param(
+        "d.txt", "Plan\n\nSection 1 Purpose\n1. We aim high.\n2. We act.\nSection 2 Means\n3. Money.\n",
+        [(1, "We aim high.", "Section 1 Purpose"), (2, "We act.", "Section 1 Purpose"), (3, "Money.", "Section 2 Means")],
+        "Plan", None,
+        id="section-headings-over-numbered-paragraphs-stay-headings",
+    ),
+    pytest.param(
+        "d.txt", "BYLAWS\n\nARTICLE I – NAME\nSection 1. The name is X.\nSection 2. The seat is Y.\n\n"
+        "ARTICLE II – MEMBERS\nSection 3. Anyone may join.\n",
+        [(1, "The name is X.", "ARTICLE I – NAME"), (2, "The seat is Y.", "ARTICLE I – NAME"),
+         (3, "Anyone may join.", "ARTICLE II – MEMBERS")], "BYLAWS", None,
+        id="article-headings-over-numbered-sections",
+    ),
+    pytest.param(
+        "d.txt", "BYLAWS\n\nARTICLE I – NAME\nSection 1. The name is X.\nSection 2. The seat is Y.\n\n"
+        "ARTICLE II – MEMBERS\nSection 1. Anyone may join.\n",
+        [(1, "NAME: Section 1. The name is X. Section 2. The seat is Y.", None),
+         (2, "MEMBERS: Section 1. Anyone may join.", None)], "BYLAWS", None,
+        id="sections-restarting-in-every-article-are-numbered-by-article",
+    ),
+    pytest.param(
+        "d.txt", "Plan\n\nARTICLE I\n1. A word.\n2. A term.\nARTICLE II\n3. All of it.\n",
+        [(1, "A word.", "ARTICLE I"), (2, "A term.", "ARTICLE I"), (3, "All of it.", "ARTICLE II")], "Plan", None,
+        id="article-headings-over-numbered-paragraphs",
+    ),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.refs import (asks_what_it_says, asks_where, label_refs, paragraph_refs, position_refs, relative_ref,
-                      says_only_where)
+                      says_only_where, unit_refs)
 
 REF_CASES = [
     # English forms
@@ -257,3 +257,24 @@ def test_says_only_where(text, expected):
 )
 def test_asks_what_it_says(question, expected):
     assert asks_what_it_says(question) is expected
+
+
+@pytest.mark.parametrize(("question", "unit", "roman", "expected"), [
+    ("Compare Article 3 and art. 12 with articles 4-5.", "article", False, [3, 12, 4, 5]),
+    ("Does Article IV say more than Article II?", "article", False, []),  # roman only where articles are so numbered
+    ("Does Article IV say more than Article II?", "article", True, [4, 2]),
+    ("Articles II to IV and 7", "article", True, [2, 3, 4, 7]),
+    ("What does article iv say?", "article", True, []),  # lower case "iv" is a word, not a numeral
+    ("Is Article IIII or Article IC valid?", "article", True, []),  # malformed numerals name nothing
+    ("What do Section 2 and secs. 4-5 say?", "section", False, [2, 4, 5]),
+    ("What does Section 2 say?", "article", False, []),
+    ("What does paragraph 2 say?", "section", False, []),
+], ids=["articles", "roman-not-asked-for", "roman", "roman-range-then-number", "lower-case", "malformed",
+        "sections", "a-section-is-no-article", "a-paragraph-is-no-section"])
+def test_unit_refs(question, unit, roman, expected):
+    assert unit_refs(question, unit, roman) == expected
+
+
+def test_naming_an_article_or_section_asks_what_it_says():
+    assert asks_what_it_says("What does Article III say?") and asks_what_it_says("And Section 2?")
+    assert not asks_what_it_says("What does Section 2 say about fees?")

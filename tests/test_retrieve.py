@@ -327,7 +327,36 @@ def test_an_article_names_its_paragraph_in_a_document_numbered_by_article(write,
     assert retriever.search("What does Article 42 say?", k=3).missing_refs == ["42"]
 
 
+ROMAN_CHARTER = CHARTER.replace("Article 1", "ARTICLE I").replace("Article 2", "ARTICLE II").replace("Article 3",
+                                                                                                   "ARTICLE III")
+TERMS = ("Bike Share Terms\n\nSection 1. Riders must be sixteen or older.\nSection 2. Helmets are advised on "
+         "every ride.\nSec. 3. A ride costs one euro per hour.\n")
+
+
+@pytest.mark.parametrize(("text", "numbering", "question", "first"), [
+    (ROMAN_CHARTER, "Article I", "What does Article II say?", [2]),
+    (ROMAN_CHARTER, "Article I", "Compare Article III with article I", [3, 1]),
+    (ROMAN_CHARTER, "Article I", "What does Article 2 say?", [2]),
+    (TERMS, "Section 1", "What does Section 2 say?", [2]),
+    (TERMS, "Section 1", "Compare sec. 3 with sections 1", [3, 1]),
+])
+def test_articles_in_roman_numerals_and_sections_name_their_paragraphs(write, make_settings, retriever_for, text,
+                                                                        numbering, question, first):
+    retriever = retriever_for(make_settings(write("doc.txt", text)))
+    assert retriever.index.documents[0]["numbering"] == numbering
+    hits = retriever.search(question, k=3).hits
+    assert [h.paragraph.number for h in hits[:len(first)]] == first and all(h.pinned for h in hits[:len(first)])
+
+
+def test_an_article_or_section_the_document_lacks_is_reported(write, make_settings, retriever_for):
+    assert retriever_for(make_settings(write("c.txt", ROMAN_CHARTER))).search("And Article IX?", k=3).missing_refs \
+        == ["9"]
+    assert retriever_for(make_settings(write("t.txt", TERMS))).search("What is Section 12?", k=3).missing_refs == ["12"]
+
+
 def test_an_article_of_another_text_names_no_paragraph_of_a_document_numbered_the_usual_way(beijing_retriever):
     assert beijing_retriever.index.documents[0]["numbering"] == "1."
     result = beijing_retriever.search("Does the text cite Article 55 of the UN Charter?", k=3)
+    assert not result.missing_refs and not any(h.pinned for h in result.hits)
+    result = beijing_retriever.search("Which section of the text is Section 3 of the Charter?", k=3)
     assert not result.missing_refs and not any(h.pinned for h in result.hits)
