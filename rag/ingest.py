@@ -46,24 +46,27 @@ PARSER_VERSION = 7  # bump when parsing changes what paragraphs come out: indexe
 class Numbering:
     """How a document numbers its paragraphs: ``para`` matches a line that opens one (group 1 the number,
     group "text" its text), ``bare`` a line holding only the number (its text on the lines below); ``value``
-    reads the number. ``encloses``: the numbering may replace the usual one where its lines enclose all of the
-    usual one's (see :func:`parse_text`)."""
+    reads the number. ``often_heading``: its lines are as often headings over paragraphs numbered the usual
+    way, so they replace the usual numbering (see :func:`parse_text`) only where some of them hold text."""
 
     name: str
     para: re.Pattern
     bare: re.Pattern
     value: Callable[[str], int] = int
-    encloses: bool = True
+    often_heading: bool = False
 
     def number(self, match: re.Match) -> int:
         return self.value(match.group(1))
 
 
 def _numbering(name: str, number: str, lead: str = "", dash: str = "", value: Callable[[str], int] = int,
-               encloses: bool = True) -> Numbering:
-    """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–")."""
-    return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*(?=\S)(?P<text>.*)$"),
-                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, encloses)
+               often_heading: bool = False, named: bool = False) -> Numbering:
+    """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
+    ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
+    case: "Article 55 of the Charter", "Section 2 applies" are references at the start of a line."""
+    text = r"(?=\S)(?![a-z])" if named else r"(?=\S)"
+    return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
+                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading)
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
@@ -71,21 +74,23 @@ def _numbering(name: str, number: str, lead: str = "", dash: str = "", value: Ca
 # and policy texts number them, tried only where the usual way fails or numbers a list inside one of
 # theirs (see parse_text): "(1) The", "§ 1 The" /
 # "§1. The", "Article 1" or "Article I" (its text on the lines below, or after it: "Article 2. Everyone ...", "##
-# Article 3 – Scope"), "Section 1" / "Sec. 1." (only where the usual way fails: "Section 2 Means" is a heading
-# over paragraphs "3." and "4." more often than not). Not "§ 1.2" (a subsection), "Art. 12bis" or "§ 1a"
-# (inserted ones, which would repeat 12 and 1).
+# Article 3 – Scope"), "Section 1" / "Sec. 1." ("Section 2 Means" alone is as often a heading over paragraphs
+# "3." and "4."). Not "§ 1.2" (a subsection), "Art. 12bis", "§ 1a" (inserted ones, which would repeat 12 and 1)
+# or "Section 501(c)" (a reference).
 _HEADING_MARK = r"(?:#{1,6}\s+)?"
 _DASH = r"(?P<dash>\s*[–—-](?=\s))?"  # "Article 1 – Purpose": a title follows
-_ARABIC = r"\s*(\d{1,6})(?![.,]?\d|[A-Za-z])"  # "1", not "1.2", "1,000" or "1a"
-_ROMAN = r"\s+(?=[IVXLC])(C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"  # "IV", not "IIII" or "Ia"
+_ARABIC = r"\s*(\d{1,6})(?![.,]?\d|[A-Za-z(])"  # "1", not "1.2", "1,000", "1a" or "1(c)"
+# "IV" up to "XCIX"; not "IIII", "Ia" or "C" (lettered articles "A", "B", "C" are no roman numerals)
+_ROMAN = r"\s+(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"
 _ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
     _numbering("(1)", r"\((\d{1,6})\)"),
-    _numbering("§ 1", rf"§{_ARABIC}\.?", _HEADING_MARK, _DASH),
-    _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", _HEADING_MARK, _DASH),
-    _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", _HEADING_MARK, _DASH, roman_number),
-    _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", _HEADING_MARK, _DASH, encloses=False),
+    _numbering("§ 1", rf"§{_ARABIC}\.?", _HEADING_MARK, _DASH, named=True),
+    _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", _HEADING_MARK, _DASH, named=True),
+    _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", _HEADING_MARK, _DASH, roman_number, named=True),
+    _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", _HEADING_MARK, _DASH,
+               often_heading=True, named=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -98,9 +103,10 @@ _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _PLAIN_HEADING = re.compile(
     r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
 )
-# An article's name alone, or with a title after a dash ("ARTICLE II", "Article 3 – Members"): a heading in a
-# document whose paragraphs are numbered another way ("Section 1.", "1."), never text wrapped into a paragraph
-_ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})[.:]?(?:\s*[–—-]\s+\S.*)?\s*$")
+# An article's name alone, or with a title after a dash ("ARTICLE II", "Article 3 – Members"; not "Article 12."
+# after a sentence, a reference): a heading over paragraphs numbered another way ("Section 1.", "1."), where
+# every such line is followed by one (see _article_headings)
+_ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})(?:[.:]?\s*[–—-]\s+\S.*|:)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
@@ -142,31 +148,38 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     "paragraphs" are one list inside a "§ 2" or a "(2)"). Numbered recitals before the first "1." decision,
     or a "(1) (2)" list inside an excerpt's paragraph "12.", leave it as it was. Of the other ways that
     parse the document, the one whose longest paragraph is shortest wins: recitals "(1) (2)" before
-    "Article 1" would leave every Article inside the last recital. When none parses, the usual way stands,
-    or its error does.
+    "Article 1" would leave every Article inside the last recital. Where the usual way numbers lines at
+    all, another must find two paragraphs or more to replace it or its error (one "Section 1 – Purpose" over
+    a list that repeats a number explains nothing). When none parses, the usual way stands, or its error does.
 
     >>> [(p.number, p.text) for p in parse_text("Act\\n§ 1 Scope: all.\\n§ 2 Fees are due.", "a").paragraphs]
     [(1, 'Scope: all.'), (2, 'Fees are due.')]
     >>> [p.number for p in parse_text("Article 1\\n1. A.\\n2. B.\\nArticle 2\\n1. C.", "a").paragraphs]
     [1, 2]
     """
-    lines = _numbered_lines(text)
+    raws = text.splitlines()
+    lines = _numbered_lines(raws)
     usual = lines[NUMBERINGS[0].name]
     try:
-        document = _parse(text, path, label_with_doc, NUMBERINGS[0])
+        document, opened = _parse(text, path, label_with_doc, NUMBERINGS[0])
     except CorpusError as error:
-        document, failure = None, error
+        document, opened, failure = None, [], error
     if document is None:  # the others that begin before the usual way (or where it has none)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
     else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
-        others = [n for n in NUMBERINGS[1:] if n.encloses
-                  and lines[n.name] and lines[n.name][0] < usual[0] and usual[-1] < lines[n.name][-1]]
+        others = [n for n in NUMBERINGS[1:]
+                  if lines[n.name] and lines[n.name][0] < usual[0] and usual[-1] < lines[n.name][-1]
+                  and not (n.often_heading and all(_heading(raws[i]) for i in lines[n.name]))]
     parsed = []
     for numbering in others:
         try:
-            parsed.append((numbering, _parse(text, path, label_with_doc, numbering)))
+            other, its = _parse(text, path, label_with_doc, numbering)
         except CorpusError:
             continue
+        if opened and not (its[0] < opened[0] and opened[-1] < its[-1]):
+            continue  # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty.")
+        if len(other.paragraphs) >= (2 if usual else 1):
+            parsed.append((numbering, other))
     if not parsed:
         if document is None:
             raise failure from None
@@ -176,12 +189,12 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     return best[1]
 
 
-def _numbered_lines(text: str) -> dict[str, list[int]]:
+def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
     """For each of :data:`NUMBERINGS`, the indexes of the lines (outside fenced code) it would number: one
-    pass over the text for all of them."""
+    pass over the text's lines for all of them."""
     found: dict[str, list[int]] = {n.name: [] for n in NUMBERINGS}
     fenced = False
-    for i, raw in enumerate(text.splitlines()):
+    for i, raw in enumerate(raws):
         fence = _FENCE.match(raw) is not None
         fenced = fenced != fence
         if fenced or fence:
@@ -192,7 +205,8 @@ def _numbered_lines(text: str) -> dict[str, list[int]]:
     return found
 
 
-def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numbering) -> Document:
+def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numbering) -> tuple[Document, list[int]]:
+    """The document as ``numbering`` reads it, and the numbers of the lines that open its paragraphs."""
     path = Path(path)
     doc_id = path.stem
     header: list[str] = []
@@ -205,7 +219,9 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
     fenced = False  # inside a fenced code block
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    raws = text.splitlines()
+    articles = _article_headings(raws, numbering)
+    for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
         fence = _FENCE.match(raw) is not None
         fenced = fenced != fence  # a fence line opens or closes the block
@@ -216,15 +232,20 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
                 header.append(line)
             previous = line
             continue
-        # Inside a paragraph, right after a line that stops mid-sentence: a wrapped line.
-        wrapped = bool(paras) and bool(previous) and not _ENDS_UNIT.search(previous)
+        # Right after a line that stops mid-sentence; inside a paragraph, that is a wrapped line.
+        continues = bool(previous) and not _ENDS_UNIT.search(previous)
+        wrapped = bool(paras) and continues
         previous = line
-        heading = _heading(raw)
+        heading = _heading(raw, articles)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
         if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
-        if match and wrapped and numbering is not NUMBERINGS[0] and numbering.number(match) != paras[-1][0] + 1:
-            match = None  # "... as provided in" / "§ 1 of the Tax Code." is a reference, not a section
+        if match and continues and numbering is not NUMBERINGS[0] and (
+                numbering.number(match) != (paras[-1][0] + 1 if paras else 1) or line.endswith((".", ",", ";"))
+                and not match.group("text").strip(".,;: ")):
+            # "... as provided in" / "§ 1 of the Tax Code." or "as set out in" / "Article III." is a reference,
+            # not a section; before the first one too ("without prejudice to" / "Section 4 of the Agreement")
+            match = None
         if match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
             match = None
         if heading is not None and wrapped and not _MD_HEADING.match(raw):
@@ -274,7 +295,7 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
     empty = [p.number for p in paragraphs if not p.text]
     if empty:
         raise CorpusError(f"{path}: paragraph {empty[0]} has no text.")
-    return Document(
+    document = Document(
         doc=doc_id,
         path=str(path),
         title=title or _title_from_header(header) or doc_id.replace("_", " "),
@@ -283,6 +304,7 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         numbering=numbering.name,
     )
+    return document, [lineno for _, _, _, lineno, _, _ in paras]
 
 
 def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, seen: set[int]) -> bool:
@@ -354,7 +376,25 @@ def corpus_sha256(documents: list[Document]) -> str:
     return h.hexdigest()
 
 
-def _heading(raw: str) -> str | None:
+def _article_headings(raws: list[str], numbering: Numbering) -> bool:
+    """Whether the lines that only name an article ("ARTICLE II", "Article 3 – Members") are headings in a
+    document parsed with ``numbering``: when it numbers them not, and each is followed by a line it numbers
+    ("ARTICLE I – NAME" / "Section 1. The name is ..."), not by other text (a table of contents, a list after
+    a colon, an amendment's quoted text)."""
+    found = False
+    for i, raw in enumerate(raws):
+        if not _ARTICLE_HEADING.match(raw) or numbering.para.match(raw) or numbering.bare.match(raw):
+            continue
+        following = next((r for r in raws[i + 1:] if r.strip()), "")
+        if not (numbering.para.match(following) or numbering.bare.match(following)):
+            return False
+        found = True
+    return found
+
+
+def _heading(raw: str, articles: bool = False) -> str | None:
+    """The section heading ``raw`` is, if it is one; an article's name alone only where ``articles`` are
+    headings (see :func:`_article_headings`)."""
     md = _MD_HEADING.match(raw)
     if md:
         return md.group(2).strip().strip("*").strip()
@@ -362,13 +402,13 @@ def _heading(raw: str) -> str | None:
     # Short and not ending like a sentence: "I. Purpose", not "Part 2 of the deal is void."
     if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith((".", ",", ";", ":")):
         return line
-    if _ARTICLE_HEADING.match(raw) and len(line) <= 80:
+    if articles and _ARTICLE_HEADING.match(raw) and len(line) <= 80:
         return line.lstrip("#").strip()
     return None
 
 
 def _opens_section(raw: str) -> bool:
-    # Before the first paragraph, a "##" or roman-numeral heading opens a section;
+    # Before the first paragraph, a "##", roman-numeral or article heading (see _heading) opens a section;
     # other header lines (title, date, place) are metadata.
     return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw) or _ARTICLE_HEADING.match(raw))
 

@@ -283,6 +283,73 @@ PARSE_CASES = [
         [(1, "A word.", "ARTICLE I"), (2, "A term.", "ARTICLE I"), (3, "All of it.", "ARTICLE II")], "Plan", None,
         id="article-headings-over-numbered-paragraphs",
     ),
+    # references at the start of a line are not paragraphs (the helper's cases that broke the first version)
+    pytest.param(
+        "d.txt", "Regulation\n\nArticle 1\nThis Regulation fixes quotas.\n\nArticle 2\nIt applies without "
+        "prejudice to\nSection 4 of the Agreement.\n",
+        [(1, "This Regulation fixes quotas.", None), (2, "It applies without prejudice to Section 4 of the Agreement.",
+                                                      None)], None, None,
+        id="a-wrapped-section-reference-in-an-article",
+    ),
+    pytest.param(
+        "d.txt", "BYLAWS\n\nARTICLE 1 – NAME\nThe name is Helping Hands.\n\nARTICLE 2 – DISSOLUTION\nAssets go to "
+        "bodies exempt under\nSection 501(c)(3) of the Code.\n",
+        [(1, "NAME: The name is Helping Hands.", None),
+         (2, "DISSOLUTION: Assets go to bodies exempt under Section 501(c)(3) of the Code.", None)], None, None,
+        id="a-section-of-a-code-is-a-reference",
+    ),
+    pytest.param(
+        "d.txt", "Resolution\n\nThe General Assembly,\nRecalling the commitments under\nArticle VI of the Treaty,\n"
+        "1. Calls upon all States to comply;\n2. Decides to review progress under\nArticle VIII of the Treaty.\n",
+        [(1, "Calls upon all States to comply;", None),
+         (2, "Decides to review progress under Article VIII of the Treaty.", None)], None, None,
+        id="articles-of-a-treaty-cited-by-a-resolution",
+    ),
+    pytest.param(
+        "d.txt", "Club Rules\n\nArticle I shall be read with the rules below.\n1. Members must be polite.\n"
+        "2. Members must pay dues.\nArticle II governs the rest.\n",
+        [(1, "Members must be polite.", None), (2, "Members must pay dues. Article II governs the rest.", None)],
+        None, None,
+        id="an-article-named-in-a-sentence",
+    ),
+    pytest.param(
+        "d.txt", "Guidance\n\n1. This note explains the Regulation.\n2. The key provisions are:\nArticle 5 – "
+        "Principles\nArticle 6 – Lawfulness\n3. Controllers must document compliance.\n",
+        [(1, "This note explains the Regulation.", None),
+         (2, "The key provisions are: Article 5 – Principles Article 6 – Lawfulness", None),
+         (3, "Controllers must document compliance.", None)], None, None,
+        id="articles-listed-in-a-paragraph",
+    ),
+    pytest.param(
+        "d.txt", "Rules\n\nContents\nArticle 1 – Scope\nArticle 2 – Fees\n\n1. These rules apply.\n2. Fees are due.\n",
+        [(1, "These rules apply.", None), (2, "Fees are due.", None)], None,
+        ("Rules", "Contents", "Article 1 – Scope", "Article 2 – Fees"),
+        id="a-table-of-contents-is-header",
+    ),
+    pytest.param(
+        "d.txt", "Memo\n\n1. The relevant rule is the following.\nArticle 12.\n2. No breach was found.\n",
+        [(1, "The relevant rule is the following. Article 12.", None), (2, "No breach was found.", None)], None, None,
+        id="an-article-named-alone-after-a-sentence-is-text",
+    ),
+    pytest.param(
+        "d.txt", "LICENSE\n\nARTICLE I - GRANT\n1. Licensor grants a licence.\nARTICLE II - FEES\n2. Licensee pays "
+        "$100, as set out in\nArticle III.\n",
+        [(1, "Licensor grants a licence.", "ARTICLE I - GRANT"),
+         (2, "Licensee pays $100, as set out in Article III.", "ARTICLE II - FEES")], None, None,
+        id="a-wrapped-article-reference-under-article-headings",
+    ),
+    pytest.param(
+        "d.txt", "Terms of Service\n\nSection 1. Acceptance. You agree.\nSection 2. Accounts. You must:\n1. be 18;\n"
+        "2. tell the truth.\nSection 3. Termination. We may close accounts.\n",
+        [(1, "Acceptance. You agree.", None), (2, "Accounts. You must: 1. be 18; 2. tell the truth.", None),
+         (3, "Termination. We may close accounts.", None)], "Terms of Service", None,
+        id="a-list-inside-a-numbered-section",
+    ),
+    pytest.param(
+        "d.txt", "Agreement\n\n1. The parties agree.\nArticle C\n2. Fees apply.\n",
+        [(1, "The parties agree. Article C", None), (2, "Fees apply.", None)], None, None,
+        id="a-lettered-article-is-no-roman-numeral",
+    ),
 ]
 
 
@@ -481,8 +548,10 @@ def test_bad_input_is_one_sentence_naming_file_and_problem(write, tmp_path, one_
         ("1. One.\n2. Two.\n2. Two again.\n", 3, "paragraph number 2 appears twice"),
         ("1. One.\n3. Three.\n\n2. Two.\n", 4, "paragraph 2 comes after paragraph 3"),
         ("1. One.\n2. Two.\n3. Three.\n1. One again.\n", 4, "paragraph number 1 appears twice"),
+        # one Section over the list explains nothing: the list's own error stands
+        ("SECTION 1 – PURPOSE\n1. One.\n2. Two.\n2. Two again.\n", 4, "paragraph number 2 appears twice"),
     ],
-    ids=["repeat-of-previous", "decrease", "repeat-of-earlier"],
+    ids=["repeat-of-previous", "decrease", "repeat-of-earlier", "repeat-under-one-section"],
 )
 def test_numbering_errors_name_the_line(write, one_sentence, text, line, problem):
     path = write("numbers.txt", text)
