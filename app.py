@@ -4,7 +4,8 @@
 
 Thin on purpose: ``respond`` turns one message into chat updates, ``build_app``
 lays out the page around a pipeline built once, ``main`` reads the settings and
-loads the models. Rendering lives in ``rag/render.py``.
+loads the models. Rendering lives in ``rag/render.py``; a document a user opens
+beside the configured corpus is indexed by ``rag/library.py``.
 """
 
 from __future__ import annotations
@@ -103,11 +104,33 @@ def _plain(turn: dict) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", content)).replace(" ▌", "").strip()
 
 
+def _title(pipeline) -> str:
+    documents = pipeline.index.documents
+    return f"### Ask the document — {esc(documents[0]['title'])}" if len(documents) == 1 else "### Ask the documents"
+
+
+def _progress(progress):
+    """rag.index's progress protocol (a bar per stage: ``bar = factory(total, label)``, ``bar(n)``) on a
+    Gradio progress tracker."""
+    def factory(total: int, label: str):
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            progress(done / max(total, 1), desc=label)
+        return tick
+    return factory
+
+
 def build_app(pipeline):
     """The page around a ready pipeline; nothing is loaded here."""
     import gradio as gr
 
+    from rag.library import Library
+
     settings = pipeline.settings
+    library = Library(pipeline)  # the documents users open beside the corpus; each session names its own
     answerers = list(dict.fromkeys([settings.answerer, "local", "extractive"]))
 
     def ask_api(question: str, history: list | None = None, answerer: str | None = None) -> dict:
@@ -117,25 +140,41 @@ def build_app(pipeline):
         except RagError as err:
             return {"error": str(err), "answer": str(err), "refused": True, "citations": [], "retrieved": []}
 
-    def chat(message, history, answerer, k):
+    def chat(message, history, answerer, k, document):
         if not isinstance(message, str) or not message.strip():
             gr.Info("Type a question about the document first.")
-        for messages, sources, _ in respond(message, history, pipeline, answerer, k):
+        for messages, sources, _ in respond(message, history, library.get(document), answerer, k):
             yield "", messages, sources
 
-    def retry(history, answerer, k):
+    def retry(history, answerer, k, document):
         history = list(history or [])
         last_user = max((i for i, t in enumerate(history) if t["role"] == "user"), default=None)
         if last_user is None:
             yield history, sources_html(None, {})
             return
         message = _plain(history[last_user])
-        for messages, sources, _ in respond(message, history[:last_user], pipeline, answerer, k):
+        for messages, sources, _ in respond(message, history[:last_user], library.get(document), answerer, k):
             yield messages, sources
 
+    def open_document(file, document, progress=gr.Progress()):
+        """Index the file a user opened and answer from it in this session; a bad file changes nothing. The
+        upload box is emptied either way, ready for the next file (the title names the document open)."""
+        unchanged = (document, gr.update(), gr.update(), gr.update(), gr.update(), None)
+        if not file:
+            return unchanged
+        try:
+            document, opened = library.open(file, _progress(progress))
+        except RagError as err:
+            gr.Warning(str(err))
+            return unchanged
+        return document, _title(opened), document_html(opened.index.paragraphs), [], sources_html(None, {}), None
+
+    def main_document():
+        return None, _title(pipeline), document_html(pipeline.index.paragraphs), [], sources_html(None, {}), None
+
     with gr.Blocks(title="Cited answers") as demo:
-        gr.Markdown(f"### Ask the document — {esc(pipeline.index.documents[0]['title'])}"
-                    if len(pipeline.index.documents) == 1 else "### Ask the documents")
+        document = gr.State(None)  # the key of the document this session opened (rag.library), None: the corpus
+        title = gr.Markdown(_title(pipeline))
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Chat", height=520, sanitize_html=True, elem_id="chat")
@@ -153,10 +192,19 @@ def build_app(pipeline):
                 with gr.Tab("Sources"):
                     sources = gr.HTML(sources_html(None, {}), elem_id="sources")
                 with gr.Tab("Document"):
-                    gr.HTML(document_html(pipeline.index.paragraphs), elem_id="document")
-        box.submit(chat, [box, chatbot, answerer, k], [box, chatbot, sources], api_visibility="private")
-        send.click(chat, [box, chatbot, answerer, k], [box, chatbot, sources], api_visibility="private")
-        again.click(retry, [chatbot, answerer, k], [chatbot, sources], api_visibility="private")
+                    text = gr.HTML(document_html(pipeline.index.paragraphs), elem_id="document")
+                with gr.Tab("Open"):
+                    upload = gr.File(label="Ask about another document: a .txt or .md file with numbered paragraphs",
+                                     file_types=[".txt", ".md", ".markdown"], type="filepath", elem_id="open")
+                    back = gr.Button(f"Back to {pipeline.index.documents[0]['title']}"
+                                     if len(pipeline.index.documents) == 1 else "Back to the documents",
+                                     elem_id="back")
+        box.submit(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private")
+        send.click(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private")
+        again.click(retry, [chatbot, answerer, k, document], [chatbot, sources], api_visibility="private")
+        upload.upload(open_document, [upload, document], [document, title, text, chatbot, sources, upload],
+                      api_visibility="private")
+        back.click(main_document, None, [document, title, text, chatbot, sources, upload], api_visibility="private")
         clear.click(lambda: ([], sources_html(None, {})), None, [chatbot, sources], api_visibility="private")
         gr.api(ask_api, api_name="ask")
     demo.queue(default_concurrency_limit=8)

@@ -43,6 +43,10 @@ class Pipeline:
     _lock: threading.Lock = field(default_factory=threading.Lock)  # app users may pick an answerer at once
     _building: dict = field(default_factory=dict)  # answerer name -> its lock while it is first built
     _heal_lock: threading.Lock = field(default_factory=threading.Lock)
+    models: ModelPool | None = None  # the chat models, shared with other pipelines (see rag.library)
+
+    def __post_init__(self) -> None:
+        self.models = self.models or ModelPool(self.settings)
 
     @property
     def index(self) -> Index:
@@ -99,9 +103,7 @@ class Pipeline:
             return asker
 
     def _build_asker(self, name: str) -> Asker:
-        from .llm import make_chat_model  # LangChain loads only when answering
-
-        chat_model = None if name == "extractive" else make_chat_model(self.settings, name)
+        chat_model = None if name == "extractive" else self.models.get(name)
         scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
         translator = claims = None
         if chat_model is not None:
@@ -138,6 +140,27 @@ class Pipeline:
 
     def _embedder(self, name: str) -> Embedder | None:
         return self.retriever.embedders.get(name) or (self.pool.get(name) if name in self.settings.embedders else None)
+
+
+class ModelPool:
+    """Builds each answerer's chat model once, on first use, and keeps it: every pipeline of the app (one per
+    document opened, see rag.library) answers with the same 2 GB local model and its one lock."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._loaded: dict[str, object] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str):
+        from .llm import make_chat_model  # LangChain loads only when answering
+
+        with self._lock:
+            building = self._locks.setdefault(name, threading.Lock())
+        with building:  # one name's first build (assembling the local model) holds up no other name
+            if name not in self._loaded:
+                self._loaded[name] = make_chat_model(self.settings, name)
+            return self._loaded[name]
 
 
 class EmbedderPool:
@@ -218,7 +241,9 @@ def make_retriever(settings: Settings, index: Index, pool: EmbedderPool) -> Retr
 
 
 def load_pipeline(settings: Settings, progress: Callable[[int, str], Progress] | None = None,
-                  pool: EmbedderPool | None = None) -> Pipeline:
+                  pool: EmbedderPool | None = None, models: ModelPool | None = None) -> Pipeline:
+    """The pipeline the settings describe, its index opened (built or updated first if needed); ``pool`` and
+    ``models`` share embedders and chat models already loaded by another pipeline."""
     pool = pool or EmbedderPool(settings)
     client, index, report, warnings = open_index(settings, pool, progress)
-    return Pipeline(settings, make_retriever(settings, index, pool), pool, client, report, warnings)
+    return Pipeline(settings, make_retriever(settings, index, pool), pool, client, report, warnings, models=models)

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     first_token_timeout_s: float = Field(20.0, gt=0)
     answer_timeout_s: float = Field(60.0, gt=0)
     max_question_chars: int = Field(4000, ge=10)
+    max_open_bytes: int = Field(200_000, ge=1, description="The largest document a user may open in the chat. "
+                                "It is indexed on the spot, at about 3 paragraphs a second with the default "
+                                "embedders (eval/reports/bench.md): a few hundred paragraphs, a minute or two.")
 
     @field_validator("embedders", mode="before")
     @classmethod

@@ -344,7 +344,7 @@ def test_retry_asks_the_last_user_question_again(pipeline):
     retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")
     history = [*HTML_HISTORY, {"role": "user", "content": esc("What about <climate> change?")},
                {"role": "assistant", "content": "Old answer [12]."}]
-    updates = list(retry(history, "extractive", 5))
+    updates = list(retry(history, "extractive", 5, None))
     messages, sources = updates[-1]
     assert messages[:2] == HTML_HISTORY
     assert messages[2] == {"role": "user", "content": esc("What about <climate> change?")}
@@ -357,14 +357,14 @@ def test_retry_after_a_gradio_round_trip_asks_the_same_question(pipeline):
     retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")
     history = gradio_round_trip([{"role": "user", "content": esc("What about <climate> change?")},
                                  {"role": "assistant", "content": "Old answer [12]."}])
-    messages, _ = list(retry(history, "extractive", 5))[-1]
+    messages, _ = list(retry(history, "extractive", 5, None))[-1]
     assert _plain(messages[-2]) == "What about <climate> change?"
 
 
 def test_retry_with_no_user_turn_changes_nothing(pipeline):
     demo = build_app(pipeline)
     retry = next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == "retry")
-    assert list(retry([], "fake", 5)) == [([], EMPTY)]
+    assert list(retry([], "fake", 5, None)) == [([], EMPTY)]
 
 
 def test_slider_reaches_the_configured_k(pipeline, monkeypatch):
@@ -424,3 +424,40 @@ def test_module_exposes_examples_and_css():
     assert len(app.EXAMPLES) >= 3 and all(isinstance(e, str) and e.strip() for e in app.EXAMPLES)
     for cls in (".declined", ".source mark", ".pending", "a.cite"):
         assert cls in app.CSS
+
+
+def _fn(demo, name: str):
+    return next(f.fn for f in _fns(demo) if getattr(f.fn, "__name__", "") == name)
+
+
+CHARTER = ("Rowing Club Charter\n\nArticle I – Purpose\nThe club exists to row on the river.\n\n"
+           "Article II – Members\nAnyone over sixteen may join the club.\n")
+
+
+def test_an_opened_document_is_what_this_session_asks(pipeline, write):
+    demo = build_app(pipeline)
+    open_document, chat, back = _fn(demo, "open_document"), _fn(demo, "chat"), _fn(demo, "main_document")
+    no_progress = lambda *args, **kwargs: None  # noqa: E731
+    key, title, text, messages, sources, upload = open_document(str(write("up/charter.md", CHARTER)), None,
+                                                                no_progress)
+    assert key and "Rowing Club Charter" in title and 'id="doc-para-2"' in text and 'id="doc-para-3"' not in text
+    assert messages == [] and sources == EMPTY and upload is None  # a new document, a new conversation
+    *_, (box, messages, sources) = list(chat("Who may join the club?", [], "extractive", 5, key))
+    assert CITE_LINK.findall(last_assistant(messages)) == ["2"] and "sixteen" in sources
+    *_, (box, messages, sources) = list(chat(PARIS, [], "extractive", 5, None))  # another session: the corpus
+    assert "12" in CITE_LINK.findall(last_assistant(messages))
+    key, title, text, messages, sources, upload = back()
+    assert key is None and "Beijing Initiative" in title and 'id="doc-para-16"' in text
+
+
+def test_a_bad_file_leaves_the_session_on_its_document(pipeline, write):
+    demo = build_app(pipeline)
+    open_document, chat = _fn(demo, "open_document"), _fn(demo, "chat")
+    no_progress = lambda *args, **kwargs: None  # noqa: E731
+    key, *_ = open_document(str(write("up/charter.md", CHARTER)), None, no_progress)
+    with pytest.warns(UserWarning, match="no numbered paragraphs"):
+        after = open_document(str(write("up/notes.txt", "Notes without numbers.\n")), key, no_progress)
+    assert after[0] == key and after[5] is None  # the same document; the upload box is emptied
+    assert all(isinstance(update, dict) for update in after[1:5])  # title, document, chat, sources unchanged
+    *_, (box, messages, sources) = list(chat("Who may join the club?", [], "extractive", 5, key))
+    assert CITE_LINK.findall(last_assistant(messages)) == ["2"]

@@ -82,3 +82,39 @@ def test_document_tab_shows_every_paragraph(page):
     text = doc.inner_text()
     assert all(f"{n}." in text for n in range(1, 17))
     page.get_by_role("tab", name="Sources").click()
+
+
+def test_a_user_opens_another_document_and_asks_about_it(page, tmp_path):
+    """Another document, opened in one session: its paragraphs are cited there, while another session still
+    asks the corpus; a file with no numbered paragraphs is one sentence and changes nothing."""
+    charter = tmp_path / "charter.md"
+    charter.write_text("Rowing Club Charter\n\nArticle I – Purpose\nThe club exists to row on the river.\n\n"
+                       "Article II – Members\nAnyone over sixteen may join the club.\n", encoding="utf-8")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Some notes without numbered paragraphs.\n", encoding="utf-8")
+    mine = page.context.browser.new_page(viewport={"width": 1300, "height": 900})
+    mine.goto(page.url)
+    mine.get_by_role("tab", name="Open").click()
+    mine.locator("#open input[type=file]").set_input_files(str(charter))
+    mine.get_by_text("Ask the document — Rowing Club Charter").wait_for(timeout=60_000)
+    mine.locator("#question textarea").fill("Who may join the club?")
+    mine.locator("#ask").click()
+    link = mine.locator("#chat a.cite").first
+    link.wait_for(timeout=60_000)
+    assert link.inner_text() == "[2]" and "sixteen" in link.get_attribute("title")
+
+    mine.get_by_role("tab", name="Open").click()
+    mine.locator("#open input[type=file]").set_input_files(str(notes))
+    mine.get_by_text("no numbered paragraphs").first.wait_for(timeout=30_000)
+    assert mine.get_by_text("Ask the document — Rowing Club Charter").is_visible()
+
+    # the first session still asks the corpus
+    page.locator("#clear").click()
+    _ask(page, "Which climate agreement should be implemented?")
+    first = page.locator("#chat a.cite").first
+    first.wait_for(timeout=60_000)
+    assert first.inner_text() == "[12]"
+
+    mine.locator("#back").click()
+    mine.get_by_text("Ask the document — 北京倡议").wait_for(timeout=30_000)
+    mine.close()

@@ -1,0 +1,97 @@
+"""Documents opened beside the corpus (rag/library.py): each indexed once into a folder of its own, with the
+main pipeline's embedders and chat models; a bad file is one sentence and changes no index."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rag.errors import CorpusError
+from rag.library import OPENED, Library
+from rag.pipeline import load_pipeline
+
+pytestmark = pytest.mark.integration
+
+CHARTER = ("Rowing Club Charter\n\nArticle I – Purpose\nThe club exists to row on the river.\n\n"
+           "Article II – Members\nAnyone over sixteen may join the club.\n\nArticle III – Dues\n"
+           "Members pay dues of forty euros each spring.\n")
+
+
+@pytest.fixture
+def main(write, make_settings):
+    return load_pipeline(make_settings(write("corpus/main.txt", "Main\n\n1. Peace matters.\n2. Trade matters.\n"),
+                                       answerer="fake"))
+
+
+def tree(folder: Path) -> dict[str, int]:
+    """Every file under ``folder`` with its modification time: what a failed open must not touch."""
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_an_opened_document_is_answered_from_its_own_index(main, write):
+    library = Library(main)
+    key, opened = library.open(write("upload/Club charter.md", CHARTER))
+    assert opened is not main and library.get(key) is opened and library.get(None) is main
+    assert opened.index.documents[0]["numbering"] == "Article I"
+    assert [p.label for p in opened.index.paragraphs] == ["1", "2", "3"]  # one document: plain numbers
+    assert [p.label for p in main.index.paragraphs] == ["1", "2"]  # the corpus is untouched
+    assert Path(opened.settings.index_dir).parent == Path(main.settings.index_dir) / OPENED / key
+    result = opened.asker("extractive").ask("What does Article II say?")
+    assert not result.refused and result.cited_numbers == [2]
+    assert "sixteen" in result.answer
+    # the embedders and chat models are the main pipeline's, not loaded again
+    assert opened.pool is main.pool and opened.models is main.models
+    assert opened.asker().chat_model is main.asker().chat_model
+
+
+def test_opening_the_same_document_again_reuses_its_index(main, write):
+    library = Library(main)
+    path = write("upload/charter.md", CHARTER)
+    key, first = library.open(path)
+    again_key, again = library.open(path)
+    assert (again_key, again) == (key, first)
+    # a fresh library (the app restarted) finds the index on disk: nothing is embedded again
+    reopened_key, reopened = Library(main).open(path)
+    assert reopened_key == key and reopened.report.embedded == 0
+
+
+def test_a_document_that_left_memory_is_reopened_from_disk(main, write):
+    library = Library(main, keep=1)
+    key, first = library.open(write("upload/a.md", CHARTER))
+    other, _ = library.open(write("upload/b.txt", "B\n\n1. One thing.\n2. Another.\n"))
+    reopened = library.get(key)
+    assert reopened is not first and [p.text for p in reopened.index.paragraphs] == \
+        [p.text for p in first.index.paragraphs]
+    assert library.get(other) is not main
+
+
+@pytest.mark.parametrize(("name", "content", "problem"), [
+    ("notes.txt", "Just some notes without numbers.\n", "no numbered paragraphs"),
+    ("latin1.txt", "1. Caf\xe9.\n".encode("latin-1"), "not UTF-8"),
+    ("empty.md", "", "empty"),
+    ("slides.pdf", "1. One.\n", "unsupported file type .pdf"),
+    ("dupes.txt", "1. One.\n2. Two.\n2. Again.\n", "appears twice"),
+    ("big.txt", "1. " + "word " * 400 + "\n", "bytes"),
+])
+def test_a_bad_file_is_one_sentence_and_changes_no_index(main, write, one_sentence, name, content, problem):
+    library = Library(main, max_bytes=1000)
+    key, opened = library.open(write("upload/good.md", CHARTER))
+    before = tree(Path(main.settings.index_dir))
+    with pytest.raises(CorpusError) as err:
+        library.open(write(f"upload/{name}", content))
+    one_sentence(str(err.value), name, problem)
+    assert tree(Path(main.settings.index_dir)) == before
+    assert library.get(key) is opened and opened.asker("extractive").ask("Who may join?").cited_numbers == [2]
+
+
+def test_an_unknown_key_answers_from_the_corpus(main):
+    library = Library(main)
+    assert library.get("0123456789abcdef") is main and library.get("../../etc") is main
+
+
+def test_the_document_is_named_after_the_file_safely(main, write):
+    _, opened = Library(main).open(write("upload/My Club's charter (v2).md", CHARTER))
+    assert opened.index.documents[0]["doc"] == "My_Club_s_charter_v2"
+    assert os.sep not in opened.index.documents[0]["doc"]
