@@ -20,7 +20,7 @@ from rag.render import answer_html, document_html, esc, sources_html
 
 log = logging.getLogger("app")
 
-EXAMPLES = [
+EXAMPLES = [  # the Beijing Initiative's (corpus/); any other document gets the questions of ``examples``
     "What does the initiative say about climate change?",
     "Which principles should a new form of international relations feature?",
     "What does paragraph 9 say?",
@@ -104,6 +104,17 @@ def _plain(turn: dict) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", content)).replace(" ▌", "").strip()
 
 
+def examples(pipeline) -> list[str]:
+    """Questions to try: the Beijing Initiative's own, or, for any other document, ones every document with
+    numbered paragraphs answers (or declines)."""
+    if any("Beijing Initiative" in d["title"] for d in pipeline.index.documents):
+        return EXAMPLES
+    first = pipeline.index.paragraphs[0]
+    named = first.label if ":" in first.label else f"paragraph {first.number}"  # "water:3" in a corpus of several
+    return [f"What does {named} say?", "What does the last paragraph say?", f"第{first.number}段讲了什么？",
+            "Who won the 2018 FIFA World Cup?"]
+
+
 def _title(pipeline) -> str:
     documents = pipeline.index.documents
     return f"### Ask the document — {esc(documents[0]['title'])}" if len(documents) == 1 else "### Ask the documents"
@@ -159,7 +170,7 @@ def build_app(pipeline):
     def open_document(file, document, progress=gr.Progress()):
         """Index the file a user opened and answer from it in this session; a bad file changes nothing. The
         upload box is emptied either way, ready for the next file (the title names the document open)."""
-        unchanged = (document, gr.update(), gr.update(), gr.update(), gr.update(), None)
+        unchanged = (document, gr.update(), gr.update(), gr.update(), gr.update(), None, gr.update())
         if not file:
             return unchanged
         try:
@@ -167,10 +178,15 @@ def build_app(pipeline):
         except RagError as err:
             gr.Warning(str(err))
             return unchanged
-        return document, _title(opened), document_html(opened.index.paragraphs), [], sources_html(None, {}), None
+        return document, *_showing(opened)
 
     def main_document():
-        return None, _title(pipeline), document_html(pipeline.index.paragraphs), [], sources_html(None, {}), None
+        return None, *_showing(pipeline)
+
+    def _showing(shown):
+        """The page for another document: its title, its paragraphs, a new conversation, its examples."""
+        return (_title(shown), document_html(shown.index.paragraphs), [], sources_html(None, {}), None,
+                gr.Dataset(samples=[[q] for q in examples(shown)]))
 
     with gr.Blocks(title="Cited answers") as demo:
         document = gr.State(None)  # the key of the document this session opened (rag.library), None: the corpus
@@ -184,7 +200,7 @@ def build_app(pipeline):
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
                     again = gr.Button("Retry", elem_id="retry")
                     clear = gr.Button("Clear", elem_id="clear")
-                gr.Examples(EXAMPLES, inputs=[box], label="Try")
+                tries = gr.Examples(examples(pipeline), inputs=[box], label="Try")
                 with gr.Accordion("Settings", open=False):
                     answerer = gr.Dropdown(answerers, value=settings.answerer, label="Answerer")
                     k = gr.Slider(1, max(10, settings.k), value=settings.k, step=1, label="Paragraphs retrieved")
@@ -202,9 +218,9 @@ def build_app(pipeline):
         box.submit(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private")
         send.click(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private")
         again.click(retry, [chatbot, answerer, k, document], [chatbot, sources], api_visibility="private")
-        upload.upload(open_document, [upload, document], [document, title, text, chatbot, sources, upload],
-                      api_visibility="private")
-        back.click(main_document, None, [document, title, text, chatbot, sources, upload], api_visibility="private")
+        shown = [title, text, chatbot, sources, upload, tries.dataset]
+        upload.upload(open_document, [upload, document], [document, *shown], api_visibility="private")
+        back.click(main_document, None, [document, *shown], api_visibility="private")
         clear.click(lambda: ([], sources_html(None, {})), None, [chatbot, sources], api_visibility="private")
         gr.api(ask_api, api_name="ask")
     demo.queue(default_concurrency_limit=8)

@@ -438,16 +438,18 @@ def test_an_opened_document_is_what_this_session_asks(pipeline, write):
     demo = build_app(pipeline)
     open_document, chat, back = _fn(demo, "open_document"), _fn(demo, "chat"), _fn(demo, "main_document")
     no_progress = lambda *args, **kwargs: None  # noqa: E731
-    key, title, text, messages, sources, upload = open_document(str(write("up/charter.md", CHARTER)), None,
-                                                                no_progress)
+    key, title, text, messages, sources, upload, tries = open_document(str(write("up/charter.md", CHARTER)), None,
+                                                                       no_progress)
     assert key and "Rowing Club Charter" in title and 'id="doc-para-2"' in text and 'id="doc-para-3"' not in text
     assert messages == [] and sources == EMPTY and upload is None  # a new document, a new conversation
+    assert [q for [q] in tries.raw_samples][0] == "What does paragraph 1 say?"  # not the Beijing Initiative's
     *_, (box, messages, sources) = list(chat("Who may join the club?", [], "extractive", 5, key))
     assert CITE_LINK.findall(last_assistant(messages)) == ["2"] and "sixteen" in sources
     *_, (box, messages, sources) = list(chat(PARIS, [], "extractive", 5, None))  # another session: the corpus
     assert "12" in CITE_LINK.findall(last_assistant(messages))
-    key, title, text, messages, sources, upload = back()
+    key, title, text, messages, sources, upload, tries = back()
     assert key is None and "Beijing Initiative" in title and 'id="doc-para-16"' in text
+    assert [q for [q] in tries.raw_samples] == app.EXAMPLES
 
 
 def test_a_bad_file_leaves_the_session_on_its_document(pipeline, write):
@@ -458,6 +460,6 @@ def test_a_bad_file_leaves_the_session_on_its_document(pipeline, write):
     with pytest.warns(UserWarning, match="no numbered paragraphs"):
         after = open_document(str(write("up/notes.txt", "Notes without numbers.\n")), key, no_progress)
     assert after[0] == key and after[5] is None  # the same document; the upload box is emptied
-    assert all(isinstance(update, dict) for update in after[1:5])  # title, document, chat, sources unchanged
+    assert all(isinstance(update, dict) for update in (*after[1:5], after[6]))  # nothing else changes
     *_, (box, messages, sources) = list(chat("Who may join the club?", [], "extractive", 5, key))
     assert CITE_LINK.findall(last_assistant(messages)) == ["2"]

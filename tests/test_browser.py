@@ -97,6 +97,7 @@ def test_a_user_opens_another_document_and_asks_about_it(page, tmp_path):
     mine.get_by_role("tab", name="Open").click()
     mine.locator("#open input[type=file]").set_input_files(str(charter))
     mine.get_by_text("Ask the document — Rowing Club Charter").wait_for(timeout=60_000)
+    assert mine.get_by_text("What does the last paragraph say?").is_visible()  # its examples, not the corpus'
     mine.locator("#question textarea").fill("Who may join the club?")
     mine.locator("#ask").click()
     link = mine.locator("#chat a.cite").first
