@@ -116,8 +116,11 @@ def examples(pipeline) -> list[str]:
 
 
 def _title(pipeline) -> str:
+    """The page's heading, as HTML: a document's title is its text, escaped (Markdown would load an image a
+    title names)."""
     documents = pipeline.index.documents
-    return f"### Ask the document — {esc(documents[0]['title'])}" if len(documents) == 1 else "### Ask the documents"
+    return (f"<h3>Ask the document — {esc(documents[0]['title'])}</h3>" if len(documents) == 1
+            else "<h3>Ask the documents</h3>")
 
 
 def _progress(progress):
@@ -151,20 +154,33 @@ def build_app(pipeline):
         except RagError as err:
             return {"error": str(err), "answer": str(err), "refused": True, "citations": [], "retrieved": []}
 
+    def asked(document):
+        """The pipeline of the document this session asks; None, with a notice, if it is gone from the server."""
+        try:
+            return library.get(document)
+        except RagError as err:
+            gr.Warning(str(err))
+            return None
+
     def chat(message, history, answerer, k, document):
         if not isinstance(message, str) or not message.strip():
             gr.Info("Type a question about the document first.")
-        for messages, sources, _ in respond(message, history, library.get(document), answerer, k):
+        shown = asked(document)
+        if shown is None:  # the question stays in the box
+            yield message, history, gr.update()
+            return
+        for messages, sources, _ in respond(message, history, shown, answerer, k):
             yield "", messages, sources
 
     def retry(history, answerer, k, document):
         history = list(history or [])
         last_user = max((i for i, t in enumerate(history) if t["role"] == "user"), default=None)
-        if last_user is None:
+        shown = asked(document)
+        if last_user is None or shown is None:
             yield history, sources_html(None, {})
             return
         message = _plain(history[last_user])
-        for messages, sources, _ in respond(message, history[:last_user], library.get(document), answerer, k):
+        for messages, sources, _ in respond(message, history[:last_user], shown, answerer, k):
             yield messages, sources
 
     def open_document(file, document, progress=gr.Progress()):
@@ -180,7 +196,9 @@ def build_app(pipeline):
             return unchanged
         return document, *_showing(opened)
 
-    def main_document():
+    def main_document(document):
+        if document is None:  # already asking the corpus: the conversation stays
+            return None, gr.update(), gr.update(), gr.update(), gr.update(), None, gr.update()
         return None, *_showing(pipeline)
 
     def _showing(shown):
@@ -190,7 +208,7 @@ def build_app(pipeline):
 
     with gr.Blocks(title="Cited answers") as demo:
         document = gr.State(None)  # the key of the document this session opened (rag.library), None: the corpus
-        title = gr.Markdown(_title(pipeline))
+        title = gr.HTML(_title(pipeline))
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Chat", height=520, sanitize_html=True, elem_id="chat")
@@ -215,12 +233,16 @@ def build_app(pipeline):
                     back = gr.Button(f"Back to {pipeline.index.documents[0]['title']}"
                                      if len(pipeline.index.documents) == 1 else "Back to the documents",
                                      elem_id="back")
-        box.submit(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private")
-        send.click(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private")
-        again.click(retry, [chatbot, answerer, k, document], [chatbot, sources], api_visibility="private")
+        answering = [
+            box.submit(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private"),
+            send.click(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private"),
+            again.click(retry, [chatbot, answerer, k, document], [chatbot, sources], api_visibility="private"),
+        ]
+        # switching documents stops an answer still streaming: it would land in the other document's chat
         shown = [title, text, chatbot, sources, upload, tries.dataset]
-        upload.upload(open_document, [upload, document], [document, *shown], api_visibility="private")
-        back.click(main_document, None, [document, *shown], api_visibility="private")
+        upload.upload(open_document, [upload, document], [document, *shown], api_visibility="private",
+                      cancels=answering)
+        back.click(main_document, [document], [document, *shown], api_visibility="private", cancels=answering)
         clear.click(lambda: ([], sources_html(None, {})), None, [chatbot, sources], api_visibility="private")
         gr.api(ask_api, api_name="ask")
     demo.queue(default_concurrency_limit=8)
@@ -247,7 +269,8 @@ def main() -> None:
     except RagError as err:  # e.g. a llama.cpp built for another CPU: serve anyway, each answer says it fell back
         log.warning("%s Until the model loads, answers come from the extractive answerer.", err)
     log.info("ready: %d paragraphs, answerer %s", len(pipeline.index.paragraphs), asker.name)
-    build_app(pipeline).launch(share=False, css=CSS)
+    # an upload past the limit is refused by Gradio before it is stored
+    build_app(pipeline).launch(share=False, css=CSS, max_file_size=settings.max_open_bytes)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import numpy as np
 import Stemmer
 
 _STEMMER = Stemmer.Stemmer("english")
+_NO_WORD = "\u2400"  # the token of a text with no words: tokenize never makes it, so no query matches it
 LEXICAL_VERSION = 2  # bump when tokens change (spelling, stemming, stopwords): BM25 indexes rebuild
 
 # British -> American spellings, applied to both sides. A rule that also rewrites a word with no
@@ -73,8 +74,14 @@ class Bm25:
 
     @classmethod
     def build(cls, texts: list[str]) -> Bm25:
+        """BM25 over ``texts``. A text with no word left ("1. The.", "1. !!!") holds a token no query has: bm25s
+        cannot index a corpus with no words at all.
+
+        >>> [int(i) for i in Bm25.build(["The.", "Of!"]).top("the of", 2)[0]], Bm25.build(["The.", "Peace."]).size
+        ([], 2)
+        """
         retriever = bm25s.BM25()
-        retriever.index(tokenize(texts), show_progress=False)
+        retriever.index([words or [_NO_WORD] for words in tokenize(texts)], show_progress=False)
         return cls(retriever, len(texts))
 
     def save(self, folder: Path) -> None:

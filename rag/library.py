@@ -1,11 +1,14 @@
 """Documents a user opens in the chat, beside the configured corpus.
 
 Each opened document gets an index of its own, built once under
-``<index_dir>/opened/<hash of its text>/`` and kept, so opening it again (or
-after a restart) only reopens it; the embedders and the chat model are the main
-pipeline's, shared, not loaded again. The document is parsed before anything is
-written: a file that is not a document with numbered paragraphs is one sentence
-naming the problem, and every index, the main one included, stays as it was.
+``<index_dir>/.opened/<hash of its name and text>/`` and kept, so opening it
+again (or after a restart) only reopens it; the embedders and the chat model are
+the main pipeline's, shared, not loaded again. The document is read and parsed
+before anything is written: a file that is not a document with numbered
+paragraphs, or too large to index on the spot, is one sentence naming the
+problem, and every index, the main one included, stays as it was. The folder is
+hidden, so a corpus folder that holds the index never reads the copies as its
+own documents.
 
     library = Library(pipeline)
     key, opened = library.open(Path("charter.md"))   # CorpusError on a bad file
@@ -16,30 +19,38 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, RagError
 from .index import Progress
 from .ingest import SUFFIXES, parse_text, read_text
 from .pipeline import Pipeline, load_pipeline
 
 log = logging.getLogger(__name__)
 
-OPENED = "opened"  # the folder, inside the main index folder, that holds opened documents and their indexes
+OPENED = ".opened"  # inside the main index folder: the opened documents and their indexes
+_KEY = re.compile(r"[0-9a-f]{16}")
 
 
 class Library:
-    """The main pipeline and the pipelines of the documents opened beside it, the last ``keep`` in memory
-    (an older one is reopened from disk when asked for again). Safe to share between the app's users."""
+    """The main pipeline and the pipelines of the documents opened beside it: the last ``keep`` in memory
+    (an older one is reopened from disk when asked for again), the last ``keep_on_disk`` on disk (an older
+    one is deleted, and must be opened again). Safe to share between the app's users."""
 
-    def __init__(self, main: Pipeline, keep: int = 8, max_bytes: int | None = None) -> None:
+    def __init__(self, main: Pipeline, keep: int = 8, keep_on_disk: int = 64, max_bytes: int | None = None,
+                 max_paragraphs: int | None = None) -> None:
         self.main = main
         self.keep = keep
+        self.keep_on_disk = keep_on_disk
         self.max_bytes = max_bytes if max_bytes is not None else main.settings.max_open_bytes
+        self.max_paragraphs = max_paragraphs if max_paragraphs is not None else main.settings.max_open_paragraphs
         self.root = Path(main.settings.index_dir) / OPENED
         self._open: OrderedDict[str, Pipeline] = OrderedDict()
         self._locks: dict[str, threading.Lock] = {}
@@ -48,18 +59,25 @@ class Library:
     def open(self, path: Path | str, progress: Callable[[int, str], Progress] | None = None
              ) -> tuple[str, Pipeline]:
         """Index the document at ``path`` (a .txt or .md file; its name is the document's name) unless it
-        was opened before, and return its key and pipeline. Raises :class:`CorpusError`, one sentence,
-        for a file that is too large, not UTF-8 text, or has no numbered paragraphs."""
+        was opened before, and return its key and pipeline. Raises :class:`CorpusError`, one sentence that
+        names the file (not where the server keeps it), for a file that is too large, is not UTF-8 text, has
+        no numbered paragraphs or more than ``max_paragraphs``, or cannot be indexed."""
         path = Path(path)
         if path.suffix.lower() not in SUFFIXES:
             raise CorpusError(f"{path.name}: unsupported file type {path.suffix or '(none)'}; open a .txt or "
                               ".md document.")
         if path.is_file() and path.stat().st_size > self.max_bytes:
             raise CorpusError(f"{path.name}: the file is {path.stat().st_size:,} bytes; documents of up to "
-                              f"{self.max_bytes:,} bytes can be opened here (set RAG_MAX_OPEN_BYTES for more).")
-        text = read_text(path)
+                              f"{self.max_bytes:,} bytes can be opened here.")
+        try:
+            text = read_text(path)
+        except CorpusError as err:  # "/tmp/gradio/<hash>/notes.txt: ..." -> "notes.txt: ..."
+            raise CorpusError(str(err).replace(str(path), path.name, 1)) from None
         name = _safe_name(path)
-        parse_text(text, name)  # a bad document fails here, before anything is written
+        paragraphs = parse_text(text, name).paragraphs  # a bad document fails here, before anything is written
+        if len(paragraphs) > self.max_paragraphs:
+            raise CorpusError(f"{path.name}: {len(paragraphs):,} numbered paragraphs; documents of up to "
+                              f"{self.max_paragraphs:,} can be opened here.")
         key = hashlib.sha256(f"{name}\0{text}".encode()).hexdigest()[:16]
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
@@ -69,20 +87,20 @@ class Library:
                     self._open.move_to_end(key)
                     return key, self._open[key]
             folder = self.root / key
-            document = folder / "document" / name
-            if not document.exists():
-                document.parent.mkdir(parents=True, exist_ok=True)
-                staged = document.with_name(f".{name}.part")
-                staged.write_text(text, encoding="utf-8")
-                staged.replace(document)  # whole or not at all: a crash leaves no half document to index
-            pipeline = self._load(folder, progress)
-            log.info("opened %s as %s: %d paragraphs", name, key, len(pipeline.index.paragraphs))
+            try:
+                _write_once(folder / "document" / name, text)
+                pipeline = self._load(folder, progress)
+            except (RagError, OSError) as err:  # a store that fails, a full disk
+                shutil.rmtree(folder, ignore_errors=True)  # nothing half built is left to reopen
+                raise CorpusError(f"{path.name} could not be indexed ({str(err).rstrip('.')}).") from None
+            log.info("opened %s as %s: %d paragraphs", name, key, len(paragraphs))
             self._keep(key, pipeline)
-            return key, pipeline
+        self._prune()
+        return key, pipeline
 
     def get(self, key: str | None) -> Pipeline:
         """The pipeline of an opened document (reopened from disk if it left memory), or the main one for
-        ``None`` or a key that names no opened document."""
+        ``None``. Raises :class:`CorpusError` for a key that names no opened document (deleted since)."""
         if key is None:
             return self.main
         with self._lock:
@@ -90,9 +108,8 @@ class Library:
                 self._open.move_to_end(key)
                 return self._open[key]
         folder = self.root / key
-        if not re.fullmatch(r"[0-9a-f]{16}", key) or not (folder / "document").is_dir():
-            log.warning("no opened document %r; answering from the main corpus", key)
-            return self.main
+        if not _KEY.fullmatch(key) or not (folder / "document").is_dir():
+            raise CorpusError("The document opened in this chat is no longer on the server; open it again.")
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
@@ -104,6 +121,7 @@ class Library:
             return pipeline
 
     def _load(self, folder: Path, progress: Callable[[int, str], Progress] | None) -> Pipeline:
+        os.utime(folder)  # its last use, for _prune
         settings = self.main.settings.model_copy(update={"corpus": folder / "document", "index_dir": folder / "index"})
         return load_pipeline(settings, progress, pool=self.main.pool, models=self.main.models)
 
@@ -115,6 +133,28 @@ class Library:
             self._open.move_to_end(key)
             while len(self._open) > self.keep:
                 self._open.popitem(last=False)
+
+    def _prune(self) -> None:
+        """Delete the least recently used opened documents past ``keep_on_disk``, except those in memory."""
+        with self._lock:
+            folders = sorted((f for f in self.root.iterdir() if _KEY.fullmatch(f.name) and f.name not in self._open),
+                             key=lambda f: f.stat().st_mtime, reverse=True)
+            kept = self.keep_on_disk - len(self._open)
+        for folder in folders[max(kept, 0):]:
+            log.info("deleting the least recently opened document %s", folder.name)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_once(document: Path, text: str) -> None:
+    """Write the document's copy whole or not at all (a crash leaves no half document to index), under a
+    name of its own: two app processes may open the same document at once."""
+    if document.exists():
+        return
+    document.parent.mkdir(parents=True, exist_ok=True)
+    fd, staged = tempfile.mkstemp(dir=document.parent, prefix=".", suffix=".part")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(staged, document)
 
 
 def _safe_name(path: Path) -> str:

@@ -90,9 +90,11 @@ class Settings(BaseSettings):
     first_token_timeout_s: float = Field(20.0, gt=0)
     answer_timeout_s: float = Field(60.0, gt=0)
     max_question_chars: int = Field(4000, ge=10)
-    max_open_bytes: int = Field(200_000, ge=1, description="The largest document a user may open in the chat. "
-                                "It is indexed on the spot, at about 3 paragraphs a second with the default "
-                                "embedders (eval/reports/bench.md): a few hundred paragraphs, a minute or two.")
+    max_open_bytes: int = Field(200_000, ge=1, description="The largest file a user may open in the chat.")
+    max_open_paragraphs: int = Field(
+        300, ge=1, description="The most paragraphs a document opened in the chat may have: it is indexed on the "
+        "spot, at about 3 paragraphs a second with the default embedders (eval/reports/bench.md), so 300 take "
+        "up to two minutes.")
 
     @field_validator("embedders", mode="before")
     @classmethod

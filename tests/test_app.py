@@ -407,7 +407,8 @@ def test_app_serves_when_the_model_cannot_load_and_exits_when_the_index_cannot(m
         BackendError("llama.cpp was compiled for avx512f, which this CPU lacks; run `make setup` again.")))
     with caplog.at_level(logging.WARNING, logger="app"):
         app.main()
-    assert launched == [{"share": False, "css": app.CSS}]  # no public link; loopback is Gradio's default host
+    # no public link (loopback is Gradio's default host); uploads past RAG_MAX_OPEN_BYTES refused before stored
+    assert launched == [{"share": False, "css": app.CSS, "max_file_size": 200_000}]
     assert any("which this CPU lacks" in r.getMessage() and "extractive answerer" in r.getMessage()
                for r in caplog.records)
 
@@ -447,7 +448,8 @@ def test_an_opened_document_is_what_this_session_asks(pipeline, write):
     assert CITE_LINK.findall(last_assistant(messages)) == ["2"] and "sixteen" in sources
     *_, (box, messages, sources) = list(chat(PARIS, [], "extractive", 5, None))  # another session: the corpus
     assert "12" in CITE_LINK.findall(last_assistant(messages))
-    key, title, text, messages, sources, upload, tries = back()
+    assert back(None)[2:5] == ({"__type__": "update"},) * 3  # already on the corpus: the conversation stays
+    key, title, text, messages, sources, upload, tries = back(key)
     assert key is None and "Beijing Initiative" in title and 'id="doc-para-16"' in text
     assert [q for [q] in tries.raw_samples] == app.EXAMPLES
 
@@ -463,3 +465,23 @@ def test_a_bad_file_leaves_the_session_on_its_document(pipeline, write):
     assert all(isinstance(update, dict) for update in (*after[1:5], after[6]))  # nothing else changes
     *_, (box, messages, sources) = list(chat("Who may join the club?", [], "extractive", 5, key))
     assert CITE_LINK.findall(last_assistant(messages)) == ["2"]
+
+
+def test_a_session_whose_document_is_gone_keeps_its_question(pipeline, write):
+    demo = build_app(pipeline)
+    open_document, chat = _fn(demo, "open_document"), _fn(demo, "chat")
+    key, *_ = open_document(str(write("up/charter.md", CHARTER)), None, lambda *args, **kwargs: None)
+    import shutil  # the server's disk was cleaned meanwhile, and the app restarted
+    shutil.rmtree(Path(pipeline.settings.index_dir) / ".opened")
+    demo = build_app(pipeline)
+    with pytest.warns(UserWarning, match="no longer on the server; open it again"):
+        updates = list(_fn(demo, "chat")("Who may join the club?", [], "extractive", 5, key))
+    assert updates == [("Who may join the club?", [], {"__type__": "update"})]
+
+
+def test_the_title_is_text_not_markup(pipeline, write):
+    demo = build_app(pipeline)
+    _, title, *_ = _fn(demo, "open_document")(
+        str(write("up/t.md", "# Rules ![x](http://tracker.example/p.png) <b>bold</b>\n\n1. One.\n")), None,
+        lambda *args, **kwargs: None)
+    assert "<img" not in title and "&lt;b&gt;" in title and title.startswith("<h3>")

@@ -119,3 +119,30 @@ def test_a_user_opens_another_document_and_asks_about_it(page, tmp_path):
     mine.locator("#back").click()
     mine.get_by_text("Ask the document — 北京倡议").wait_for(timeout=30_000)
     mine.close()
+
+
+def test_switching_documents_stops_an_answer_still_streaming(page, tmp_path, free_port, monkeypatch):
+    """An answer of the corpus still coming when another document is opened must not land in its chat."""
+    import rag.llm
+
+    monkeypatch.setattr(rag.llm, "make_chat_model", lambda settings, name=None: rag.llm.FakeChatModel(delay=3.0))
+    settings = Settings(corpus=CORPUS, index_dir=tmp_path / "index", embedders=("hash",), answerer="fake")
+    demo = app.build_app(load_pipeline(settings))  # its own server: its fake model takes 3 s to start answering
+    demo.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True, css=app.CSS)
+    charter = tmp_path / "charter.md"
+    charter.write_text("Rowing Club Charter\n\nArticle I – Purpose\nThe club exists to row on the river.\n",
+                       encoding="utf-8")
+    slow = page.context.browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        slow.goto(demo.local_url)
+        _ask(slow, "Which climate agreement should be implemented?")
+        slow.get_by_text("Reading the passages…").wait_for(timeout=30_000)  # the model is on it
+        slow.get_by_role("tab", name="Open").click()
+        slow.locator("#open input[type=file]").set_input_files(str(charter))
+        slow.get_by_text("Ask the document — Rowing Club Charter").wait_for(timeout=60_000)
+        slow.wait_for_timeout(6_000)  # past the moment the corpus' answer would have arrived
+        assert slow.locator("#chat a.cite").count() == 0
+        assert "climate" not in slow.locator("#chat").inner_text()
+    finally:
+        slow.close()
+        demo.close()

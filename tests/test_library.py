@@ -86,9 +86,63 @@ def test_a_bad_file_is_one_sentence_and_changes_no_index(main, write, one_senten
     assert library.get(key) is opened and opened.asker("extractive").ask("Who may join?").cited_numbers == [2]
 
 
-def test_an_unknown_key_answers_from_the_corpus(main):
+def test_a_key_that_names_no_opened_document_is_one_sentence(main, write, one_sentence):
     library = Library(main)
-    assert library.get("0123456789abcdef") is main and library.get("../../etc") is main
+    for key in ("0123456789abcdef", "../../etc"):
+        with pytest.raises(CorpusError) as err:
+            library.get(key)
+        one_sentence(str(err.value), "no longer on the server", "open it again")
+
+
+def test_a_document_with_no_word_to_search_still_opens(main, write):
+    """Every paragraph a stopword: BM25 has no vocabulary (bm25s failed on that: "max() arg is empty")."""
+    _, opened = Library(main).open(write("upload/stop.md", "X\n\n1. The.\n2. Of.\n"))
+    assert opened.asker("extractive").ask("What does paragraph 2 say?").cited_numbers == [2]
+
+
+def test_a_document_that_fails_to_index_leaves_nothing_behind(main, write, monkeypatch, one_sentence):
+    import rag.library
+    from rag.errors import IndexStateError
+
+    def broken(*args, **kwargs):
+        raise IndexStateError("The index at x could not be rebuilt (ValueError: boom).")
+
+    library = Library(main)
+    monkeypatch.setattr(rag.library, "load_pipeline", broken)
+    with pytest.raises(CorpusError) as err:
+        library.open(write("upload/charter.md", CHARTER))
+    one_sentence(str(err.value), "charter.md could not be indexed", "boom")
+    assert list(library.root.iterdir()) == []
+
+
+def test_errors_name_the_file_not_where_the_server_keeps_it(main, write):
+    path = write("upload/deep/server/path/empty.md", "")
+    with pytest.raises(CorpusError) as err:
+        Library(main).open(path)
+    assert str(err.value) == "empty.md: the file is empty."
+
+
+def test_too_many_paragraphs_is_one_sentence(main, write, one_sentence):
+    with pytest.raises(CorpusError) as err:
+        Library(main, max_paragraphs=2).open(write("upload/charter.md", CHARTER))
+    one_sentence(str(err.value), "charter.md", "3 numbered paragraphs", "up to 2")
+
+
+def test_the_least_recently_opened_documents_leave_the_disk(main, write):
+    library = Library(main, keep=1, keep_on_disk=2)
+    keys = [library.open(write(f"upload/d{i}.txt", f"D{i}\n\n1. Thing {i}.\n"))[0] for i in range(4)]
+    assert sorted(f.name for f in library.root.iterdir()) == sorted(keys[-2:])
+    with pytest.raises(CorpusError):
+        library.get(keys[0])
+    assert library.get(keys[-2]).index.paragraphs[0].text == "Thing 2."
+
+
+def test_opened_documents_are_not_read_as_the_corpus(write, make_settings):
+    """An index folder inside the corpus folder: the opened documents' copies are hidden from it."""
+    corpus = write("cf/main.txt", "Main\n\n1. Peace matters.\n").parent
+    main = load_pipeline(make_settings(corpus, index_dir=corpus / "idx", answerer="fake"))
+    Library(main).open(write("upload/other.md", CHARTER))
+    assert [d["doc"] for d in load_pipeline(main.settings).index.documents] == ["main"]
 
 
 def test_the_document_is_named_after_the_file_safely(main, write):
