@@ -147,7 +147,9 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     when it parses the document, only those whose numbered lines enclose all of its own (then its
     "paragraphs" are one list inside a "§ 2" or a "(2)"). Numbered recitals before the first "1." decision,
     or a "(1) (2)" list inside an excerpt's paragraph "12.", leave it as it was. Of the other ways that
-    parse the document, the one whose longest paragraph is shortest wins: recitals "(1) (2)" before
+    parse the document, one whose paragraphs all lie inside one paragraph of another is a list there
+    ("Sec. 2 ... We accept:" / "(1) cards;" / "(2) vouchers." / "Sec. 3 ...") and drops out; of the rest, the
+    one whose longest paragraph is shortest wins: recitals "(1) (2)" before
     "Article 1" would leave every Article inside the last recital. Where the usual way numbers lines at
     all, another must find two paragraphs or more to replace it or its error (one "Section 1 – Purpose" over
     a list that repeats a number explains nothing). When none parses, the usual way stands, or its error does.
@@ -179,12 +181,13 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         if opened and not (its[0] < opened[0] and opened[-1] < its[-1]):
             continue  # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty.")
         if len(other.paragraphs) >= (2 if usual else 1):
-            parsed.append((numbering, other))
+            parsed.append((numbering, other, its))
     if not parsed:
         if document is None:
             raise failure from None
         return document
-    best = min(parsed, key=lambda pair: max(len(p.text) for p in pair[1].paragraphs))  # the first of equals
+    outer = [c for c in parsed if not any(o[2][0] < c[2][0] and c[2][-1] < o[2][-1] for o in parsed)]
+    best = min(outer, key=lambda c: max(len(p.text) for p in c[1].paragraphs))  # the first of equals
     log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
     return best[1]
 

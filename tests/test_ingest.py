@@ -350,6 +350,22 @@ PARSE_CASES = [
         [(1, "The parties agree. Article C", None), (2, "Fees apply.", None)], None, None,
         id="a-lettered-article-is-no-roman-numeral",
     ),
+    pytest.param(
+        "d.txt", "Terms\n\nSec. 1. Scope. These terms apply to all orders placed on the site, by phone or in a shop, "
+        "by consumers and by businesses alike.\nSec. 2. Payment. We accept:\n(1) cards;\n(2) vouchers.\nSec. 3. "
+        "Delivery. We ship within 5 days.\n",
+        [(1, "Scope. These terms apply to all orders placed on the site, by phone or in a shop, by consumers and by "
+             "businesses alike.", None), (2, "Payment. We accept: (1) cards; (2) vouchers.", None),
+         (3, "Delivery. We ship within 5 days.", None)], "Terms", None,
+        id="a-list-in-parentheses-inside-a-section",
+    ),
+    pytest.param(
+        "d.txt", "AMENDING REGULATION\n\nArticle 1\nThe Regulation is amended as follows:\n(1) Article 3 is replaced.\n"
+        "(2) Article 5 is deleted.\n\nArticle 2\nThis Regulation enters into force tomorrow.\n",
+        [(1, "The Regulation is amended as follows: (1) Article 3 is replaced. (2) Article 5 is deleted.", None),
+         (2, "This Regulation enters into force tomorrow.", None)], None, None,
+        id="amendments-in-parentheses-inside-an-article",
+    ),
 ]
 
 
