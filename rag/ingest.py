@@ -64,7 +64,7 @@ def _numbering(name: str, number: str, lead: str = "", dash: str = "", value: Ca
     """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
     case: "Article 55 of the Charter", "Section 2 applies" are references at the start of a line."""
-    text = r"(?=\S)(?![a-z])" if named else r"(?=\S)"
+    text = r"(?=\S)(?![a-z.:])" if named else r"(?=\S)"  # "Article 2." alone is bare: its text is below
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
                      re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading)
 
@@ -111,6 +111,9 @@ _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
 _ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
+# A line ending in a word that wants what follows: "as set out in" / "Article III." names an article, it opens none
+_DANGLING = re.compile(r"\b(?:in|under|to|of|by|with|see|per|from|at|on|for|and|or|than|between|pursuant|"
+                       r"accordance|according)$", re.IGNORECASE)
 # A numbered line this far past the last paragraph, inside a sentence, is wrapped text ("2017. They").
 _MAX_JUMP = 10
 
@@ -147,9 +150,9 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     when it parses the document, only those whose numbered lines enclose all of its own (then its
     "paragraphs" are one list inside a "§ 2" or a "(2)"). Numbered recitals before the first "1." decision,
     or a "(1) (2)" list inside an excerpt's paragraph "12.", leave it as it was. Of the other ways that
-    parse the document, one whose paragraphs all lie inside one paragraph of another is a list there
-    ("Sec. 2 ... We accept:" / "(1) cards;" / "(2) vouchers." / "Sec. 3 ...") and drops out; of the rest, the
-    one whose longest paragraph is shortest wins: recitals "(1) (2)" before
+    parse the document, "(1) (2)" lines that all lie inside one paragraph of another are a list there ("Sec.
+    2 ... We accept:" / "(1) cards;" / "(2) vouchers.") and drop out; of the rest, the one whose longest
+    paragraph is shortest wins: recitals "(1) (2)" before
     "Article 1" would leave every Article inside the last recital. Where the usual way numbers lines at
     all, another must find two paragraphs or more to replace it or its error (one "Section 1 – Purpose" over
     a list that repeats a number explains nothing). When none parses, the usual way stands, or its error does.
@@ -186,8 +189,15 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         if document is None:
             raise failure from None
         return document
-    outer = [c for c in parsed if not any(o[2][0] < c[2][0] and c[2][-1] < o[2][-1] for o in parsed)]
-    best = min(outer, key=lambda c: max(len(p.text) for p in c[1].paragraphs))  # the first of equals
+    ends = len(raws) + 1  # past the last line: where the last paragraph of every numbering ends
+
+    def in_one_paragraph(inner: list[int], outer: list[int]) -> bool:
+        bounds = [*outer, ends]
+        return any(bounds[k] < inner[0] and inner[-1] < bounds[k + 1] for k in range(len(outer)))
+
+    # a "(1) (2)" list is a list: never the paragraphs of a document it lies within one Section or Article of
+    kept = [c for c in parsed if not (c[0].name == "(1)" and any(in_one_paragraph(c[2], o[2]) for o in parsed))]
+    best = min(kept, key=lambda c: max(len(p.text) for p in c[1].paragraphs))  # the first of equals
     log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
     return best[1]
 
@@ -238,16 +248,16 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
         # Right after a line that stops mid-sentence; inside a paragraph, that is a wrapped line.
         continues = bool(previous) and not _ENDS_UNIT.search(previous)
         wrapped = bool(paras) and continues
+        dangling = continues and _DANGLING.search(previous) is not None  # "... as set out in"
         previous = line
         heading = _heading(raw, articles)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
         if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
         if match and continues and numbering is not NUMBERINGS[0] and (
-                numbering.number(match) != (paras[-1][0] + 1 if paras else 1) or line.endswith((".", ",", ";"))
-                and not match.group("text").strip(".,;: ")):
+                (paras and numbering.number(match) != paras[-1][0] + 1) or (dangling and not match.group("text"))):
             # "... as provided in" / "§ 1 of the Tax Code." or "as set out in" / "Article III." is a reference,
-            # not a section; before the first one too ("without prejudice to" / "Section 4 of the Agreement")
+            # not a section (but "The club rows" / "Article 2." is the next Article)
             match = None
         if match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
             match = None
@@ -388,7 +398,10 @@ def _article_headings(raws: list[str], numbering: Numbering) -> bool:
     for i, raw in enumerate(raws):
         if not _ARTICLE_HEADING.match(raw) or numbering.para.match(raw) or numbering.bare.match(raw):
             continue
-        following = next((r for r in raws[i + 1:] if r.strip()), "")
+        j = i + 1
+        while j < len(raws) and not raws[j].strip():
+            j += 1
+        following = raws[j] if j < len(raws) else ""
         if not (numbering.para.match(following) or numbering.bare.match(following)):
             return False
         found = True

@@ -366,6 +366,28 @@ PARSE_CASES = [
          (2, "This Regulation enters into force tomorrow.", None)], None, None,
         id="amendments-in-parentheses-inside-an-article",
     ),
+    pytest.param(
+        "d.txt", "Terms\n\nSec. 1. Scope. These terms apply to all orders placed on the site, by phone or in a shop, "
+        "by consumers and by businesses alike.\nSec. 2. Payment. We accept:\n(1) cards;\n(2) vouchers.\n",
+        [(1, "Scope. These terms apply to all orders placed on the site, by phone or in a shop, by consumers and by "
+             "businesses alike.", None), (2, "Payment. We accept: (1) cards; (2) vouchers.", None)], "Terms", None,
+        id="a-list-in-parentheses-inside-the-last-section",
+    ),
+    pytest.param(
+        "d.txt", "Rules\n\nArticle 1.\n\nThe club rows.\n\nArticle 2.\n\nMembers join.\n",
+        [(1, "The club rows.", None), (2, "Members join.", None)], "Rules", None,
+        id="articles-named-alone-with-a-full-stop",
+    ),
+    pytest.param(
+        "d.txt", "Rules\n\nArticle 1.\nThe club rows\nArticle 2.\nMembers join\n§ 3 is no article here.\n",
+        [(1, "The club rows", None), (2, "Members join § 3 is no article here.", None)], "Rules", None,
+        id="an-article-named-alone-after-a-line-with-no-full-stop",
+    ),
+    pytest.param(
+        "d.txt", "Act\n\n§ 1.\nScope: all.\n§ 2.\nFees are due.\n",
+        [(1, "Scope: all.", None), (2, "Fees are due.", None)], "Act", None,
+        id="section-signs-alone-with-a-stop",
+    ),
 ]
 
 
