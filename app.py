@@ -238,10 +238,15 @@ def build_app(pipeline):
             send.click(chat, [box, chatbot, answerer, k, document], [box, chatbot, sources], api_visibility="private"),
             again.click(retry, [chatbot, answerer, k, document], [chatbot, sources], api_visibility="private"),
         ]
-        # switching documents stops an answer still streaming: it would land in the other document's chat
+        # Switching documents stops an answer still streaming (it would land in the other document's chat), and
+        # no question can be sent while one is indexed; one document is indexed at a time, beside the answers.
         shown = [title, text, chatbot, sources, upload, tries.dataset]
-        upload.upload(open_document, [upload, document], [document, *shown], api_visibility="private",
-                      cancels=answering)
+        asking = [box, send, again]
+        upload.upload(lambda: [gr.update(interactive=False)] * 3, None, asking, cancels=answering, queue=False,
+                      api_visibility="private").then(
+            open_document, [upload, document], [document, *shown], concurrency_limit=1, concurrency_id="open",
+            api_visibility="private").then(
+            lambda: [gr.update(interactive=True)] * 3, None, asking, queue=False, api_visibility="private")
         back.click(main_document, [document], [document, *shown], api_visibility="private", cancels=answering)
         clear.click(lambda: ([], sources_html(None, {})), None, [chatbot, sources], api_visibility="private")
         gr.api(ask_api, api_name="ask")

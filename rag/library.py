@@ -28,8 +28,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+from . import store
 from .errors import CorpusError, RagError
-from .index import Progress
+from .index import Progress, namespace
 from .ingest import SUFFIXES, parse_text, read_text
 from .pipeline import Pipeline, load_pipeline
 
@@ -69,12 +70,12 @@ class Library:
         if path.is_file() and path.stat().st_size > self.max_bytes:
             raise CorpusError(f"{path.name}: the file is {path.stat().st_size:,} bytes; documents of up to "
                               f"{self.max_bytes:,} bytes can be opened here.")
+        name = _safe_name(path)
         try:
             text = read_text(path)
-        except CorpusError as err:  # "/tmp/gradio/<hash>/notes.txt: ..." -> "notes.txt: ..."
-            raise CorpusError(str(err).replace(str(path), path.name, 1)) from None
-        name = _safe_name(path)
-        paragraphs = parse_text(text, name).paragraphs  # a bad document fails here, before anything is written
+            paragraphs = parse_text(text, name).paragraphs  # a bad document fails here, before anything is written
+        except CorpusError as err:  # "/tmp/gradio/<hash>/My notes.txt: ..." -> "My notes.txt: ..."
+            raise CorpusError(str(err).replace(str(path), path.name, 1).replace(name, path.name, 1)) from None
         if len(paragraphs) > self.max_paragraphs:
             raise CorpusError(f"{path.name}: {len(paragraphs):,} numbered paragraphs; documents of up to "
                               f"{self.max_paragraphs:,} can be opened here.")
@@ -82,17 +83,21 @@ class Library:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # two users opening the same document build its index once
+            folder = self.root / key
             with self._lock:
                 if key in self._open:
                     self._open.move_to_end(key)
+                    os.utime(folder)  # opened now, for _prune
                     return key, self._open[key]
-            folder = self.root / key
+            created = not folder.exists()
             try:
                 _write_once(folder / "document" / name, text)
                 pipeline = self._load(folder, progress)
             except (RagError, OSError) as err:  # a store that fails, a full disk
-                shutil.rmtree(folder, ignore_errors=True)  # nothing half built is left to reopen
-                raise CorpusError(f"{path.name} could not be indexed ({str(err).rstrip('.')}).") from None
+                log.warning("opening %s as %s failed: %s", name, key, err)
+                if created:  # nothing half built is left to reopen (one built before stays for its sessions)
+                    self._discard(folder)
+                raise CorpusError(f"{path.name} could not be indexed; the server's log says why.") from None
             log.info("opened %s as %s: %d paragraphs", name, key, len(paragraphs))
             self._keep(key, pipeline)
         self._prune()
@@ -120,10 +125,26 @@ class Library:
             self._keep(key, pipeline)
             return pipeline
 
+    def _settings(self, folder: Path):
+        return self.main.settings.model_copy(update={"corpus": folder / "document", "index_dir": folder / "index"})
+
     def _load(self, folder: Path, progress: Callable[[int, str], Progress] | None) -> Pipeline:
-        os.utime(folder)  # its last use, for _prune
-        settings = self.main.settings.model_copy(update={"corpus": folder / "document", "index_dir": folder / "index"})
-        return load_pipeline(settings, progress, pool=self.main.pool, models=self.main.models)
+        os.utime(folder)  # it was opened now, for _prune
+        return load_pipeline(self._settings(folder), progress, pool=self.main.pool, models=self.main.models)
+
+    def _discard(self, folder: Path) -> None:
+        """Delete an opened document: its collections on a Chroma server, or the embedded store Chroma keeps
+        open for its folder (else reopening it later finds the old one), then the folder."""
+        settings = self._settings(folder)
+        if settings.chroma_url:
+            try:
+                store.drop_collections(store.connect(settings.index_dir, settings.chroma_url), namespace(settings),
+                                       keep=set())
+            except RagError as err:  # the server is away: its collections stay, the folder goes
+                log.warning("could not drop the collections of %s: %s", folder.name, err)
+        else:
+            store.release(None, settings.index_dir)
+        shutil.rmtree(folder, ignore_errors=True)
 
     def _keep(self, key: str, pipeline: Pipeline) -> None:
         """Keep ``pipeline`` in memory, dropping the least recently used past ``keep`` (not closing its store:
@@ -135,14 +156,15 @@ class Library:
                 self._open.popitem(last=False)
 
     def _prune(self) -> None:
-        """Delete the least recently used opened documents past ``keep_on_disk``, except those in memory."""
+        """Delete the least recently opened documents past ``keep_on_disk``, except those in memory (a session
+        asking one deleted is told to open it again)."""
         with self._lock:
             folders = sorted((f for f in self.root.iterdir() if _KEY.fullmatch(f.name) and f.name not in self._open),
                              key=lambda f: f.stat().st_mtime, reverse=True)
             kept = self.keep_on_disk - len(self._open)
         for folder in folders[max(kept, 0):]:
             log.info("deleting the least recently opened document %s", folder.name)
-            shutil.rmtree(folder, ignore_errors=True)
+            self._discard(folder)
 
 
 def _write_once(document: Path, text: str) -> None:

@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     max_open_bytes: int = Field(200_000, ge=1, description="The largest file a user may open in the chat.")
     max_open_paragraphs: int = Field(
         300, ge=1, description="The most paragraphs a document opened in the chat may have: it is indexed on the "
-        "spot, at about 3 paragraphs a second with the default embedders (eval/reports/bench.md), so 300 take "
-        "up to two minutes.")
+        "spot, in a time that grows with its sentences (eval/reports/bench.md: Beijing's 16 long paragraphs, 100 "
+        "chunks, in about 5 s).")
 
     @field_validator("embedders", mode="before")
     @classmethod

@@ -122,10 +122,16 @@ def test_a_user_opens_another_document_and_asks_about_it(page, tmp_path):
 
 
 def test_switching_documents_stops_an_answer_still_streaming(page, tmp_path, free_port, monkeypatch):
-    """An answer of the corpus still coming when another document is opened must not land in its chat."""
+    """An answer of the corpus still coming when another document is opened must not land in its chat, and
+    no question can be sent while the document is indexed."""
+    import time
+
+    import rag.library
     import rag.llm
 
     monkeypatch.setattr(rag.llm, "make_chat_model", lambda settings, name=None: rag.llm.FakeChatModel(delay=3.0))
+    load = rag.library.load_pipeline
+    monkeypatch.setattr(rag.library, "load_pipeline", lambda *a, **kw: time.sleep(3) or load(*a, **kw))  # indexing
     settings = Settings(corpus=CORPUS, index_dir=tmp_path / "index", embedders=("hash",), answerer="fake")
     demo = app.build_app(load_pipeline(settings))  # its own server: its fake model takes 3 s to start answering
     demo.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True, css=app.CSS)
@@ -139,8 +145,12 @@ def test_switching_documents_stops_an_answer_still_streaming(page, tmp_path, fre
         slow.get_by_text("Reading the passages…").wait_for(timeout=30_000)  # the model is on it
         slow.get_by_role("tab", name="Open").click()
         slow.locator("#open input[type=file]").set_input_files(str(charter))
+        slow.wait_for_timeout(1_000)
+        assert slow.locator("#ask").is_disabled() and slow.locator("#question textarea").is_disabled()
         slow.get_by_text("Ask the document — Rowing Club Charter").wait_for(timeout=60_000)
-        slow.wait_for_timeout(6_000)  # past the moment the corpus' answer would have arrived
+        slow.locator("#ask").wait_for(state="visible")
+        slow.wait_for_timeout(4_000)  # past the moment the corpus' answer would have arrived
+        assert slow.locator("#ask").is_enabled()
         assert slow.locator("#chat a.cite").count() == 0
         assert "climate" not in slow.locator("#chat").inner_text()
     finally:

@@ -111,8 +111,28 @@ def test_a_document_that_fails_to_index_leaves_nothing_behind(main, write, monke
     monkeypatch.setattr(rag.library, "load_pipeline", broken)
     with pytest.raises(CorpusError) as err:
         library.open(write("upload/charter.md", CHARTER))
-    one_sentence(str(err.value), "charter.md could not be indexed", "boom")
+    one_sentence(str(err.value), "charter.md could not be indexed", "log")
+    assert "/" not in str(err.value) and "boom" not in str(err.value)  # the details go to the log, not the user
     assert list(library.root.iterdir()) == []
+
+
+def test_a_failure_reopening_a_document_built_before_keeps_it(main, write, monkeypatch):
+    import rag.library
+    from rag.errors import IndexStateError
+
+    path = write("upload/charter.md", CHARTER)
+    key, _ = Library(main).open(path)
+    restarted = Library(main)
+
+    def broken(*args, **kwargs):
+        raise IndexStateError("The store is busy.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(rag.library, "load_pipeline", broken)
+        with pytest.raises(CorpusError):
+            restarted.open(path)
+    assert (restarted.root / key / "document").is_dir()  # a passing failure deletes nothing built before
+    assert restarted.open(path)[1].report.embedded == 0
 
 
 def test_errors_name_the_file_not_where_the_server_keeps_it(main, write):
@@ -120,6 +140,9 @@ def test_errors_name_the_file_not_where_the_server_keeps_it(main, write):
     with pytest.raises(CorpusError) as err:
         Library(main).open(path)
     assert str(err.value) == "empty.md: the file is empty."
+    with pytest.raises(CorpusError) as err:  # the user's own name, not the one the index gives it
+        Library(main).open(write("upload/deep/My notes (v2).txt", "Notes without numbers.\n"))
+    assert str(err.value).startswith("My notes (v2).txt: no numbered paragraphs found")
 
 
 def test_too_many_paragraphs_is_one_sentence(main, write, one_sentence):
@@ -135,6 +158,9 @@ def test_the_least_recently_opened_documents_leave_the_disk(main, write):
     with pytest.raises(CorpusError):
         library.get(keys[0])
     assert library.get(keys[-2]).index.paragraphs[0].text == "Thing 2."
+    # opened again after it left the disk: built afresh, not taken for a damaged store
+    again = library.open(write("upload/d0.txt", "D0\n\n1. Thing 0.\n"))[1]
+    assert again.index.paragraphs[0].text == "Thing 0." and not list(library.root.glob("*/*.damaged"))
 
 
 def test_opened_documents_are_not_read_as_the_corpus(write, make_settings):
