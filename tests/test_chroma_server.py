@@ -98,6 +98,27 @@ def test_index_folders_sharing_a_server_keep_their_own_collections(chroma_url, t
     assert reopened.search("What does paragraph 9 say?").hits[0].paragraph.number == 9
 
 
+def test_documents_opened_in_the_chat_live_on_the_server_and_leave_it(chroma_url, tmp_path):
+    """A document opened beside the corpus (rag.library) is indexed into the server too; when it leaves the
+    disk its collections leave the server, and the corpus' stay."""
+    from rag.index import namespace
+    from rag.library import Library
+
+    settings = Settings(corpus=CORPUS, index_dir=tmp_path / "index", chroma_url=chroma_url, embedders=("hash",))
+    library = Library(load_pipeline(settings), keep=1, keep_on_disk=1)
+    docs = []
+    for n in (1, 2):
+        (tmp_path / f"d{n}.md").write_text(f"Doc {n}\n\n1. Thing {n} matters.\n", encoding="utf-8")
+        key, opened = library.open(tmp_path / f"d{n}.md")
+        docs.append((key, namespace(opened.settings)))
+        assert opened.search("thing", 1).hits[0].paragraph.text == f"Thing {n} matters."
+    names = {getattr(c, "name", c) for c in store.connect(tmp_path, chroma_url).list_collections()}
+    assert not any(name.startswith(docs[0][1] + "-") for name in names)  # the first left the disk and the server
+    assert any(name.startswith(docs[1][1] + "-") for name in names)
+    assert any(name.startswith(namespace(settings) + "-") for name in names)  # the corpus stays
+    assert not (library.root / docs[0][0]).exists()
+
+
 def _cli(url: str, index: Path, *argv: str) -> subprocess.CompletedProcess:
     """``python -m rag ...`` in a fresh process, configured only through the environment, as a user would."""
     root = Path(__file__).resolve().parents[1]
