@@ -87,7 +87,7 @@ class Library:
             with self._lock:
                 if key in self._open:
                     self._open.move_to_end(key)
-                    os.utime(folder)  # opened now, for _prune
+                    _touch(folder)
                     return key, self._open[key]
             created = not folder.exists()
             try:
@@ -129,7 +129,7 @@ class Library:
         return self.main.settings.model_copy(update={"corpus": folder / "document", "index_dir": folder / "index"})
 
     def _load(self, folder: Path, progress: Callable[[int, str], Progress] | None) -> Pipeline:
-        os.utime(folder)  # it was opened now, for _prune
+        _touch(folder)
         return load_pipeline(self._settings(folder), progress, pool=self.main.pool, models=self.main.models)
 
     def _discard(self, folder: Path) -> None:
@@ -165,6 +165,14 @@ class Library:
         for folder in folders[max(kept, 0):]:
             log.info("deleting the least recently opened document %s", folder.name)
             self._discard(folder)
+
+
+def _touch(folder: Path) -> None:
+    """Mark an opened document as opened now (see ``Library._prune``); a folder deleted meanwhile is no error."""
+    try:
+        os.utime(folder)
+    except OSError:
+        pass
 
 
 def _write_once(document: Path, text: str) -> None:
