@@ -63,8 +63,9 @@ def _numbering(name: str, number: str, lead: str = "", dash: str = "", value: Ca
                often_heading: bool = False, named: bool = False) -> Numbering:
     """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
-    case: "Article 55 of the Charter", "Section 2 applies" are references at the start of a line."""
-    text = r"(?=\S)(?![a-z.:])" if named else r"(?=\S)"  # "Article 2." alone is bare: its text is below
+    case ("Article 55 of the Charter", "Section 2 applies": references at the start of a line), nor one whose
+    text would be its own stop ("Article 2." alone is a bare number, its text on the lines below)."""
+    text = r"(?=\S)(?![a-z.:])" if named else r"(?=\S)"
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
                      re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading)
 
@@ -103,9 +104,9 @@ _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _PLAIN_HEADING = re.compile(
     r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
 )
-# An article's name alone, or with a title after a dash ("ARTICLE II", "Article 3 – Members"; not "Article 12."
-# after a sentence, a reference): a heading over paragraphs numbered another way ("Section 1.", "1."), where
-# every such line is followed by one (see _article_headings)
+# An article's name alone, or with a title after a dash ("ARTICLE II", "Article 3 – Members"; not "Article 12.",
+# which ends a sentence): a heading over paragraphs numbered another way ("Section 1.", "1."), where every such
+# line is followed by one (see _article_headings)
 _ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})(?:[.:]?\s*[–—-]\s+\S.*|:)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
