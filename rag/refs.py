@@ -62,7 +62,11 @@ _NEGATIVE = re.compile(r"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za
 # "Article 3", "Art. 3", "articles 3 and 5", "Section 2", "Sec. 2": a reference to paragraphs only in a document
 # numbered by Article or by Section (rag.ingest), where readers call them so (see unit_refs); elsewhere "Article 55
 # of the UN Charter" is not. "Article IV" too, where the articles are numbered so (upper case: "I" is a numeral).
-_ROMAN_NUM = r"(?-i:[IVXLC]+)(?![A-Za-z0-9])"
+# "I" followed by what only a speaker does is the pronoun: "the article I mentioned", "the one I quoted" (not
+# "Article I was amended", "Article I can be ...": a verb both may take stays the article's)
+_PRONOUN_I = (r"I\s+(?:am|have|mean|meant|mentioned|quoted|cited|referred|noted|saw|found|asked|think|thought|need|"
+              r"want|wrote|looked)\b")
+_ROMAN_NUM = rf"(?-i:(?!{_PRONOUN_I})[IVXLC]+)(?![A-Za-z0-9])"
 _UNIT_NAMES = {"article": r"articles?|arts?\.", "section": r"sections?|secs?\."}
 _UNIT = {(unit, roman): re.compile(
     rf"(?<![A-Za-z])(?:{names})\s*(?:no\.?\s*)?"
@@ -186,6 +190,8 @@ def unit_refs(question: str, unit: str = "article", roman: bool = False) -> list
     ([3, 12, 4, 5], [7])
     >>> unit_refs("Do Articles II and IV-VI or Article I apply?", roman=True), unit_refs("Is Sec. 2 new?", "section")
     ([2, 4, 5, 6, 1], [2])
+    >>> unit_refs("What does the article I mentioned say?", roman=True), unit_refs("Was Article I amended?", roman=True)
+    ([], [1])
     """
     out: list[int] = []
     for m in _UNIT[unit, roman].finditer(question):

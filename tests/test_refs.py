@@ -265,11 +265,14 @@ def test_asks_what_it_says(question, expected):
     ("Does Article IV say more than Article II?", "article", True, [4, 2]),
     ("Articles II to IV and 7", "article", True, [2, 3, 4, 7]),
     ("What does article iv say?", "article", True, []),  # lower case "iv" is a word, not a numeral
+    ("Does the article I mentioned apply, or Article II?", "article", True, [2]),  # "I mentioned": the pronoun
+    ("Was Article I amended, and can Article I be read alone?", "article", True, [1]),
     ("Is Article IIII or Article IC valid?", "article", True, []),  # malformed numerals name nothing
     ("What do Section 2 and secs. 4-5 say?", "section", False, [2, 4, 5]),
     ("What does Section 2 say?", "article", False, []),
     ("What does paragraph 2 say?", "section", False, []),
-], ids=["articles", "roman-not-asked-for", "roman", "roman-range-then-number", "lower-case", "malformed",
+], ids=["articles", "roman-not-asked-for", "roman", "roman-range-then-number", "lower-case", "pronoun-i",
+        "numeral-i-before-a-verb", "malformed",
         "sections", "a-section-is-no-article", "a-paragraph-is-no-section"])
 def test_unit_refs(question, unit, roman, expected):
     assert unit_refs(question, unit, roman) == expected
