@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from rag.errors import RagError
+from rag.ingest import own_name
 from rag.render import answer_html, document_html, esc, sources_html
 
 log = logging.getLogger("app")
@@ -59,6 +60,7 @@ def respond(message: str, history: list[dict], pipeline, answerer: str | None = 
         yield history, sources_html(None, {}), None
         return
     paragraphs = {p.label: p for p in pipeline.index.paragraphs}
+    names = own_names(pipeline)
     shown = history + [{"role": "user", "content": esc(message)}]
     turns = [{"role": t["role"], "content": _plain(t)} for t in history]
     pending = sources_html(None, paragraphs, pending=True)
@@ -77,7 +79,7 @@ def respond(message: str, history: list[dict], pipeline, answerer: str | None = 
                 yield shown + [{"role": "assistant", "content": esc(draft) or "…"}], pending, None
             elif kind == "result":
                 yield shown + [{"role": "assistant", "content": answer_html(value, paragraphs),
-                                "metadata": None}], sources_html(value, paragraphs), value
+                                "metadata": None}], sources_html(value, paragraphs, names=names), value
     except RagError as err:
         yield shown + [{"role": "assistant", "content": f'<div class="declined">{esc(str(err))}</div>'}], \
             sources_html(None, paragraphs), None
@@ -113,6 +115,12 @@ def examples(pipeline) -> list[str]:
     named = first.label if ":" in first.label else f"paragraph {first.number}"  # "water:3" in a corpus of several
     return [f"What does {named} say?", "What does the last paragraph say?", f"第{first.number}段讲了什么？",
             "Who won the 2018 FIFA World Cup?"]
+
+
+def own_names(pipeline) -> dict[str, str]:
+    """Each paragraph's label -> what its document calls it, where that is more than its number ("Article III")."""
+    numbering = {d["doc"]: d.get("numbering", "1.") for d in pipeline.index.documents}
+    return {p.label: name for p in pipeline.index.paragraphs if (name := own_name(p.number, numbering[p.doc]))}
 
 
 def _title(pipeline) -> str:
@@ -203,7 +211,8 @@ def build_app(pipeline):
 
     def _showing(shown):
         """The page for another document: its title, its paragraphs, a new conversation, its examples."""
-        return (_title(shown), document_html(shown.index.paragraphs), [], sources_html(None, {}), None,
+        return (_title(shown), document_html(shown.index.paragraphs, names=own_names(shown)), [],
+                sources_html(None, {}), None,
                 gr.Dataset(samples=[[q] for q in examples(shown)]))
 
     with gr.Blocks(title="Cited answers") as demo:
@@ -226,7 +235,8 @@ def build_app(pipeline):
                 with gr.Tab("Sources"):
                     sources = gr.HTML(sources_html(None, {}), elem_id="sources")
                 with gr.Tab("Document"):
-                    text = gr.HTML(document_html(pipeline.index.paragraphs), elem_id="document")
+                    text = gr.HTML(document_html(pipeline.index.paragraphs, names=own_names(pipeline)),
+                                   elem_id="document")
                 with gr.Tab("Open"):
                     upload = gr.File(label="Ask about another document: a .txt or .md file with numbered paragraphs",
                                      file_types=[".txt", ".md", ".markdown"], type="filepath", elem_id="open")

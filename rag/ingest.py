@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .records import Document, Paragraph
-from .refs import roman_number
+from .refs import roman_number, roman_numeral
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,23 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     best = min(kept, key=lambda c: max(len(p.text) for p in c[1].paragraphs))  # the first of equals
     log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
     return best[1]
+
+
+_OWN_NAMES = {"(1)": "({})", "§ 1": "§ {}", "Article 1": "Article {}", "Article I": "Article {}",
+              "Section 1": "Section {}"}
+
+
+def own_name(number: int, numbering: str) -> str | None:
+    """What a document numbered by ``numbering`` calls its paragraph ``number`` ("Article III" for 3 where the
+    articles are numbered "Article I"); None where it is just the number ("1.").
+
+    >>> own_name(3, "Article I"), own_name(3, "§ 1"), own_name(3, "1.")
+    ('Article III', '§ 3', None)
+    """
+    form = _OWN_NAMES.get(numbering)
+    if form is None:
+        return None
+    return form.format(roman_numeral(number) if numbering == "Article I" else number)
 
 
 def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:

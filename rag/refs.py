@@ -340,6 +340,20 @@ def roman_number(numeral: str, strict: bool = True) -> int | None:
     return sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d for i, d in enumerate(digits))
 
 
+def roman_numeral(number: int) -> str:
+    """``number`` (1 to 399) in roman numerals, as :func:`roman_number` reads them.
+
+    >>> [roman_numeral(n) for n in (1, 4, 9, 14, 40, 99, 399)]
+    ['I', 'IV', 'IX', 'XIV', 'XL', 'XCIX', 'CCCXCIX']
+    """
+    out = ""
+    for value, numeral in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"),
+                           (1, "I")):
+        count, number = divmod(number, value)
+        out += numeral * count
+    return out
+
+
 def _zh_number(text: str) -> int | None:
     """Arabic or Chinese numerals up to 999: '12', '十二', '二十', '一百零五'."""
     if text.isdigit():

@@ -65,8 +65,10 @@ def answer_html(result, paragraphs: dict[str, Paragraph]) -> str:
     return body
 
 
-def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False) -> str:
-    """The sources panel: each cited paragraph in full, its supporting sentence marked."""
+def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False,
+                 names: dict[str, str] | None = None) -> str:
+    """The sources panel: each cited paragraph in full, its supporting sentence marked; ``names`` are what the
+    document calls them, where that is more than their number ("Article III", see ``ingest.own_name``)."""
     if pending:
         return '<div class="sources pending">⏳ Verifying citations…</div>'
     if result is None:
@@ -86,7 +88,7 @@ def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False
         for quote in quotes or []:  # every sentence an answer sentence rests on
             if quote:
                 text = text.replace(esc(quote), f"<mark>{esc(quote)}</mark>", 1)
-        where = " · ".join(esc(x) for x in (p.section, p.doc) if x)
+        where = " · ".join(esc(x) for x in ((names or {}).get(label), p.section, p.doc) if x)
         badge = f' <span class="status">{_STATUS.get(status, "")}</span>' if status else ""
         parts.append(f'<div class="source" id="{anchor(label)}"><b>¶ {esc(label)}</b>'
                      f'{f" <small>{where}</small>" if where else ""}{badge}<p>{text}</p></div>')
@@ -104,9 +106,11 @@ def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False
 DOCUMENT_TAB_LIMIT = 2000  # a 100,000-paragraph archive would make a page of ~100 MB
 
 
-def document_html(paragraphs: list[Paragraph], limit: int = DOCUMENT_TAB_LIMIT) -> str:
-    """The document by paragraph number, for checking a citation in context (the first ``limit``
-    paragraphs of a very large corpus; the Sources panel always shows cited ones in full).
+def document_html(paragraphs: list[Paragraph], limit: int = DOCUMENT_TAB_LIMIT,
+                  names: dict[str, str] | None = None) -> str:
+    """The document by paragraph number, and by its own name for one where it is more ("3. Article III"), for
+    checking a citation in context (the first ``limit`` paragraphs of a very large corpus; the Sources panel
+    always shows cited ones in full).
 
     >>> from rag.records import Paragraph
     >>> many = [Paragraph("d", n, f"Text {n}.", str(n)) for n in range(1, 6)]
@@ -122,5 +126,7 @@ def document_html(paragraphs: list[Paragraph], limit: int = DOCUMENT_TAB_LIMIT) 
         if p.section != section and p.section:
             rows.append(f"<h4>{esc(p.section)}</h4>")
         section = p.section
-        rows.append(f'<p id="doc-{anchor(p.label)}"><b>{esc(p.label)}.</b> {esc(p.text)}</p>')
+        name = (names or {}).get(p.label)
+        own = f" <small>{esc(name)}</small>" if name else ""
+        rows.append(f'<p id="doc-{anchor(p.label)}"><b>{esc(p.label)}.</b>{own} {esc(p.text)}</p>')
     return '<div class="document">' + "".join(rows) + "</div>"

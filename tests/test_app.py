@@ -444,10 +444,12 @@ def test_an_opened_document_is_what_this_session_asks(pipeline, write):
     assert key and "Rowing Club Charter" in title and 'id="doc-para-2"' in text and 'id="doc-para-3"' not in text
     assert messages == [] and sources == EMPTY and upload is None  # a new document, a new conversation
     assert [q for [q] in tries.raw_samples][0] == "What does paragraph 1 say?"  # not the Beijing Initiative's
+    assert "<b>2.</b> <small>Article II</small>" in text  # what the charter calls it, beside its number
     *_, (box, messages, sources) = list(chat("Who may join the club?", [], "extractive", 5, key))
     assert CITE_LINK.findall(last_assistant(messages)) == ["2"] and "sixteen" in sources
+    assert "<b>¶ 2</b> <small>Article II · charter</small>" in sources
     *_, (box, messages, sources) = list(chat(PARIS, [], "extractive", 5, None))  # another session: the corpus
-    assert "12" in CITE_LINK.findall(last_assistant(messages))
+    assert "12" in CITE_LINK.findall(last_assistant(messages)) and "Article" not in sources  # numbered "1."
     assert back(None)[2:5] == ({"__type__": "update"},) * 3  # already on the corpus: the conversation stays
     key, title, text, messages, sources, upload, tries = back(key)
     assert key is None and "Beijing Initiative" in title and 'id="doc-para-16"' in text

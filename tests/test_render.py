@@ -393,6 +393,19 @@ def test_document_multi_document_labels_and_escaping():
     assert esc(HOSTILE) in rendered
 
 
+def test_a_paragraph_is_shown_by_what_its_document_calls_it_too():
+    """ "Article III" beside [3] in a charter numbered so (escaped like any text); nothing beside a plain number."""
+    paragraphs = [para(n) for n in (1, 2, 3)]
+    names = {"3": "Article <III>"}
+    rendered = document_html(paragraphs, names=names)
+    assert '<p id="doc-para-3"><b>3.</b> <small>Article &lt;III&gt;</small> ' in rendered
+    assert '<p id="doc-para-2"><b>2.</b> <small>' not in rendered
+    result = type("R", (), {"refused": False, "citations": [], "notes": [], "fallback": None})()
+    result.citations = [type("C", (), {"label": "3", "quote": "", "quotes": [], "status": "checked"})()]
+    cards = sources_html(result, {p.label: p for p in paragraphs}, names=names)
+    assert "<b>¶ 3</b> <small>Article &lt;III&gt;" in cards
+
+
 def test_empty_document():
     assert document_html([]) == '<div class="document"></div>'
 
