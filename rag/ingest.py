@@ -167,7 +167,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     lines = _numbered_lines(raws)
     usual = lines[NUMBERINGS[0].name]
     try:
-        document, opened = _parse(text, path, label_with_doc, NUMBERINGS[0])
+        document, opened = _parse(text, raws, path, label_with_doc, NUMBERINGS[0])
     except CorpusError as error:
         document, opened, failure = None, [], error
     if document is None:  # the others that begin before the usual way (or where it has none)
@@ -179,7 +179,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     parsed = []
     for numbering in others:
         try:
-            other, its = _parse(text, path, label_with_doc, numbering)
+            other, its = _parse(text, raws, path, label_with_doc, numbering)
         except CorpusError:
             continue
         if opened and not (its[0] < opened[0] and opened[-1] < its[-1]):
@@ -236,8 +236,10 @@ def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
     return found
 
 
-def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numbering) -> tuple[Document, list[int]]:
-    """The document as ``numbering`` reads it, and the numbers of the lines that open its paragraphs."""
+def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
+           numbering: Numbering) -> tuple[Document, list[int]]:
+    """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried), and
+    the numbers of the lines that open its paragraphs."""
     path = Path(path)
     doc_id = path.stem
     header: list[str] = []
@@ -250,7 +252,6 @@ def _parse(text: str, path: str | Path, label_with_doc: bool, numbering: Numberi
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
     fenced = False  # inside a fenced code block
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
-    raws = text.splitlines()
     articles = _article_headings(raws, numbering)
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()

@@ -72,13 +72,13 @@ _UNIT = {(unit, roman): re.compile(
     rf"(?<![A-Za-z])(?:{names})\s*(?:no\.?\s*)?"
     + (_NUM_LIST.replace(_NUM, rf"(?:{_NUM}|{_ROMAN_NUM})") if roman else _NUM_LIST),
     re.IGNORECASE) for unit, names in _UNIT_NAMES.items() for roman in (False, True)}
-_UNIT_TOKEN = re.compile(rf"{_NUM}|{_ROMAN_NUM}|-|–|—|(?<![A-Za-z])(?:to|through)(?![A-Za-z])", re.IGNORECASE)
 # The answers' own citation marks, asked about: "What does [12] say?"
 _BRACKET = re.compile(r"[\[【]\s*(\d+)\s*[\]】]")
 # A paragraph of a named document, as citations label it in a corpus of several: "water:3", "[water:3]"
 _LABEL = re.compile(r"(?<![\w:/.-])([A-Za-z][\w.-]*):(\d+)(?![\d:])")
 _ORD_TOKEN = re.compile(rf"\b{_ORD}\b", re.IGNORECASE)
 _EN_TOKEN = re.compile(rf"{_NUM}|-|–|—|(?<![A-Za-z])(?:to|through)(?![A-Za-z])", re.IGNORECASE)
+_UNIT_TOKEN = re.compile(rf"{_ROMAN_NUM}|{_EN_TOKEN.pattern}", re.IGNORECASE)  # and "IV" in "Articles II to IV"
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
               "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 # \d also matches full-width digits ("第９段"), which int() reads.
