@@ -39,9 +39,7 @@ class Pipeline:
     client: object = None
     report: BuildReport | None = None
     warnings: list[str] = field(default_factory=list)
-    _askers: dict = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)  # app users may pick an answerer at once
-    _building: dict = field(default_factory=dict)  # answerer name -> its lock while it is first built
+    _askers: BuiltOnce = field(default_factory=lambda: BuiltOnce())  # app users may pick an answerer at once
     _heal_lock: threading.Lock = field(default_factory=threading.Lock)
     models: ModelPool | None = None  # the chat models, shared with other pipelines (see rag.library)
 
@@ -87,20 +85,9 @@ class Pipeline:
         name = answerer or self.settings.answerer
         if name not in ANSWERERS:  # the app's /ask API and the CLI pass what the user typed
             raise ConfigError(f"Unknown answerer {name!r}; choose from {', '.join(ANSWERERS)}.")
-        with self._lock:
-            if name in self._askers:
-                return self._askers[name]
-            building = self._building.setdefault(name, threading.Lock())
-        # Built under its own lock: assembling and checking the local model takes a while the first
-        # time, and users of the answerers already built must not wait for it.
-        with building:
-            with self._lock:
-                if name in self._askers:  # built by another user's question meanwhile
-                    return self._askers[name]
-            asker = self._build_asker(name)
-            with self._lock:
-                self._askers[name] = asker
-            return asker
+        # assembling and checking the local model takes a while the first time, and users of the answerers
+        # already built must not wait for it
+        return self._askers.build(name, lambda: self._build_asker(name))
 
     def _build_asker(self, name: str) -> Asker:
         chat_model = None if name == "extractive" else self.models.get(name)
@@ -142,25 +129,43 @@ class Pipeline:
         return self.retriever.embedders.get(name) or (self.pool.get(name) if name in self.settings.embedders else None)
 
 
+class BuiltOnce(dict):
+    """Values built on first use, once per key, each under a lock of its own: a slow build (assembling the
+    local model) holds up no other key. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._building: dict[object, threading.Lock] = {}
+
+    def build(self, key, make: Callable[[], object]):
+        """The value for ``key``, made by ``make()`` the first time."""
+        with self._lock:
+            if key in self:
+                return self[key]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self:  # built by another thread meanwhile
+                    return self[key]
+            value = make()
+            with self._lock:
+                self[key] = value
+            return value
+
+
 class ModelPool:
     """Builds each answerer's chat model once, on first use, and keeps it: every pipeline of the app (one per
     document opened, see rag.library) answers with the same 2 GB local model and its one lock."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._loaded: dict[str, object] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
+        self._loaded = BuiltOnce()
 
     def get(self, name: str):
         from .llm import make_chat_model  # LangChain loads only when answering
 
-        with self._lock:
-            building = self._locks.setdefault(name, threading.Lock())
-        with building:  # one name's first build (assembling the local model) holds up no other name
-            if name not in self._loaded:
-                self._loaded[name] = make_chat_model(self.settings, name)
-            return self._loaded[name]
+        return self._loaded.build(name, lambda: make_chat_model(self.settings, name))
 
 
 class EmbedderPool:

@@ -175,3 +175,32 @@ def test_the_document_is_named_after_the_file_safely(main, write):
     _, opened = Library(main).open(write("upload/My Club's charter (v2).md", CHARTER))
     assert opened.index.documents[0]["doc"] == "My_Club_s_charter_v2"
     assert os.sep not in opened.index.documents[0]["doc"]
+
+
+def test_each_chat_model_and_asker_is_built_once_and_a_slow_build_holds_up_no_other():
+    """``BuiltOnce`` (the askers of a pipeline, the chat models every pipeline shares): eight threads asking for
+    one key build it once; another key is built while the first one's build is still running."""
+    import threading
+    import time
+
+    from rag.pipeline import BuiltOnce
+
+    built, calls, release = BuiltOnce(), [], threading.Event()
+
+    def slow():
+        calls.append("local")
+        release.wait(10)
+        calls.append("local built")
+        return "the local model"
+
+    threads = [threading.Thread(target=built.build, args=("local", slow)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    while not calls:  # the first build is under way, the other threads wait for it
+        time.sleep(0.01)
+    assert built.build("extractive", lambda: "no model") == "no model"
+    assert calls == ["local"]  # built while the local model's build was still running: not held up by it
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert calls == ["local", "local built"] and built == {"local": "the local model", "extractive": "no model"}
