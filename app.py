@@ -118,8 +118,11 @@ def examples(pipeline) -> list[str]:
 
 
 def own_names(pipeline) -> dict[str, str]:
-    """Each paragraph's label -> what its document calls it, where that is more than its number ("Article III")."""
+    """Each paragraph's label -> what its document calls it, where that is more than its number ("Article III").
+    Asked for on every answer: a corpus numbered "1." (an archive of 100,000 paragraphs) costs no pass over them."""
     numbering = {d["doc"]: d.get("numbering", "1.") for d in pipeline.index.documents}
+    if not any(own_name(1, n) for n in numbering.values()):
+        return {}
     return {p.label: name for p in pipeline.index.paragraphs if (name := own_name(p.number, numbering[p.doc]))}
 
 
@@ -194,20 +197,23 @@ def build_app(pipeline):
     def open_document(file, document, progress=gr.Progress()):
         """Index the file a user opened and answer from it in this session; a bad file changes nothing. The
         upload box is emptied either way, ready for the next file (the title names the document open)."""
-        unchanged = (document, gr.update(), gr.update(), gr.update(), gr.update(), None, gr.update())
         if not file:
-            return unchanged
+            return document, *_unchanged()
         try:
             document, opened = library.open(file, _progress(progress))
         except RagError as err:
             gr.Warning(str(err))
-            return unchanged
+            return document, *_unchanged()
         return document, *_showing(opened)
 
     def main_document(document):
         if document is None:  # already asking the corpus: the conversation stays
-            return None, gr.update(), gr.update(), gr.update(), gr.update(), None, gr.update()
+            return None, *_unchanged()
         return None, *_showing(pipeline)
+
+    def _unchanged():
+        """The page as it is, but an empty upload box, ready for the next file."""
+        return gr.update(), gr.update(), gr.update(), gr.update(), None, gr.update()
 
     def _showing(shown):
         """The page for another document: its title, its paragraphs, a new conversation, its examples."""
