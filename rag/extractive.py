@@ -6,6 +6,8 @@ fallback whenever a model fails, times out or is not supported by the text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .cite import render_sentence
 from .evidence import Evidence
 from .refs import asks_what_it_says
@@ -22,7 +24,8 @@ class ExtractiveAnswerer:
         self.keep_ratio = keep_ratio
         self.other_ratio = other_ratio
 
-    def compose(self, question: str, evidence: list[Evidence]) -> str:
+    def compose(self, question: str, evidence: list[Evidence], *, lead: Sequence[str] = (),
+                alone: bool = False) -> str:
         """The best sentence of the best-ranked paragraph, plus others nearly as relevant, each cited.
 
         Retrieval ranks paragraphs better than one sentence's similarity to the question does
@@ -38,6 +41,17 @@ class ExtractiveAnswerer:
 
         Asked what named paragraphs say, it gives their openings: one paragraph's first sentences, or
         the first sentence of each of several ("How do paragraphs 9 and 10 differ?").
+
+        Replacing a model's answer (see ``answer.Asker._finish``), the first of the ``lead`` labels (the
+        paragraphs the model cited) with a relevant sentence leads instead, and ``alone`` keeps the answer
+        in the one paragraph that leads:
+
+        >>> ev = [Evidence(Paragraph("d", 2, "A.", "2"), [("Every house gets 50 litres.", 0.62)], 0.2),
+        ...       Evidence(Paragraph("d", 11, "B.", "11"), [("Tariffs are set each year.", 0.57)], 0.1)]
+        >>> ExtractiveAnswerer().compose("prices?", ev)
+        'Every house gets 50 litres [2]. Tariffs are set each year [11].'
+        >>> ExtractiveAnswerer().compose("prices?", ev, lead=["11"], alone=True)
+        'Tariffs are set each year [11].'
         """
         if not any(e.sentences for e in evidence):
             return ""
@@ -51,17 +65,18 @@ class ExtractiveAnswerer:
             # the paragraph the question names ("What does paragraph 6 say about the UN?"), else the first
             # with a usable sentence (an order to the assistant scores 0); if none has one, everything
             # scores 0 and verification decides what stands
-            lead = named or next((e for e in evidence if e.relevance > 0), next(e for e in evidence if e.sentences))
-            own = sorted(lead.sentences, key=lambda c: -c[1])
+            first = named or next((e for e in evidence if e.relevance > 0 and e.label in lead),
+                                  next((e for e in evidence if e.relevance > 0), next(e for e in evidence if e.sentences)))
+            own = sorted(first.sentences, key=lambda c: -c[1])
             best = max(e.relevance for e in evidence)
             # More sentences of the lead paragraph when nearly as relevant as its best; another
             # paragraph (one the question names too, if it names any) only when practically as
             # relevant as the best sentence anywhere (each extra citation risks a wrong one).
-            more = [(r, s, lead.label) for s, r in own[1:] if r >= own[0][1] * self.keep_ratio]
-            more += [(r, s, e.label) for e in evidence if e is not lead and (named is None or e.pinned)
+            more = [(r, s, first.label) for s, r in own[1:] if r >= own[0][1] * self.keep_ratio]
+            more += [(r, s, e.label) for e in evidence if not alone and e is not first and (named is None or e.pinned)
                      for s, r in e.sentences if r >= best * self.other_ratio]
             more.sort(key=lambda c: -c[0])
-            picked = [(own[0][0], lead.label)] + [(s, label) for _, s, label in more]
+            picked = [(own[0][0], first.label)] + [(s, label) for _, s, label in more]
             picked = picked[: self.max_sentences]
         parts = [_cite(s, label) for s, label in picked]
         text = " ".join(parts)

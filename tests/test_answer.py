@@ -380,6 +380,25 @@ def test_wholly_unsupported_answer_is_answered_extractively_when_the_judge_finds
     assert_cited_and_grounded(result, paragraphs)
 
 
+def test_the_fallback_answers_from_the_one_paragraph_the_model_cited(pipeline, paragraphs):
+    question = "What does the document say about peace and development?"
+    hits = pipeline.retriever.search(question, pipeline.settings.k).hits
+    evidence = select_evidence(question, hits, SentenceScorer(HashEmbedder(), None))
+    # the premise: the extractive answerer leads with retrieval's first and adds another paragraph
+    # practically as relevant
+    extractive = Asker(pipeline.retriever, SentenceScorer(HashEmbedder(), None)).ask(question)
+    assert extractive.cited_numbers == [int(evidence[0].label), int(evidence[1].label)]
+    pointed = evidence[2].label  # a paragraph it leaves out
+    model = FakeChatModel(responses=[f"Mars has two moons [{pointed}]."], judgements=[0.9])
+    result = asker_with(pipeline, model).ask(question)
+    assert result.fallback.startswith("no sentence of the model's answer is supported, but the judge")
+    assert [c.label for c in result.citations] == [pointed]  # that paragraph leads, and no other joins it
+    assert_cited_and_grounded(result, paragraphs)
+    # a model citing nothing retrieval gave: one paragraph, retrieval's first
+    model = FakeChatModel(responses=["Mars has two moons [14]."], judgements=[0.9])
+    assert asker_with(pipeline, model).ask(question).cited_numbers == [int(evidence[0].label)]
+
+
 def test_miscited_sentence_is_recited(pipeline, paragraphs):
     draft = "Joint efforts should be made to implement the Paris Agreement [14]."
     result = asker_with(pipeline, FakeChatModel(responses=[draft])).ask(PARIS)
