@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|run|rescore|compare|rerank|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
+"""``python -m eval retrieval|run|replay|rescore|compare|rerank|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="tutorial = the tutorial LangChain RAG baseline with the embedded model")
     r.add_argument("--corpus")
     r.add_argument("--index")
+    rp = sub.add_parser("replay", help="answer a finished run's questions again with today's code and the "
+                        "model's drafts read back from the run (minutes, not a run's quarter of an hour)")
+    rp.add_argument("run", help="a run folder written by `eval run` with a chat-model answerer")
+    rp.add_argument("--out", required=True)
+    rp.add_argument("--index")
     c = sub.add_parser("compare", help="put several runs' metrics side by side")
     c.add_argument("runs", nargs="+")
     c.add_argument("--out", required=True)
@@ -81,6 +86,22 @@ def _run(args: argparse.Namespace) -> int:
                                                   "declined_unanswerable", "wrongly_declined_answerable",
                                                   "uncited_answers", "latency_p50_s")}, indent=1))
         print(f"wrote {Path(args.out) / 'report.md'}")
+    if args.command == "replay":
+        from .run import read_run, replay
+
+        metrics = replay(Path(args.run), Path(args.out), Path(args.index) if args.index else None)
+        before = {r["id"]: r for r in read_run(Path(args.run))[1]}
+        after = {r["id"]: r for r in read_run(Path(args.out))[1]}
+        for i in metrics["replay_changed"]:
+            b, a = before[i], after[i]
+            same = (b["citations"], b["refused"]) == (a["citations"], a["refused"])
+            print(f"{i}: " + " -> ".join("declined" if r["refused"] else f"cites {r['citations']}" for r in (b, a))
+                  + (" (reworded)" if same else ""))
+        print(json.dumps({k: metrics[k] for k in ("cites_correct_rate", "citation_precision", "key_fact_recall",
+                                                  "declined_unanswerable", "wrongly_declined_answerable",
+                                                  "uncited_answers")}, indent=1))
+        print(f"{len(metrics['replay_changed'])} of {metrics['questions']} answers changed; "
+              f"{len(metrics['replay_generated'])} drafts generated anew; wrote {Path(args.out) / 'report.md'}")
     if args.command == "bench":
         from .bench import run as run_bench
 

@@ -30,7 +30,8 @@ def compare(runs: list[Path], out: Path) -> str:
     rows = []
     for run in runs:
         m, _ = read_run(Path(run), with_records=False)
-        rows.append((f"{Path(m['dataset']).stem} / {m['answerer']}", m))
+        replayed = " (replay)" if m.get("replay_of") else ""
+        rows.append((f"{Path(m['dataset']).stem} / {m['answerer']}{replayed}", m))
     lines = ["| run | " + " | ".join(label for _, label, _ in COLUMNS) + " |",
              "|---|" + "---|" * len(COLUMNS),
              "| target | " + " | ".join(t for _, _, t in COLUMNS) + " |"]

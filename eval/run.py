@@ -1,19 +1,23 @@
 """Run the real pipeline over a question set and score it.
 
     python -m eval run --dataset FILE --out DIR [--answerer NAME] [--corpus PATH] [--index PATH]
+    python -m eval replay RUN --out DIR
 
 Writes ``DIR/results.jsonl`` (one row per question), ``DIR/metrics.json`` and
 ``DIR/report.md``. A question that raises is scored as a failure and the run
-goes on.
+goes on. ``replay`` answers a finished run's questions again with the model's
+drafts read back from it (see :func:`replay`).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rag.errors import RagError
+from rag.answer import AnswerResult
+from rag.errors import BackendError, RagError
 from rag.pipeline import load_pipeline
 from rag.settings import load_settings
 
@@ -68,17 +72,8 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
     from tqdm import tqdm
 
     out = Path(out)
-    if out.exists() and not out.is_dir():  # found now, not after every question has run
-        raise RagError(f"{out} is a file: --out takes the folder the run's reports go to.")
-    overrides: dict = {}
-    if corpus:
-        overrides["corpus"] = Path(corpus)
-        overrides["index_dir"] = Path(index) if index else Path(".cache/eval-index") / Path(corpus).stem
-    elif index:
-        overrides["index_dir"] = Path(index)
-    if answerer and answerer != "tutorial":
-        overrides["answerer"] = answerer
-    settings = load_settings(**overrides)
+    _check_out(out)
+    settings = _settings(corpus, index, answerer if answerer != "tutorial" else None)
     rows = load_rows(dataset)
     pipeline = load_pipeline(settings)
     if answerer == "tutorial":  # the baseline: its own splitter, store and prompt, the same embedded model
@@ -90,34 +85,121 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
     else:
         asker = pipeline.asker()
         asker.warm()  # as the app does at start: the first question's first token is timed like the others
-    records = []
-    for row in tqdm(rows, desc=f"eval ({asker.name})", disable=not progress):
-        started = time.perf_counter()
-        record = {"id": row.id, "question": row.question, "answerable": row.answerable, "gold": list(row.gold),
-                  "kind": row.kind}
-        try:
-            result = asker.ask(row.question, list(row.history))
-            cited = result.cited_numbers
-            retrieved = [r["number"] for r in result.retrieved]
-            record.update({
-                "answer": result.answer, "citations": cited, "refused": result.refused,
-                "refusal_reason": result.refusal_reason, "retrieved": retrieved, "query": result.query,
-                "fallback": result.fallback, "answerability": getattr(result, "answerability", None),
-                "notes": result.notes, "draft": result.draft,
-                "latency_s": round(time.perf_counter() - started, 3),
-                "first_token_s": result.timings.get("first_token_s"),
-            })
-            record.update(score_row(row, result.answer, cited, result.refused, retrieved))
-        except Exception as err:  # scored as a failure; the run goes on
-            record.update({"answer": "", "citations": [], "refused": False, "retrieved": [],
-                           "error": f"{type(err).__name__}: {err}", "latency_s": None})
-            record.update(score_row(row, "", [], False, [], error=True))
-        records.append(record)
+    records = [answer_row(row, asker.ask) for row in tqdm(rows, desc=f"eval ({asker.name})", disable=not progress)]
     metrics = {"dataset": str(dataset), "answerer": asker.name, "corpus": str(settings.corpus),
                **nan_as_null(aggregate(records))}
     out.mkdir(parents=True, exist_ok=True)
     write_run(out, metrics, records)
     return metrics
+
+
+def replay(run_dir: Path, out: Path, index: Path | None = None, progress: bool = True) -> dict:
+    """Answer a finished run's questions again with today's code, reading the model's drafts back from the
+    run instead of generating them: what a change to verification, refusal, completion or the fallback does
+    to the same drafts, side by side with the run, in minutes instead of a run's quarter of an hour.
+
+    Retrieval, evidence and every check run as in ``run``; the model is still asked what the run did not
+    store: the yes/no judge, translations, and a draft for a question the run did not draft (counted in
+    ``replay_generated``). A question whose second reading was stored replays that draft at both readings,
+    and a stored timeout or backend error fails again. The judge reads its prompt with another KV-cache
+    state than in the run (no draft was generated before it): its P("Yes") moved by up to 0.07 between
+    the committed runs and their replay (a median 0.003-0.017), so a decision that near the threshold can
+    differ. No latency is reported: nothing was generated. ``replay_changed`` names the questions whose
+    answer, citations or refusal differ from the run's."""
+    from tqdm import tqdm
+
+    run_dir, out = Path(run_dir), Path(out)
+    _check_out(out)
+    metrics, stored = read_run(run_dir)
+    if metrics["answerer"] in ("extractive", "tutorial"):
+        raise RagError(f"{run_dir} is a run of the {metrics['answerer']} answerer: it has no model drafts to "
+                       "replay (run it again instead).")
+    settings = _settings(Path(metrics["corpus"]), index, metrics["answerer"])
+    pipeline = load_pipeline(settings)
+    asker = pipeline.asker()
+    drafts = {r["id"]: r for r in stored}
+    generated = []
+    records = []
+    for row in tqdm(load_rows(Path(metrics["dataset"])), desc=f"replay ({asker.name})", disable=not progress):
+        kept = drafts.get(row.id)
+        if kept is None:
+            raise RagError(f"{run_dir}: question {row.id!r} of {metrics['dataset']} is not in the run.")
+        asker._generate = _stored_draft(asker, kept, lambda: generated.append(row.id))
+        try:
+            record = answer_row(row, asker.ask)
+        finally:
+            del asker._generate  # the class's own again
+        records.append({**record, "latency_s": None, "first_token_s": None})
+    changed = [r["id"] for r in records if any(r.get(k) != drafts[r["id"]].get(k) for k in ("answer", "citations", "refused"))]
+    replayed = {"dataset": metrics["dataset"], "answerer": asker.name, "corpus": str(settings.corpus),
+                "replay_of": str(run_dir), "replay_generated": generated, "replay_changed": changed,
+                **nan_as_null(aggregate(records))}
+    out.mkdir(parents=True, exist_ok=True)
+    write_run(out, replayed, records)
+    return replayed
+
+
+def _stored_draft(asker, record: dict, generating: Callable[[], None]):
+    """``Asker._generate`` for a replay: the ``record``'s stored draft, or its stored failure again; the model
+    itself (``generating`` is told) where the run stored no draft and no failure."""
+    failure = record.get("fallback") or ""
+
+    def generate(question: str, evidence, history) -> Iterator[str]:
+        if failure.startswith("timeout: "):
+            raise TimeoutError(failure.removeprefix("timeout: "))
+        if failure.startswith("backend error: "):
+            raise BackendError(f"(replayed) {failure.removeprefix('backend error: ')}")
+        if record.get("draft"):
+            yield record["draft"]
+            return
+        generating()
+        yield from type(asker)._generate(asker, question, evidence, history)
+
+    return generate
+
+
+def answer_row(row: Row, ask: Callable[[str, list[dict]], AnswerResult]) -> dict:
+    """One question answered by ``ask`` and scored; an exception is scored as a failure (the run goes on)."""
+    started = time.perf_counter()
+    record = {"id": row.id, "question": row.question, "answerable": row.answerable, "gold": list(row.gold),
+              "kind": row.kind}
+    try:
+        result = ask(row.question, list(row.history))
+        cited = result.cited_numbers
+        retrieved = [r["number"] for r in result.retrieved]
+        record.update({
+            "answer": result.answer, "citations": cited, "refused": result.refused,
+            "refusal_reason": result.refusal_reason, "retrieved": retrieved, "query": result.query,
+            "fallback": result.fallback, "answerability": getattr(result, "answerability", None),
+            "notes": result.notes, "draft": result.draft,
+            "latency_s": round(time.perf_counter() - started, 3),
+            "first_token_s": result.timings.get("first_token_s"),
+        })
+        record.update(score_row(row, result.answer, cited, result.refused, retrieved))
+    except Exception as err:  # scored as a failure; the run goes on
+        record.update({"answer": "", "citations": [], "refused": False, "retrieved": [],
+                       "error": f"{type(err).__name__}: {err}", "latency_s": None})
+        record.update(score_row(row, "", [], False, [], error=True))
+    return record
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():  # found now, not after every question has run
+        raise RagError(f"{out} is a file: --out takes the folder the run's reports go to.")
+
+
+def _settings(corpus: Path | None, index: Path | None, answerer: str | None):
+    """The settings of a run: another corpus is indexed under ``.cache/eval-index/<its name>`` unless
+    ``index`` says where."""
+    overrides: dict = {}
+    if corpus:
+        overrides["corpus"] = Path(corpus)
+        overrides["index_dir"] = Path(index) if index else Path(".cache/eval-index") / Path(corpus).stem
+    elif index:
+        overrides["index_dir"] = Path(index)
+    if answerer:
+        overrides["answerer"] = answerer
+    return load_settings(**overrides)
 
 
 def rescore(run_dir: Path) -> dict:
@@ -179,7 +261,10 @@ def render(metrics: dict, records: list[dict]) -> str:
     m = metrics
     lines = [f"# Grounding evaluation: {m['answerer']} on {Path(m['dataset']).name}", "",
              f"{m['questions']} questions ({m['answerable']} answerable, {m['unanswerable']} not), "
-             f"corpus `{m['corpus']}`. Produced by `python -m eval run`.", "",
+             f"corpus `{m['corpus']}`. Produced by " + (
+                 f"`python -m eval replay` of `{m['replay_of']}`: its drafts read back, "
+                 f"{len(m.get('replay_generated') or [])} generated anew." if m.get("replay_of") else
+                 "`python -m eval run`."), "",
              "| metric | value |", "|---|---|"]
     for key in ("cites_correct_rate", "citation_precision", "precision_answers", "key_fact_recall",
                 "declined_unanswerable", "wrongly_declined_answerable", "uncited_answers", "fallbacks", "errors", "recall@1",

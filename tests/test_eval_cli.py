@@ -115,3 +115,55 @@ def test_eval_run_into_a_file_fails_before_any_question_runs(tmp_path, capsys):
     assert main(["run", "--dataset", str(dataset), "--out", str(out), "--answerer", "fake"]) == 1
     assert capsys.readouterr().err.strip() == f"error: {out} is a file: --out takes the folder the run's reports go to."
     assert out.read_text() == "a report someone keeps"
+
+
+# --------------------------------------------------------------------------- replay
+
+BEIJING = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
+PARIS = "Which agreement on climate, the Paris Agreement, should be implemented for ecology?"
+
+
+@pytest.mark.integration
+def test_replay_reads_the_runs_drafts_back_through_todays_checks(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_EMBEDDERS", "hash")
+    dataset = _dataset(tmp_path, [
+        {"id": "q1", "question": PARIS, "gold_paragraphs": [12], "key_facts": ["paris agreement"]},
+        {"id": "q2", "question": "Why is peace compared to air and sunshine?", "gold_paragraphs": [5]},
+        {"id": "q3", "question": "What does paragraph 9 say?", "gold_paragraphs": [9]}])
+    run_dir, index = tmp_path / "run", tmp_path / "index"
+    assert main(["run", "--dataset", str(dataset), "--out", str(run_dir), "--answerer", "fake",
+                 "--corpus", str(BEIJING), "--index", str(index)]) == 0
+    rows = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    assert rows[0]["citations"] == [12] and rows[0]["draft"]
+    # as if the model had drafted otherwise: an invented claim for q1, and a timeout at q2
+    rows[0]["draft"] = "Mars has two moons [12]."
+    rows[1]["fallback"] = "timeout: no first token within 20 s"
+    (run_dir / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    capsys.readouterr()
+
+    assert main(["replay", str(run_dir), "--out", str(tmp_path / "replay"), "--index", str(index)]) == 0
+    printed = capsys.readouterr().out
+    replayed = [json.loads(line) for line in (tmp_path / "replay" / "results.jsonl").read_text().splitlines()]
+    metrics = json.loads((tmp_path / "replay" / "metrics.json").read_text())
+    # q1's invented draft is not in the text, nor at the second reading (the same stored draft), and the fake
+    # judge does not find the answer in the passages: declined; q2 times out again and falls back to the
+    # extractive answer; q3's stored draft reads back as it was
+    assert replayed[0]["refused"] and replayed[0]["refusal_reason"] == "unsupported"
+    assert replayed[0]["draft"] == "Mars has two moons [12]." and replayed[0]["answerability"] < 0.7
+    assert replayed[1]["fallback"] == "timeout: no first token within 20 s" and replayed[1]["draft"] == ""
+    assert replayed[2]["answer"] == rows[2]["answer"] and replayed[2]["fallback"] is None
+    assert metrics["replay_of"] == str(run_dir) and metrics["replay_generated"] == []
+    assert metrics["replay_changed"][0] == "q1" and "q3" not in metrics["replay_changed"]
+    assert metrics["latency_p50_s"] is None  # nothing was generated: no latency to report
+    assert "q1: cites [12] -> declined" in printed and f"{len(metrics['replay_changed'])} of 3 answers changed" in printed
+    assert "`python -m eval replay` of" in (tmp_path / "replay" / "report.md").read_text()
+
+
+def test_a_run_without_model_drafts_is_not_replayed(tmp_path, capsys):
+    run = _finished_run(tmp_path, tmp_path / "set.jsonl")
+    metrics = json.loads((run / "metrics.json").read_text())
+    (run / "metrics.json").write_text(json.dumps({**metrics, "answerer": "extractive"}))
+    assert main(["replay", str(run), "--out", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.strip() == (f"error: {run} is a run of the extractive answerer: it has no model "
+                                               "drafts to replay (run it again instead).")
+    assert not (tmp_path / "out").exists()
