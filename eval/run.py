@@ -110,6 +110,9 @@ def replay(run_dir: Path, out: Path, index: Path | None = None, progress: bool =
 
     run_dir, out = Path(run_dir), Path(out)
     _check_out(out)
+    if out.resolve() == run_dir.resolve():
+        raise RagError(f"{out} is the run being replayed: --out takes another folder (the replay would "
+                       "overwrite the drafts it reads).")
     metrics, stored = read_run(run_dir)
     if metrics["answerer"] in ("extractive", "tutorial"):
         raise RagError(f"{run_dir} is a run of the {metrics['answerer']} answerer: it has no model drafts to "

@@ -167,3 +167,13 @@ def test_a_run_without_model_drafts_is_not_replayed(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (f"error: {run} is a run of the extractive answerer: it has no model "
                                                "drafts to replay (run it again instead).")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_replay_into_the_run_itself_is_refused_before_anything_is_written(tmp_path, capsys):
+    run = _finished_run(tmp_path, tmp_path / "set.jsonl")
+    before = (run / "results.jsonl").read_text()
+    assert main(["replay", str(run), "--out", str(run / ".." / run.name)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "is the run being replayed: --out takes another folder" in err
+    assert (run / "results.jsonl").read_text() == before
+
