@@ -43,14 +43,15 @@ class ExtractiveAnswerer:
         the first sentence of each of several ("How do paragraphs 9 and 10 differ?").
 
         Replacing a model's answer (see ``answer.Asker._finish``), the first of the ``lead`` labels (the
-        paragraphs the model cited) with a relevant sentence leads instead, and ``alone`` keeps the answer
-        in the one paragraph that leads:
+        paragraphs the model cited, in its order) with a relevant sentence leads instead, unless the question
+        names paragraphs; and ``alone`` keeps the answer in the one paragraph that leads (or in the ones
+        the question names):
 
         >>> ev = [Evidence(Paragraph("d", 2, "A.", "2"), [("Every house gets 50 litres.", 0.62)], 0.2),
         ...       Evidence(Paragraph("d", 11, "B.", "11"), [("Tariffs are set each year.", 0.57)], 0.1)]
         >>> ExtractiveAnswerer().compose("prices?", ev)
         'Every house gets 50 litres [2]. Tariffs are set each year [11].'
-        >>> ExtractiveAnswerer().compose("prices?", ev, lead=["11"], alone=True)
+        >>> ExtractiveAnswerer().compose("prices?", ev, lead=["11", "2"], alone=True)
         'Tariffs are set each year [11].'
         """
         if not any(e.sentences for e in evidence):
@@ -62,10 +63,11 @@ class ExtractiveAnswerer:
         elif named is not None and asks_what_it_says(question):  # "What does paragraph 9 say?": its opening
             picked = [(s, named.label) for s, _ in named.sentences[: self.max_sentences]]
         else:
-            # the paragraph the question names ("What does paragraph 6 say about the UN?"), else the first
-            # with a usable sentence (an order to the assistant scores 0); if none has one, everything
-            # scores 0 and verification decides what stands
-            first = named or next((e for e in evidence if e.relevance > 0 and e.label in lead),
+            # the paragraph the question names ("What does paragraph 6 say about the UN?"), else the first the
+            # model cited (``lead``), else the first with a usable sentence (an order to the assistant scores 0);
+            # if none has one, everything scores 0 and verification decides what stands
+            relevant = {e.label: e for e in evidence if e.relevance > 0}
+            first = named or next((relevant[label] for label in lead if label in relevant),
                                   next((e for e in evidence if e.relevance > 0), next(e for e in evidence if e.sentences)))
             own = sorted(first.sentences, key=lambda c: -c[1])
             best = max(e.relevance for e in evidence)
@@ -73,7 +75,7 @@ class ExtractiveAnswerer:
             # paragraph (one the question names too, if it names any) only when practically as
             # relevant as the best sentence anywhere (each extra citation risks a wrong one).
             more = [(r, s, first.label) for s, r in own[1:] if r >= own[0][1] * self.keep_ratio]
-            more += [(r, s, e.label) for e in evidence if not alone and e is not first and (named is None or e.pinned)
+            more += [(r, s, e.label) for e in evidence if e is not first and (e.pinned if named is not None else not alone)
                      for s, r in e.sentences if r >= best * self.other_ratio]
             more.sort(key=lambda c: -c[0])
             picked = [(own[0][0], first.label)] + [(s, label) for _, s, label in more]
