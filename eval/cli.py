@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--index")
     rp = sub.add_parser("replay", help="answer a finished run's questions again with today's code and the "
                         "model's drafts read back from the run (minutes, not a run's quarter of an hour)")
-    rp.add_argument("run", help="a run folder written by `eval run` with a chat-model answerer")
+    rp.add_argument("run", help="a run folder written by `eval run` with a chat-model answerer (from the folder "
+                    "it was run in: its question set and corpus paths are relative to it)")
     rp.add_argument("--out", required=True)
     rp.add_argument("--index")
     c = sub.add_parser("compare", help="put several runs' metrics side by side")

@@ -12,6 +12,7 @@ drafts read back from it (see :func:`replay`).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -87,7 +88,7 @@ def run(dataset: Path, out: Path, answerer: str | None = None, corpus: Path | No
         asker.warm()  # as the app does at start: the first question's first token is timed like the others
     records = [answer_row(row, asker.ask) for row in tqdm(rows, desc=f"eval ({asker.name})", disable=not progress)]
     metrics = {"dataset": str(dataset), "answerer": asker.name, "corpus": str(settings.corpus),
-               **nan_as_null(aggregate(records))}
+               "index_dir": str(settings.index_dir), **nan_as_null(aggregate(records))}
     out.mkdir(parents=True, exist_ok=True)
     write_run(out, metrics, records)
     return metrics
@@ -117,17 +118,22 @@ def replay(run_dir: Path, out: Path, index: Path | None = None, progress: bool =
     if metrics["answerer"] in ("extractive", "tutorial"):
         raise RagError(f"{run_dir} is a run of the {metrics['answerer']} answerer: it has no model drafts to "
                        "replay (run it again instead).")
-    settings = _settings(Path(metrics["corpus"]), index, metrics["answerer"])
+    rows = load_rows(Path(metrics["dataset"]))
+    drafts = {r["id"]: r for r in stored}
+    if {row.id for row in rows} != set(drafts):
+        raise RagError(f"{run_dir} answered other questions than {metrics['dataset']} now holds "
+                       "(`eval rescore` scores a run against today's set; replay needs the same questions).")
+    # the run's own index: one that named its corpus (or index) recorded it; the default corpus's is the default's
+    corpus = Path(metrics["corpus"])
+    settings = _settings(None if corpus == load_settings().corpus else corpus,
+                         index or (Path(metrics["index_dir"]) if metrics.get("index_dir") else None),
+                         metrics["answerer"])
     pipeline = load_pipeline(settings)
     asker = pipeline.asker()
-    drafts = {r["id"]: r for r in stored}
     generated = []
     records = []
-    for row in tqdm(load_rows(Path(metrics["dataset"])), desc=f"replay ({asker.name})", disable=not progress):
-        kept = drafts.get(row.id)
-        if kept is None:
-            raise RagError(f"{run_dir}: question {row.id!r} of {metrics['dataset']} is not in the run.")
-        asker._generate = _stored_draft(asker, kept, lambda: generated.append(row.id))
+    for row in tqdm(rows, desc=f"replay ({asker.name})", disable=not progress):
+        asker._generate = _stored_draft(asker, drafts[row.id], lambda: generated.append(row.id))
         try:
             record = answer_row(row, asker.ask)
         finally:
@@ -135,7 +141,7 @@ def replay(run_dir: Path, out: Path, index: Path | None = None, progress: bool =
         records.append({**record, "latency_s": None, "first_token_s": None})
     changed = [r["id"] for r in records if any(r.get(k) != drafts[r["id"]].get(k) for k in ("answer", "citations", "refused"))]
     replayed = {"dataset": metrics["dataset"], "answerer": asker.name, "corpus": str(settings.corpus),
-                "replay_of": str(run_dir), "replay_generated": generated, "replay_changed": changed,
+                "index_dir": str(settings.index_dir), "replay_of": str(run_dir), "replay_generated": generated, "replay_changed": changed,
                 **nan_as_null(aggregate(records))}
     out.mkdir(parents=True, exist_ok=True)
     write_run(out, replayed, records)
@@ -143,20 +149,27 @@ def replay(run_dir: Path, out: Path, index: Path | None = None, progress: bool =
 
 
 def _stored_draft(asker, record: dict, generating: Callable[[], None]):
-    """``Asker._generate`` for a replay: the ``record``'s stored draft, or its stored failure again; the model
-    itself (``generating`` is told) where the run stored no draft and no failure."""
+    """``Asker._generate`` for a replay: the ``record``'s stored draft, and its stored failure again after the
+    tokens that came before it (at the second reading, for a second reading that failed); the model itself
+    (``generating`` is told) where the run stored no draft and no failure."""
     failure = record.get("fallback") or ""
+    second = re.fullmatch(r"the second reading failed \((.*)\)", failure, re.DOTALL)
+    failure = second.group(1) if second else failure
+    calls = []
 
     def generate(question: str, evidence, history) -> Iterator[str]:
-        if failure.startswith("timeout: "):
+        calls.append(question)
+        draft = record.get("draft") or ""
+        fails = failure.startswith(("timeout: ", "backend error: ")) and (len(calls) == 2 or not second)
+        if draft and not (fails and second):  # a second reading that failed streamed nothing the run kept
+            yield draft
+        if fails and failure.startswith("timeout: "):
             raise TimeoutError(failure.removeprefix("timeout: "))
-        if failure.startswith("backend error: "):
+        if fails:
             raise BackendError(f"(replayed) {failure.removeprefix('backend error: ')}")
-        if record.get("draft"):
-            yield record["draft"]
-            return
-        generating()
-        yield from type(asker)._generate(asker, question, evidence, history)
+        if not draft:
+            generating()
+            yield from type(asker)._generate(asker, question, evidence, history)
 
     return generate
 
@@ -222,7 +235,7 @@ def rescore(run_dir: Path) -> dict:
         record.update({"answerable": row.answerable, "gold": list(row.gold), "kind": row.kind,
                        **score_row(row, record["answer"], record["citations"], record["refused"], record["retrieved"],
                                    error=bool(record.get("error")))})
-    head = {k: metrics[k] for k in ("dataset", "answerer", "corpus")}
+    head = {k: v for k, v in metrics.items() if k in ("dataset", "answerer", "corpus", "index_dir") or k.startswith("replay_")}
     judged = {k: v for k, v in metrics.items() if k.startswith("alce_")}
     metrics = {**head, **nan_as_null(aggregate(records)), **judged}
     write_run(run_dir, metrics, records)

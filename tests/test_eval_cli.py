@@ -10,7 +10,7 @@ import pytest
 
 from eval.cli import main
 from eval.dataset import DatasetError, load_rows
-from eval.run import rescore
+from eval.run import _stored_draft, rescore
 from rag.errors import RagError
 
 
@@ -141,7 +141,7 @@ def test_replay_reads_the_runs_drafts_back_through_todays_checks(tmp_path, monke
     (run_dir / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     capsys.readouterr()
 
-    assert main(["replay", str(run_dir), "--out", str(tmp_path / "replay"), "--index", str(index)]) == 0
+    assert main(["replay", str(run_dir), "--out", str(tmp_path / "replay")]) == 0  # the index the run recorded
     printed = capsys.readouterr().out
     replayed = [json.loads(line) for line in (tmp_path / "replay" / "results.jsonl").read_text().splitlines()]
     metrics = json.loads((tmp_path / "replay" / "metrics.json").read_text())
@@ -150,9 +150,12 @@ def test_replay_reads_the_runs_drafts_back_through_todays_checks(tmp_path, monke
     # extractive answer; q3's stored draft reads back as it was
     assert replayed[0]["refused"] and replayed[0]["refusal_reason"] == "unsupported"
     assert replayed[0]["draft"] == "Mars has two moons [12]." and replayed[0]["answerability"] < 0.7
-    assert replayed[1]["fallback"] == "timeout: no first token within 20 s" and replayed[1]["draft"] == ""
+    assert replayed[1]["fallback"] == "timeout: no first token within 20 s"
+    assert replayed[1]["draft"] == rows[1]["draft"]  # the tokens that came before the timeout
     assert replayed[2]["answer"] == rows[2]["answer"] and replayed[2]["fallback"] is None
     assert metrics["replay_of"] == str(run_dir) and metrics["replay_generated"] == []
+    assert metrics["index_dir"] == str(index) and sorted(p.name for p in tmp_path.iterdir()) == [
+        "index", "replay", "run", "set.jsonl"]
     assert metrics["replay_changed"][0] == "q1" and "q3" not in metrics["replay_changed"]
     assert metrics["latency_p50_s"] is None  # nothing was generated: no latency to report
     assert "q1: cites [12] -> declined" in printed and f"{len(metrics['replay_changed'])} of 3 answers changed" in printed
@@ -176,4 +179,60 @@ def test_a_replay_into_the_run_itself_is_refused_before_anything_is_written(tmp_
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "is the run being replayed: --out takes another folder" in err
     assert (run / "results.jsonl").read_text() == before
+
+
+class _Asker:
+    """What a replayed draft falls back to where the run stored none: the model, here a fixed reply."""
+
+    def _generate(self, question, evidence, history):
+        yield "generated"
+
+
+@pytest.mark.parametrize("record, readings", [
+    ({"draft": "Peace [5].", "fallback": None}, ["Peace [5].", "Peace [5]."]),
+    # a timeout after some tokens: those tokens, then the timeout again, at every reading
+    ({"draft": "Peace [5]. And", "fallback": "timeout: answer took longer than 60 s"},
+     ["Peace [5]. And" + "!TimeoutError", "Peace [5]. And!TimeoutError"]),
+    ({"draft": "", "fallback": "backend error: BackendError: down"}, ["!BackendError", "!BackendError"]),
+    # the first reading's draft stood, the second reading failed: it fails again, at the second reading only
+    ({"draft": "Peace [5].", "fallback": "the second reading failed (timeout: no first token within 20 s)"},
+     ["Peace [5].", "!TimeoutError"]),
+    ({"draft": "", "fallback": None}, ["generated", "generated"]),  # not drafted in the run: the model drafts
+])
+def test_a_replayed_draft_reads_back_what_the_run_streamed_and_how_it_ended(record, readings):
+    generated = []
+    generate = _stored_draft(_Asker(), record, lambda: generated.append(1))
+    seen = []
+    for _ in readings:
+        text = ""
+        try:
+            for token in generate("q", [], []):
+                text += token
+        except Exception as err:  # the replay's failure, as the run's draft loop catches it
+            text += f"!{type(err).__name__}"
+        seen.append(text)
+    assert seen == readings
+    assert len(generated) == (2 if readings[0] == "generated" else 0)
+
+
+def test_a_run_of_other_questions_than_the_set_is_not_replayed(tmp_path, capsys):
+    dataset = _dataset(tmp_path, [{"id": "q1", "question": "How many points open?", "gold_paragraphs": [4]}])
+    run = _finished_run(tmp_path, dataset)  # answered q1 and q2; the set holds q1 only
+    assert main(["replay", str(run), "--out", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: {run} answered other questions than {dataset} now holds (`eval rescore` scores a run against "
+        "today's set; replay needs the same questions).")
+    assert not (tmp_path / "out").exists()
+
+
+def test_rescore_keeps_a_replay_a_replay(tmp_path):
+    dataset = _dataset(tmp_path, [
+        {"id": "q1", "question": "How many points open?", "gold_paragraphs": [4], "key_facts": ["four|4"]},
+        {"id": "q2", "question": "Who won the cup?", "gold_paragraphs": [], "answerable": False}])
+    run = _finished_run(tmp_path, dataset)
+    metrics = json.loads((run / "metrics.json").read_text())
+    (run / "metrics.json").write_text(json.dumps({**metrics, "replay_of": "runs/local", "replay_changed": ["q1"],
+                                                  "replay_generated": []}))
+    assert rescore(run)["replay_of"] == "runs/local"
+    assert "`python -m eval replay` of `runs/local`" in (run / "report.md").read_text()
 
