@@ -2,8 +2,8 @@
 
 A paragraph starts on a line that begins with its number (``1.We``,
 `` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``§ 1 The``,
-``Article 1``, ``Article IV`` or ``Section 1.`` in a document the usual way
-cannot parse, see :func:`parse_text`)
+``Article 1``, ``Article IV``, ``Section 1.`` or ``## 1. Fees`` over its text
+in a document the usual way cannot parse, see :func:`parse_text`)
 and runs until the next numbered line or section heading, across wrapped
 lines and blank lines. Lines before the first paragraph are the document's
 header (metadata, not a paragraph).
@@ -39,7 +39,7 @@ from .refs import roman_number, roman_numeral
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 7  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 8  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 
 @dataclass(frozen=True)
@@ -54,20 +54,22 @@ class Numbering:
     bare: re.Pattern
     value: Callable[[str], int] = int
     often_heading: bool = False
+    titles: bool = False  # its lines are headings: what follows on them is the paragraph's title
+
 
     def number(self, match: re.Match) -> int:
         return self.value(match.group(1))
 
 
 def _numbering(name: str, number: str, lead: str = "", dash: str = "", value: Callable[[str], int] = int,
-               often_heading: bool = False, named: bool = False) -> Numbering:
+               often_heading: bool = False, named: bool = False, titles: bool = False) -> Numbering:
     """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
     case ("Article 55 of the Charter", "Section 2 applies": references at the start of a line), nor one whose
     text would be its own stop ("Article 2." alone is a bare number, its text on the lines below)."""
     text = r"(?=\S)(?![a-z.:])" if named else r"(?=\S)"
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
-                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading)
+                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading, titles)
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
@@ -92,6 +94,11 @@ NUMBERINGS = (
     _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", _HEADING_MARK, _DASH, roman_number, named=True),
     _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", _HEADING_MARK, _DASH,
                often_heading=True, named=True),
+    # "## 1. Scope" over its text: Markdown headings that number the paragraphs under them (the title is the
+    # paragraph's first words), where the usual way fails (no "1." lines, or "1." restarting under each);
+    # where it parses, they are its sections. Not "## 2024 Results" (no stop or dash after the number).
+    _numbering("## 1.", r"(\d{1,6})(?:\s*[.):](?!\d)|(?=\s+[–—-]\s))", r"#{1,6}\s+", _DASH,
+               often_heading=True, titles=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -300,7 +307,7 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         if match:
             number = numbering.number(match)
             _check_order(path, paras, seen, number, lineno)
-            titled = bool(match.groupdict().get("dash"))  # its line names the paragraph's title
+            titled = numbering.titles or bool(match.groupdict().get("dash"))  # its line names the paragraph's title
             indent = len(raw) - len(raw.lstrip())
             paras.append((number, section, [match.group("text").strip()], lineno, indent, titled))
             seen.add(number)
@@ -313,12 +320,12 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     if not paras:
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
-            "'(1) We ...', '§ 1 We ...', 'Article 1', 'Article I' or 'Section 1')."
+            "'(1) We ...', '§ 1 We ...', 'Article 1', 'Article I', 'Section 1' or '## 1. Title')."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
     for _, _, lines, _, _, titled in paras:  # "Article 2 – Members" over its text: "Members: Anyone may join."
-        if titled and len(lines) > 1 and not _ENDS_UNIT.search(lines[0]):
+        if titled and len(lines) > 1 and lines[0] and not _ENDS_UNIT.search(lines[0]):
             lines[0] += ":"
     paragraphs = tuple(
         Paragraph(doc=doc_id, number=n, text=" ".join(lines).strip(), label=label(n), section=sec)

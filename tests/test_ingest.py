@@ -388,6 +388,29 @@ PARSE_CASES = [
         [(1, "Scope: all.", None), (2, "Fees are due.", None)], "Act", None,
         id="section-signs-alone-with-a-stop",
     ),
+    # Markdown headings that number what follows them, where no "1." paragraph is (or "1." restarts under each)
+    pytest.param(
+        "d.md", "# Service Terms\n\n## 1. Water\nWe supply water\nto every house.\n\n## 2 – Fees\n"
+        "Fees are due monthly.\n\n### 3) Roads\nRoads are kept clear.\n\n## 4.\nThe end.\n",
+        [(1, "Water: We supply water to every house.", None), (2, "Fees: Fees are due monthly.", None),
+         (3, "Roads: Roads are kept clear.", None), (4, "The end.", None)], "Service Terms", (),
+        id="markdown-numbered-headings-over-their-text",
+    ),
+    pytest.param(
+        "d.md", "# Terms\n\n## 1. Scope\n1. Orders.\n2. Returns.\n\n## 2. Fees\n1. Card fees.\n",
+        [(1, "Scope: 1. Orders. 2. Returns.", None), (2, "Fees: 1. Card fees.", None)], "Terms", (),
+        id="markdown-numbered-headings-over-lists-that-restart",
+    ),
+    pytest.param(  # where "1." paragraphs run on under them, the numbered headings are their sections
+        "d.md", "# Terms\n\n## 1. Scope\n1. Orders.\n2. Returns.\n\n## 2. Fees\n3. Card fees.\n",
+        [(1, "Orders.", "1. Scope"), (2, "Returns.", "1. Scope"), (3, "Card fees.", "2. Fees")], "Terms", (),
+        id="markdown-numbered-headings-over-paragraphs-that-run-on",
+    ),
+    pytest.param(  # a year is no number of a heading's: "## 2024 Results" has no stop after it
+        "d.md", "# 2024 Report\n\n## 1. Growth\nWe grew.\n\n## 2. Money\nWe earned 2024 dollars.\n",
+        [(1, "Growth: We grew.", None), (2, "Money: We earned 2024 dollars.", None)], "2024 Report", (),
+        id="markdown-numbered-headings-under-a-title-with-a-year",
+    ),
 ]
 
 
