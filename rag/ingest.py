@@ -89,6 +89,8 @@ _ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
     _numbering("(1)", r"\((\d{1,6})\)"),
+    _numbering("[1]", r"\[(\d{1,6})\]"),  # court judgments: "[1] The appellant ..."
+    _numbering("¶ 1", rf"¶{_ARABIC}\.?", _HEADING_MARK, _DASH, named=True),  # filings: "¶ 1 Plaintiff ..."
     _numbering("§ 1", rf"§{_ARABIC}\.?", _HEADING_MARK, _DASH, named=True),
     _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", _HEADING_MARK, _DASH, named=True),
     _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", _HEADING_MARK, _DASH, roman_number, named=True),
@@ -204,13 +206,14 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         return any(bounds[k] < inner[0] and inner[-1] < bounds[k + 1] for k in range(len(outer)))
 
     # a "(1) (2)" list is a list: never the paragraphs of a document it lies within one Section or Article of
-    kept = [c for c in parsed if not (c[0].name == "(1)" and any(in_one_paragraph(c[2], o[2]) for o in parsed))]
+    kept = [c for c in parsed
+            if not (c[0].name in ("(1)", "[1]") and any(in_one_paragraph(c[2], o[2]) for o in parsed))]
     best = min(kept, key=lambda c: max(len(p.text) for p in c[1].paragraphs))  # the first of equals
     log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
     return best[1]
 
 
-_OWN_NAMES = {"(1)": "({})", "§ 1": "§ {}", "Article 1": "Article {}", "Article I": "Article {}",
+_OWN_NAMES = {"(1)": "({})", "¶ 1": "¶ {}", "§ 1": "§ {}", "Article 1": "Article {}", "Article I": "Article {}",
               "Section 1": "Section {}"}
 
 
@@ -320,7 +323,8 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     if not paras:
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
-            "'(1) We ...', '§ 1 We ...', 'Article 1', 'Article I', 'Section 1' or '## 1. Title')."
+            "'(1) We ...', '[1] We ...', '§ 1 We ...', '¶ 1 We ...', 'Article 1', 'Article I', 'Section 1' or "
+            "'## 1. Title')."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str

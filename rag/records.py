@@ -43,8 +43,8 @@ class Document:
     header: tuple[str, ...]
     paragraphs: tuple[Paragraph, ...]
     sha256: str
-    numbering: str = "1."  # how its paragraphs are numbered: "1.", "(1)", "§ 1", "Article 1", "Article I" or
-    #                        "Section 1" (see rag.ingest)
+    numbering: str = "1."  # how its paragraphs are numbered: "1.", "(1)", "[1]", "§ 1", "¶ 1", "Article 1",
+    #                        "Article I", "Section 1" or "## 1." (see rag.ingest.NUMBERINGS)
 
 
 @dataclass(frozen=True)

@@ -411,6 +411,31 @@ PARSE_CASES = [
         [(1, "Growth: We grew.", None), (2, "Money: We earned 2024 dollars.", None)], "2024 Report", (),
         id="markdown-numbered-headings-under-a-title-with-a-year",
     ),
+    pytest.param(  # court judgments number their paragraphs "[1]"; the neutral citation's "[2019]" is header
+        "d.txt", "IN THE COURT OF APPEAL\nSmith v Jones [2019] EWCA Civ 12\n\n[1] The appellant appeals.\n"
+        "[2] The facts are these. The\nrespondent sold a boat.\n\n[3] We allow the appeal.\n",
+        [(1, "The appellant appeals.", None), (2, "The facts are these. The respondent sold a boat.", None),
+         (3, "We allow the appeal.", None)], "IN THE COURT OF APPEAL",
+        ("IN THE COURT OF APPEAL", "Smith v Jones [2019] EWCA Civ 12"),
+        id="paragraph-numbers-in-square-brackets",
+    ),
+    pytest.param(  # footnotes "[1]" after the last "1." paragraph are its text, not the paragraphs
+        "d.txt", "Judgment\n\n1. The appellant appeals.\n2. We allow it.\n\n[1] See Smith v Jones.\n",
+        [(1, "The appellant appeals.", None), (2, "We allow it. [1] See Smith v Jones.", None)], "Judgment", None,
+        id="square-bracket-footnotes-after-the-paragraphs",
+    ),
+    pytest.param(
+        "d.txt", "Terms\n\nSec. 1. Scope applies.\nSec. 2. Payment. We accept:\n[1] cards;\n[2] vouchers.\n",
+        [(1, "Scope applies.", None), (2, "Payment. We accept: [1] cards; [2] vouchers.", None)], "Terms", None,
+        id="a-list-in-square-brackets-inside-the-last-section",
+    ),
+    pytest.param(  # court filings: "¶ 1", "¶3."; "¶ 4 of the filing" at the start of a wrapped line is a reference
+        "d.txt", "Complaint\n\n¶ 1 Plaintiff lives in Ohio, as stated\nin the filing.\n¶ 2 Defendant is a company.\n"
+        "¶3. Venue is proper under\n¶ 4 of the lease.\n",
+        [(1, "Plaintiff lives in Ohio, as stated in the filing.", None), (2, "Defendant is a company.", None),
+         (3, "Venue is proper under ¶ 4 of the lease.", None)], "Complaint", None,
+        id="paragraph-signs",
+    ),
 ]
 
 
