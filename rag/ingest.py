@@ -1,8 +1,8 @@
 """Stage 1: read documents and parse them into numbered paragraphs.
 
 A paragraph starts on a line that begins with its number (``1.We``,
-`` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``§ 1 The``,
-``Article 1``, ``Article IV``, ``Section 1.`` or ``## 1. Fees`` over its text
+`` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``[1] The``, ``§ 1 The``,
+``¶ 1 The``, ``Article 1``, ``Article IV``, ``Section 1.`` or ``## 1. Fees`` over its text
 in a document the usual way cannot parse, see :func:`parse_text`)
 and runs until the next numbered line or section heading, across wrapped
 lines and blank lines. Lines before the first paragraph are the document's
