@@ -55,21 +55,28 @@ class Numbering:
     value: Callable[[str], int] = int
     often_heading: bool = False
     titles: bool = False  # its lines are headings: what follows on them is the paragraph's title
-
+    starts: str = ""  # the characters its lines can start with ("0": any digit): most lines are tried no further
 
     def number(self, match: re.Match) -> int:
         return self.value(match.group(1))
 
+    def may_open(self, first: str) -> bool:
+        """Whether a line whose first character (after spaces) is ``first`` can be one of its lines."""
+        return first in self.starts or (first.isdecimal() and "0" in self.starts)
 
-def _numbering(name: str, number: str, lead: str = "", dash: str = "", value: Callable[[str], int] = int,
-               often_heading: bool = False, named: bool = False, titles: bool = False) -> Numbering:
-    """``number`` with group 1 the number; ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
+
+def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = "",
+               value: Callable[[str], int] = int, often_heading: bool = False, named: bool = False,
+               titles: bool = False) -> Numbering:
+    """``number`` with group 1 the number, ``starts`` the characters it starts with ("0" for any digit; "*" and
+    the lead's are added); ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
     case ("Article 55 of the Charter", "Section 2 applies": references at the start of a line), nor one whose
     text would be its own stop ("Article 2." alone is a bare number, its text on the lines below)."""
     text = r"(?=\S)(?![a-z.:])" if named else r"(?=\S)"
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
-                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading, titles)
+                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading, titles,
+                     starts + "*" + ("#" if lead else ""))
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
@@ -87,19 +94,19 @@ _ARABIC = r"\s*(\d{1,6})(?![.,]?\d|[A-Za-z(])"  # "1", not "1.2", "1,000", "1a" 
 _ROMAN = r"\s+(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"
 _ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
 NUMBERINGS = (
-    _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)"),
-    _numbering("(1)", r"\((\d{1,6})\)"),
-    _numbering("[1]", r"\[(\d{1,6})\]"),  # court judgments: "[1] The appellant ..."
-    _numbering("¶ 1", rf"¶{_ARABIC}\.?", _HEADING_MARK, _DASH, named=True),  # filings: "¶ 1 Plaintiff ..."
-    _numbering("§ 1", rf"§{_ARABIC}\.?", _HEADING_MARK, _DASH, named=True),
-    _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", _HEADING_MARK, _DASH, named=True),
-    _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", _HEADING_MARK, _DASH, roman_number, named=True),
-    _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", _HEADING_MARK, _DASH,
+    _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)", "0"),
+    _numbering("(1)", r"\((\d{1,6})\)", "("),
+    _numbering("[1]", r"\[(\d{1,6})\](?!:)", "["),  # court judgments: "[1] The appellant ..." (not "[1]: https://...")
+    _numbering("¶ 1", rf"¶{_ARABIC}\.?", "¶", _HEADING_MARK, _DASH, named=True),  # filings: "¶ 1 Plaintiff ..."
+    _numbering("§ 1", rf"§{_ARABIC}\.?", "§", _HEADING_MARK, _DASH, named=True),
+    _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", "A", _HEADING_MARK, _DASH, named=True),
+    _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", "A", _HEADING_MARK, _DASH, roman_number, named=True),
+    _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", "S", _HEADING_MARK, _DASH,
                often_heading=True, named=True),
     # "## 1. Scope" over its text: Markdown headings that number the paragraphs under them (the title is the
     # paragraph's first words), where the usual way fails (no "1." lines, or "1." restarting under each);
     # where it parses, they are its sections. Not "## 2024 Results" (no stop or dash after the number).
-    _numbering("## 1.", r"(\d{1,6})(?:\s*[.):](?!\d)|(?=\s+[–—-]\s))", r"#{1,6}\s+", _DASH,
+    _numbering("## 1.", r"(\d{1,6})(?:\s*[.):](?!\d)|(?=\s+[–—-]\s))", "", r"#{1,6}\s+", _DASH,
                often_heading=True, titles=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
@@ -179,19 +186,28 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         document, opened = _parse(text, raws, path, label_with_doc, NUMBERINGS[0])
     except CorpusError as error:
         document, opened, failure = None, [], error
+    ends = len(raws) + 1  # past the last line: where the last paragraph of every numbering ends
+
+    def in_one_paragraph(inner: list[int], outer: list[int]) -> bool:
+        bounds = [*outer, ends]
+        return any(bounds[k] < inner[0] and inner[-1] < bounds[k + 1] for k in range(len(outer)))
+
     if document is None:  # the others that begin before the usual way (or where it has none)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
     else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
-        others = [n for n in NUMBERINGS[1:]
-                  if lines[n.name] and lines[n.name][0] < usual[0] and usual[-1] < lines[n.name][-1]
-                  and not (n.often_heading and all(_heading(raws[i]) for i in lines[n.name]))]
+        # (numbered headings: where the "1." lines are one list under one of them, "## 2. Agenda" / "1. Budget")
+        others = [n for n in NUMBERINGS[1:] if lines[n.name] and (
+                  in_one_paragraph(usual, lines[n.name]) if n.titles else
+                  lines[n.name][0] < usual[0] and usual[-1] < lines[n.name][-1]
+                  and not (n.often_heading and all(_heading(raws[i]) for i in lines[n.name])))]
     parsed = []
     for numbering in others:
         try:
             other, its = _parse(text, raws, path, label_with_doc, numbering)
         except CorpusError:
             continue
-        if opened and not (its[0] < opened[0] and opened[-1] < its[-1]):
+        if opened and not (in_one_paragraph(opened, its) if numbering.titles else
+                           its[0] < opened[0] and opened[-1] < its[-1]):
             continue  # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty.")
         if len(other.paragraphs) >= (2 if usual else 1):
             parsed.append((numbering, other, its))
@@ -199,16 +215,15 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         if document is None:
             raise failure from None
         return document
-    ends = len(raws) + 1  # past the last line: where the last paragraph of every numbering ends
-
-    def in_one_paragraph(inner: list[int], outer: list[int]) -> bool:
-        bounds = [*outer, ends]
-        return any(bounds[k] < inner[0] and inner[-1] < bounds[k + 1] for k in range(len(outer)))
-
     # a "(1) (2)" list is a list: never the paragraphs of a document it lies within one Section or Article of
     kept = [c for c in parsed
             if not (c[0].name in ("(1)", "[1]") and any(in_one_paragraph(c[2], o[2]) for o in parsed))]
-    best = min(kept, key=lambda c: max(len(p.text) for p in c[1].paragraphs))  # the first of equals
+    # numbered headings ("## 1. Fees") number the paragraphs only where no other way does: "(1) (2)" running on
+    # under them are the paragraphs, however long one heading's unnumbered text
+    kept = [c for c in kept if not c[0].titles] or kept
+    # the longest paragraph, or the header where that is longer: "[1]" footnotes after each "(1)" paragraph
+    # would leave the first paragraph in the header, and every other one inside a footnote
+    best = min(kept, key=lambda c: max(len(" ".join(c[1].header)), *(len(p.text) for p in c[1].paragraphs)))
     log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
     return best[1]
 
@@ -240,8 +255,9 @@ def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
         fenced = fenced != fence
         if fenced or fence:
             continue
+        first = raw.lstrip()[:1]
         for n in NUMBERINGS:
-            if n.para.match(raw) or n.bare.match(raw):
+            if first and n.may_open(first) and (n.para.match(raw) or n.bare.match(raw)):
                 found[n.name].append(i)
     return found
 
@@ -255,8 +271,8 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     header: list[str] = []
     title: str | None = None
     section: str | None = None
-    # number, section, lines, line number, indent, titled ("Article 2 – Members")
-    paras: list[tuple[int, str | None, list[str], int, int, bool]] = []
+    # number, section, lines, line number, indent, titled ("Article 2 – Members"), heading depth ("## 1." 2)
+    paras: list[tuple[int, str | None, list[str], int, int, bool, int]] = []
     seen: set[int] = set()  # numbers so far: a repeat is found in O(1), not by scanning (archives are large)
 
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
@@ -298,6 +314,12 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
                 heading = None  # "C. Costs of equipment" in a list is not section 100
             elif value is not None and not match:
                 roman = value
+        if heading is not None and not match and paras and numbering.titles and _depth(raw) >= paras[-1][6]:
+            # "### 1.1 Purpose" under "## 1. Intro", or "## Contributing" between "## 1." and "## 2.": text of the
+            # numbered heading's paragraph (a shallower one, "# Part A", is the section of those that follow)
+            paras[-1][2].append(heading if _ENDS_UNIT.search(heading) else heading + ":")
+            previous = ""
+            continue
         if heading is not None and not match:
             if not paras and title is None and raw.lstrip().startswith("# "):
                 title = heading
@@ -312,7 +334,10 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
             _check_order(path, paras, seen, number, lineno)
             titled = numbering.titles or bool(match.groupdict().get("dash"))  # its line names the paragraph's title
             indent = len(raw) - len(raw.lstrip())
-            paras.append((number, section, [match.group("text").strip()], lineno, indent, titled))
+            text = match.group("text").strip()
+            if numbering.titles:  # "## **1. Fees**", "## 1. Fees ##": the title alone
+                text = re.sub(r"\s+#+$", "", text).replace("**", "").strip()
+            paras.append((number, section, [text], lineno, indent, titled, _depth(raw) if numbering.titles else 0))
             seen.add(number)
         elif paras:
             if line:
@@ -328,7 +353,7 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
-    for _, _, lines, _, _, titled in paras:  # "Article 2 – Members" over its text: "Members: Anyone may join."
+    for _, _, lines, _, _, titled, _ in paras:  # "Article 2 – Members" over its text: "Members: Anyone may join."
         if titled and len(lines) > 1 and lines[0] and not _ENDS_UNIT.search(lines[0]):
             lines[0] += ":"
     paragraphs = tuple(
@@ -347,7 +372,7 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         numbering=numbering.name,
     )
-    return document, [lineno for _, _, _, lineno, _, _ in paras]
+    return document, [lineno for _, _, _, lineno, *_ in paras]
 
 
 def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, seen: set[int]) -> bool:
@@ -451,6 +476,12 @@ def _heading(raw: str, articles: bool = False) -> str | None:
     if articles and _ARTICLE_HEADING.match(raw) and len(line) <= 80:
         return line.lstrip("#").strip()
     return None
+
+
+def _depth(raw: str) -> int:
+    """How deep a Markdown heading is ("### 1.1" 3); 0 for any other line."""
+    md = _MD_HEADING.match(raw)
+    return len(md.group(1)) if md else 0
 
 
 def _opens_section(raw: str) -> bool:

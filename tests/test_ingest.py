@@ -436,6 +436,42 @@ PARSE_CASES = [
          (3, "Venue is proper under ¶ 4 of the lease.", None)], "Complaint", None,
         id="paragraph-signs",
     ),
+    pytest.param(  # "[1]" footnotes after each "(1)" paragraph: the first paragraph is no header, nor a footnote
+        "d.txt", "Regulation\n\n(1) Cod stocks are at risk, as scientists have reported for years.[1]\n\n"
+        "[1] ICES 2019.\n\n(2) Limit catches.[2]\n\n[2] See Art 5.\n\n(3) Applies from 1 January.\n",
+        [(1, "Cod stocks are at risk, as scientists have reported for years.[1] [1] ICES 2019.", None),
+         (2, "Limit catches.[2] [2] See Art 5.", None), (3, "Applies from 1 January.", None)], "Regulation", None,
+        id="square-bracket-footnotes-after-each-paragraph",
+    ),
+    pytest.param(  # "(1) (2)" running on under numbered headings are the paragraphs, the headings their sections
+        "d.md", "# Code\n\n## 1. Behaviour\n(1) Be kind.\n(2) Be honest.\n\n## 2. Background\n(3) This code "
+        "was written after a long consultation with members and staff over six months.\n",
+        [(1, "Be kind.", "1. Behaviour"), (2, "Be honest.", "1. Behaviour"),
+         (3, "This code was written after a long consultation with members and staff over six months.",
+          "2. Background")], "Code", (),
+        id="numbered-paragraphs-run-on-under-numbered-headings",
+    ),
+    pytest.param(  # a heading inside a heading-numbered paragraph is its text, never the next one's section
+        "d.md", "# Policy\n\n## **1. Intro**\n\n### 1.1 Purpose\nWe protect data.\n\n### 1.2 Scope\nAll staff.\n\n"
+        "## Notes\nSee the annex.\n\n## 2. Review ##\nYearly.\n",
+        [(1, "Intro: 1.1 Purpose: We protect data. 1.2 Scope: All staff. Notes: See the annex.", None),
+         (2, "Review: Yearly.", None)], "Policy", (),
+        id="subheadings-inside-numbered-headings",
+    ),
+    pytest.param(  # one "1." list under one numbered heading is that heading's text, in the last one too
+        "d.md", "# Notes\n\n## 1. Attendees\nAlice, Bob.\n\n## 2. Agenda\n1. Budget\n2. Hiring\n\n"
+        "## 3. Decisions\nBudget approved.\n\n## 4. Actions\n1. Alice drafts the ad.\n",
+        [(1, "Attendees: Alice, Bob.", None), (2, "Agenda: 1. Budget 2. Hiring", None),
+         (3, "Decisions: Budget approved.", None), (4, "Actions: 1. Alice drafts the ad.", None)], "Notes", (),
+        id="a-list-under-one-numbered-heading",
+    ),
+    pytest.param(
+        "d.md", "# Claims\n\n## 1. Purpose\nHow staff claim.\n\n## 2. How to claim\n1. Fill in the form.\n"
+        "2. Attach receipts.\n",
+        [(1, "Purpose: How staff claim.", None), (2, "How to claim: 1. Fill in the form. 2. Attach receipts.", None)],
+        "Claims", (),
+        id="a-list-under-the-last-numbered-heading",
+    ),
 ]
 
 
@@ -583,6 +619,9 @@ def test_two_documents_with_the_same_stem_is_an_error(write, tmp_path, one_sente
 def _make_bad(write, tmp_path: Path, case: str) -> Path:
     if case == "no-numbered-paragraphs":
         return write("bad.txt", "Just a title\n\nSome prose without numbers.\n")
+    if case == "markdown-link-definitions":  # "[1]: https://..." numbers no paragraph
+        return write("bad.md", "# tool\n\nConverts CSV. See the [docs][1].\n\n[1]: https://example.com/docs\n"
+                               "[2]: https://example.com/issues\n")
     if case == "duplicate-number":
         return write("bad.txt", "1. One.\n2. Two.\n2. Two again.\n")
     if case == "out-of-order-number":
@@ -607,6 +646,7 @@ def _make_bad(write, tmp_path: Path, case: str) -> Path:
 
 BAD_CASES = [
     pytest.param("no-numbered-paragraphs", "no numbered paragraphs", id="no-numbered-paragraphs"),
+    pytest.param("markdown-link-definitions", "no numbered paragraphs", id="markdown-link-definitions"),
     pytest.param("duplicate-number", "appears twice", id="duplicate-number"),
     pytest.param("out-of-order-number", "numbers must increase", id="out-of-order-number"),
     pytest.param("non-utf8-bytes", "not UTF-8", id="non-utf8-bytes"),
