@@ -334,10 +334,10 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
             _check_order(path, paras, seen, number, lineno)
             titled = numbering.titles or bool(match.groupdict().get("dash"))  # its line names the paragraph's title
             indent = len(raw) - len(raw.lstrip())
-            text = match.group("text").strip()
+            opening = match.group("text").strip()
             if numbering.titles:  # "## **1. Fees**", "## 1. Fees ##": the title alone
-                text = re.sub(r"\s+#+$", "", text).replace("**", "").strip()
-            paras.append((number, section, [text], lineno, indent, titled, _depth(raw) if numbering.titles else 0))
+                opening = re.sub(r"\s+#+$", "", opening).replace("**", "").strip()
+            paras.append((number, section, [opening], lineno, indent, titled, _depth(raw) if numbering.titles else 0))
             seen.add(number)
         elif paras:
             if line:

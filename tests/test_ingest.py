@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import textwrap
 from pathlib import Path
@@ -482,6 +483,7 @@ def test_parse_cases(write, filename, text, expected, title, header):
     assert [(p.number, p.text, p.section) for p in doc.paragraphs] == expected
     assert [p.label for p in doc.paragraphs] == [str(n) for n, _, _ in expected]  # single document
     assert {p.doc for p in doc.paragraphs} == {Path(filename).stem}
+    assert doc.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()  # the whole text's: a change is seen
     if title is not None:
         assert doc.title == title
     if header is not None:
