@@ -168,9 +168,12 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     "paragraphs" are one list inside a "§ 2" or a "(2)"). Numbered recitals before the first "1." decision,
     or a "(1) (2)" list inside an excerpt's paragraph "12.", leave it as it was. Of the other ways that
     parse the document, "(1) (2)" lines that all lie inside one paragraph of another are a list there ("Sec.
-    2 ... We accept:" / "(1) cards;" / "(2) vouchers.") and drop out; of the rest, the one whose longest
-    paragraph is shortest wins: recitals "(1) (2)" before
-    "Article 1" would leave every Article inside the last recital. Where the usual way numbers lines at
+    2 ... We accept:" / "(1) cards;" / "(2) vouchers.") and drop out, as do numbered Markdown headings ("## 1.
+    Fees") where another way parses too; of the rest, the one whose longest paragraph (or header, where that
+    is longer) is shortest wins: recitals "(1) (2)" before "Article 1" would leave every Article inside the
+    last recital, "[1]" footnotes after each "(1)" paragraph the first one in the header. Numbered headings
+    also replace a usual way whose lines are one list under one of them ("## 2. Agenda" / "1. Budget" /
+    "2. Hiring" / "## 3. Decisions"). Where the usual way numbers lines at
     all, another must find two paragraphs or more to replace it or its error (one "Section 1 – Purpose" over
     a list that repeats a number explains nothing). When none parses, the usual way stands, or its error does.
 
