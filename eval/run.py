@@ -139,10 +139,11 @@ def replay(run_dir: Path, out: Path, index: Path | None = None, progress: bool =
         finally:
             del asker._generate  # the class's own again
         records.append({**record, "latency_s": None, "first_token_s": None})
-    changed = [r["id"] for r in records if any(r.get(k) != drafts[r["id"]].get(k) for k in ("answer", "citations", "refused"))]
+    outcome = ("answer", "citations", "refused")
+    changed = [r["id"] for r in records if any(r.get(k) != drafts[r["id"]].get(k) for k in outcome)]
     replayed = {"dataset": metrics["dataset"], "answerer": asker.name, "corpus": str(settings.corpus),
-                "index_dir": str(settings.index_dir), "replay_of": str(run_dir), "replay_generated": generated, "replay_changed": changed,
-                **nan_as_null(aggregate(records))}
+                "index_dir": str(settings.index_dir), "replay_of": str(run_dir), "replay_generated": generated,
+                "replay_changed": changed, **nan_as_null(aggregate(records))}
     out.mkdir(parents=True, exist_ok=True)
     write_run(out, replayed, records)
     return replayed
@@ -235,7 +236,8 @@ def rescore(run_dir: Path) -> dict:
         record.update({"answerable": row.answerable, "gold": list(row.gold), "kind": row.kind,
                        **score_row(row, record["answer"], record["citations"], record["refused"], record["retrieved"],
                                    error=bool(record.get("error")))})
-    head = {k: v for k, v in metrics.items() if k in ("dataset", "answerer", "corpus", "index_dir") or k.startswith("replay_")}
+    head = {k: v for k, v in metrics.items()
+            if k in ("dataset", "answerer", "corpus", "index_dir") or k.startswith("replay_")}
     judged = {k: v for k, v in metrics.items() if k.startswith("alce_")}
     metrics = {**head, **nan_as_null(aggregate(records)), **judged}
     write_run(run_dir, metrics, records)

@@ -68,15 +68,15 @@ class ExtractiveAnswerer:
             # if none has one, everything scores 0 and verification decides what stands
             relevant = {e.label: e for e in evidence if e.relevance > 0}
             first = named or next((relevant[label] for label in lead if label in relevant),
-                                  next((e for e in evidence if e.relevance > 0), next(e for e in evidence if e.sentences)))
+                                  next(iter(relevant.values()), None) or next(e for e in evidence if e.sentences))
             own = sorted(first.sentences, key=lambda c: -c[1])
             best = max(e.relevance for e in evidence)
             # More sentences of the lead paragraph when nearly as relevant as its best; another
             # paragraph (one the question names too, if it names any) only when practically as
             # relevant as the best sentence anywhere (each extra citation risks a wrong one).
             more = [(r, s, first.label) for s, r in own[1:] if r >= own[0][1] * self.keep_ratio]
-            more += [(r, s, e.label) for e in evidence if e is not first and (e.pinned if named is not None else not alone)
-                     for s, r in e.sentences if r >= best * self.other_ratio]
+            others = [e for e in evidence if e is not first and (e.pinned if named is not None else not alone)]
+            more += [(r, s, e.label) for e in others for s, r in e.sentences if r >= best * self.other_ratio]
             more.sort(key=lambda c: -c[0])
             picked = [(own[0][0], first.label)] + [(s, label) for _, s, label in more]
             picked = picked[: self.max_sentences]

@@ -55,6 +55,7 @@ class Numbering:
     value: Callable[[str], int] = int
     often_heading: bool = False
     titles: bool = False  # its lines are headings: what follows on them is the paragraph's title
+    often_list: bool = False  # its lines are as often a list inside one paragraph of another numbering
     starts: str = ""  # the characters its lines can start with ("0": any digit): most lines are tried no further
 
     def number(self, match: re.Match) -> int:
@@ -67,7 +68,7 @@ class Numbering:
 
 def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = "",
                value: Callable[[str], int] = int, often_heading: bool = False, named: bool = False,
-               titles: bool = False) -> Numbering:
+               titles: bool = False, often_list: bool = False) -> Numbering:
     """``number`` with group 1 the number, ``starts`` the characters it starts with ("0" for any digit; "*" and
     the lead's are added); ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
@@ -75,8 +76,8 @@ def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = 
     text would be its own stop ("Article 2." alone is a bare number, its text on the lines below)."""
     text = r"(?=\S)(?![a-z.:])" if named else r"(?=\S)"
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
-                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading, titles,
-                     starts + "*" + ("#" if lead else ""))
+                     re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading=often_heading,
+                     titles=titles, often_list=often_list, starts=starts + "*" + ("#" if lead else ""))
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
@@ -95,8 +96,9 @@ _ROMAN = r"\s+(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"
 _ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)", "0"),
-    _numbering("(1)", r"\((\d{1,6})\)", "("),
-    _numbering("[1]", r"\[(\d{1,6})\](?!:)", "["),  # court judgments: "[1] The appellant ..." (not "[1]: https://...")
+    _numbering("(1)", r"\((\d{1,6})\)", "(", often_list=True),
+    # court judgments: "[1] The appellant ..." (not a link definition, "[1]: https://...")
+    _numbering("[1]", r"\[(\d{1,6})\](?!:)", "[", often_list=True),
     _numbering("¶ 1", rf"¶{_ARABIC}\.?", "¶", _HEADING_MARK, _DASH, named=True),  # filings: "¶ 1 Plaintiff ..."
     _numbering("§ 1", rf"§{_ARABIC}\.?", "§", _HEADING_MARK, _DASH, named=True),
     _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", "A", _HEADING_MARK, _DASH, named=True),
@@ -219,8 +221,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
             raise failure from None
         return document
     # a "(1) (2)" list is a list: never the paragraphs of a document it lies within one Section or Article of
-    kept = [c for c in parsed
-            if not (c[0].name in ("(1)", "[1]") and any(in_one_paragraph(c[2], o[2]) for o in parsed))]
+    kept = [c for c in parsed if not (c[0].often_list and any(in_one_paragraph(c[2], o[2]) for o in parsed))]
     # numbered headings ("## 1. Fees") number the paragraphs only where no other way does: "(1) (2)" running on
     # under them are the paragraphs, however long one heading's unnumbered text
     kept = [c for c in kept if not c[0].titles] or kept
