@@ -39,7 +39,7 @@ from .refs import roman_number, roman_numeral
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 8  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 9  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,11 @@ NUMBERINGS = (
                often_heading=True, named=True),
     # "## 1. Scope" over its text: Markdown headings that number the paragraphs under them (the title is the
     # paragraph's first words), where the usual way fails (no "1." lines, or "1." restarting under each);
-    # where it parses, they are its sections. Not "## 2024 Results" (no stop or dash after the number).
-    _numbering("## 1.", r"(\d{1,6})(?:\s*[.):](?!\d)|(?=\s+[–—-]\s))", "", r"#{1,6}\s+", _DASH,
-               often_heading=True, titles=True),
+    # where it parses, they are its sections. Pandoc numbers them with no stop ("## 2 Eligibility"): a
+    # capital must follow then ("## 3 ways to pay" is a title); a year is no number ("## 2024 Results", see
+    # _numbers_a_paragraph). Indented by four spaces, a "# 1. build" line is code, not a heading.
+    _numbering("## 1.", r"(\d{1,6})(?:\s*[.):](?!\d)|(?=\s+[–—-]\s)|(?=\s+(?:\*\*)?[A-Z]))", "", r"(?<!\s{4})#{1,6}\s+",
+               _DASH, often_heading=True, titles=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -128,6 +130,9 @@ _PLAIN_HEADING = re.compile(
 _ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})(?:[.:]?\s*[–—-]\s+\S.*|:)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
+# A line that heads notes: after it, numbers that start again are footnotes ("Notes" / "[1] See the Act.")
+_NOTES = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?(?:(?:foot|end)?notes|references|sources|注释?|脚注|参考文献)(?:\*\*)?\s*:?$",
+                    re.IGNORECASE)
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
 _ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
 # A line ending in a word that wants what follows: "as set out in" / "Article III." names an article, it opens none
@@ -269,7 +274,9 @@ def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
 def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
            numbering: Numbering) -> tuple[Document, list[int]]:
     """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried), and
-    the numbers of the lines that open its paragraphs."""
+    the numbers of the lines that open its paragraphs. Its numbers that start again after a "Notes" or
+    "References" line and never pass the last paragraph's are that paragraph's footnotes; its numbered
+    Markdown subheadings that start again under its headings ("### 1. Who" under "## 1. Members") are text."""
     path = Path(path)
     doc_id = path.stem
     header: list[str] = []
@@ -283,6 +290,9 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     fenced = False  # inside a fenced code block
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     articles = _article_headings(raws, numbering)
+    notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
+    highest: list[int] = []  # see _highest_from: computed where numbers restart after a "Notes" line
+    restarting = _restarting_depths(raws, numbering) if numbering.titles else set()
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
         fence = _FENCE.match(raw) is not None
@@ -299,6 +309,7 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         wrapped = bool(paras) and continues
         dangling = continues and _DANGLING.search(previous) is not None  # "... as set out in"
         previous = line
+        notes = notes or bool(paras and len(line) < 24 and _NOTES.match(line))
         heading = _heading(raw, articles)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
         if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
@@ -308,8 +319,19 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
             # "... as provided in" / "§ 1 of the Tax Code." or "as set out in" / "Article III." is a reference,
             # not a section (but "The club rows" / "Article 2." is the next Article)
             match = None
+        if match and notes and paras and numbering.number(match) <= paras[-1][0]:
+            highest = highest or _highest_from(raws, numbering)
+            # "Notes" / "[1] Decision of 3 May." / "[2] ...": the last paragraph's footnotes, where the numbers
+            # never again go past it
+            trailer = highest[lineno - 1] <= paras[-1][0]
+        if trailer:
+            if line:
+                paras[-1][2].append(line)
+            continue
         if match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
             match = None
+        if match and restarting and _depth(raw) in restarting:
+            match = None  # "### 1. Who may join" under "## 1. Membership": a numbered subheading, its text
         if heading is not None and wrapped and not _MD_HEADING.match(raw):
             heading = None  # "...we agree that" / "Part 2 of the deal" / "is void." is not a section
         if heading is not None and not _MD_HEADING.match(raw):
@@ -394,6 +416,41 @@ def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, se
         indent = len(raw) - len(raw.lstrip())
         return indent < paras[0][4] + 2
     return True
+
+
+def _restarting_depths(raws: list[str], numbering: Numbering) -> set[int]:
+    """The Markdown heading depths, under the shallowest one that ``numbering`` numbers, whose numbered headings
+    start again from a number that one has had: "### 1. Windows" and "### 2. macOS" under "## 1. Install" are
+    numbered subheadings, not paragraphs ("### 3) Roads" after "## 2. Fees" goes on: a paragraph)."""
+    headings, highest, fenced = [], 0, False
+    for raw in raws:
+        fence = _FENCE.match(raw) is not None
+        fenced = fenced != fence
+        match = not (fenced or fence) and (numbering.para.match(raw) or numbering.bare.match(raw))
+        if match and _depth(raw):
+            number = numbering.number(match)
+            if not (1800 <= number <= 2100 and number > highest + _MAX_JUMP):  # "# 2024 Report": a title
+                headings.append((_depth(raw), number))
+                highest = max(highest, number)
+    top = min((depth for depth, _ in headings), default=0)
+    restarting, last = set(), 0
+    for depth, number in headings:
+        if depth == top:
+            last = number
+        elif number <= last:
+            restarting.add(depth)
+    return restarting
+
+
+def _highest_from(raws: list[str], numbering: Numbering) -> list[int]:
+    """For each line, the highest number ``numbering`` reads on it or any line after it (0 for none): where
+    numbers restart after a "Notes" line, whether they ever go past the last paragraph again. One pass from
+    the end, done once per document, however many lines restart."""
+    highest = [0] * (len(raws) + 1)
+    for i in range(len(raws) - 1, -1, -1):
+        match = numbering.para.match(raws[i]) or numbering.bare.match(raws[i])
+        highest[i] = max(highest[i + 1], numbering.number(match) if match else 0)
+    return highest
 
 
 def _roman_heading(raw: str) -> int | None:

@@ -466,6 +466,33 @@ PARSE_CASES = [
          (3, "Decisions: Budget approved.", None), (4, "Actions: 1. Alice drafts the ad.", None)], "Notes", (),
         id="a-list-under-one-numbered-heading",
     ),
+    pytest.param(  # Pandoc numbers headings with no stop; a year or a lower-case word after the number is a title
+        "d.md", "# Remote Work\n\n## 1 Introduction\nWho may work from home.\n\n## 2 Eligibility\nStaff past "
+        "probation.\n\n### 3 ways to apply\nBy form or by mail.\n\n## 2024 Results\nTen staff applied.\n",
+        [(1, "Introduction: Who may work from home.", None),
+         (2, "Eligibility: Staff past probation. 3 ways to apply: By form or by mail. 2024 Results: Ten staff applied.",
+          None)], "Remote Work", (),
+        id="markdown-numbered-headings-with-no-stop",
+    ),
+    pytest.param(  # two levels of numbered headings: the deeper ones are text of the paragraph they lie in
+        "d.md", "# Club Rules\n\n## 1. Membership\n### 1. Who may join\nAdults.\n### 2. Fees\nForty euros.\n\n"
+        "## 2. Meetings\n### 1. When\nMondays.\n",
+        [(1, "Membership: 1. Who may join: Adults. 2. Fees: Forty euros.", None),
+         (2, "Meetings: 1. When: Mondays.", None)], "Club Rules", (),
+        id="numbered-subheadings-under-numbered-headings",
+    ),
+    pytest.param(  # indented four spaces, "# 1. build" is a code block's comment, not a numbered heading
+        "d.md", "# Deploy\n\n## 1. Build\nRun:\n\n    # 1. build the image\n    make image\n\n## 2. Release\nTag it.\n",
+        [(1, "Build: Run: # 1. build the image make image", None), (2, "Release: Tag it.", None)], "Deploy", (),
+        id="numbered-comment-in-an-indented-code-block",
+    ),
+    pytest.param(  # numbers that restart under "Notes" to the end are footnotes: the last paragraph's text
+        "d.txt", "JUDGMENT\n\n[1] The appellant appeals.[1]\n\n[2] We allow the appeal.[2]\n\nNotes\n\n"
+        "[1] Decision of 3 May 2020.\n[2] See the Act.\n",
+        [(1, "The appellant appeals.[1]", None),
+         (2, "We allow the appeal.[2] Notes [1] Decision of 3 May 2020. [2] See the Act.", None)], "JUDGMENT", None,
+        id="footnotes-restarting-the-numbers-after-notes",
+    ),
     pytest.param(
         "d.md", "# Claims\n\n## 1. Purpose\nHow staff claim.\n\n## 2. How to claim\n1. Fill in the form.\n"
         "2. Attach receipts.\n",
@@ -678,8 +705,13 @@ def test_bad_input_is_one_sentence_naming_file_and_problem(write, tmp_path, one_
         ("1. One.\n2. Two.\n3. Three.\n1. One again.\n", 4, "paragraph number 1 appears twice"),
         # one Section over the list explains nothing: the list's own error stands
         ("SECTION 1 – PURPOSE\n1. One.\n2. Two.\n2. Two again.\n", 4, "paragraph number 2 appears twice"),
+        # notes restart the numbers only to the document's end: "1. ONS 2023." could be a paragraph repeated, and
+        # under "Notes" a "[3]" note past the last paragraph "[2]" would open paragraph 3
+        ("1. Rents rose.\n2. Wages fell.\n\nReferences\n1. ONS 2023.\n\n3. We recommend a cap.\n", 5,
+         "paragraph number 1 appears twice"),
     ],
-    ids=["repeat-of-previous", "decrease", "repeat-of-earlier", "repeat-under-one-section"],
+    ids=["repeat-of-previous", "decrease", "repeat-of-earlier", "repeat-under-one-section",
+         "numbers-restarting-under-notes-then-going-on"],
 )
 def test_numbering_errors_name_the_line(write, one_sentence, text, line, problem):
     path = write("numbers.txt", text)
