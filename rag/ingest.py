@@ -57,6 +57,7 @@ class Numbering:
     titles: bool = False  # its lines are headings: what follows on them is the paragraph's title
     often_list: bool = False  # its lines are as often a list inside one paragraph of another numbering
     starts: str = ""  # the characters its lines can start with ("0": any digit): most lines are tried no further
+    own: str = ""  # what the document calls paragraph {} ("Article {}", see own_name); "": just its number
 
     def number(self, match: re.Match) -> int:
         return self.value(match.group(1))
@@ -68,7 +69,7 @@ class Numbering:
 
 def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = "",
                value: Callable[[str], int] = int, often_heading: bool = False, named: bool = False,
-               titles: bool = False, often_list: bool = False) -> Numbering:
+               titles: bool = False, often_list: bool = False, own: str = "") -> Numbering:
     """``number`` with group 1 the number, ``starts`` the characters it starts with ("0" for any digit; "*" and
     the lead's are added); ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
@@ -77,7 +78,7 @@ def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = 
     text = r"(?=\S)(?![a-z.:])" if named else r"(?=\S)"
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
                      re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading=often_heading,
-                     titles=titles, often_list=often_list, starts=starts + "*" + ("#" if lead else ""))
+                     titles=titles, often_list=often_list, starts=starts + "*" + ("#" if lead else ""), own=own)
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
@@ -96,15 +97,16 @@ _ROMAN = r"\s+(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"
 _ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)", "0"),
-    _numbering("(1)", r"\((\d{1,6})\)", "(", often_list=True),
+    _numbering("(1)", r"\((\d{1,6})\)", "(", often_list=True, own="({})"),
     # court judgments: "[1] The appellant ..." (not a link definition, "[1]: https://...")
     _numbering("[1]", r"\[(\d{1,6})\](?!:)", "[", often_list=True),
-    _numbering("¶ 1", rf"¶{_ARABIC}\.?", "¶", _HEADING_MARK, _DASH, named=True),  # filings: "¶ 1 Plaintiff ..."
-    _numbering("§ 1", rf"§{_ARABIC}\.?", "§", _HEADING_MARK, _DASH, named=True),
-    _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", "A", _HEADING_MARK, _DASH, named=True),
-    _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", "A", _HEADING_MARK, _DASH, roman_number, named=True),
+    _numbering("¶ 1", rf"¶{_ARABIC}\.?", "¶", _HEADING_MARK, _DASH, named=True, own="¶ {}"),  # filings: "¶ 1 Plaintiff ..."
+    _numbering("§ 1", rf"§{_ARABIC}\.?", "§", _HEADING_MARK, _DASH, named=True, own="§ {}"),
+    _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", "A", _HEADING_MARK, _DASH, named=True, own="Article {}"),
+    _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", "A", _HEADING_MARK, _DASH, roman_number, named=True,
+               own="Article {}"),
     _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", "S", _HEADING_MARK, _DASH,
-               often_heading=True, named=True),
+               often_heading=True, named=True, own="Section {}"),
     # "## 1. Scope" over its text: Markdown headings that number the paragraphs under them (the title is the
     # paragraph's first words), where the usual way fails (no "1." lines, or "1." restarting under each);
     # where it parses, they are its sections. Pandoc numbers them with no stop ("## 2 Eligibility"): a
@@ -237,8 +239,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     return best[1]
 
 
-_OWN_NAMES = {"(1)": "({})", "¶ 1": "¶ {}", "§ 1": "§ {}", "Article 1": "Article {}", "Article I": "Article {}",
-              "Section 1": "Section {}"}
+_BY_NAME = {n.name: n for n in NUMBERINGS}
 
 
 def own_name(number: int, numbering: str) -> str | None:
@@ -248,10 +249,10 @@ def own_name(number: int, numbering: str) -> str | None:
     >>> own_name(3, "Article I"), own_name(3, "§ 1"), own_name(3, "1.")
     ('Article III', '§ 3', None)
     """
-    form = _OWN_NAMES.get(numbering)
-    if form is None:
+    way = _BY_NAME.get(numbering)
+    if way is None or not way.own:
         return None
-    return form.format(roman_numeral(number) if numbering == "Article I" else number)
+    return way.own.format(roman_numeral(number) if way.value is roman_number else number)
 
 
 def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
@@ -343,7 +344,7 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         if heading is not None and not match and paras and numbering.titles and _depth(raw) >= paras[-1][6]:
             # "### 1.1 Purpose" under "## 1. Intro", or "## Contributing" between "## 1." and "## 2.": text of the
             # numbered heading's paragraph (a shallower one, "# Part A", is the section of those that follow)
-            paras[-1][2].append(heading if _ENDS_UNIT.search(heading) else heading + ":")
+            paras[-1][2].append(_as_title(heading))
             previous = ""
             continue
         if heading is not None and not match:
@@ -380,8 +381,8 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
     for _, _, lines, _, _, titled, _ in paras:  # "Article 2 – Members" over its text: "Members: Anyone may join."
-        if titled and len(lines) > 1 and lines[0] and not _ENDS_UNIT.search(lines[0]):
-            lines[0] += ":"
+        if titled and len(lines) > 1 and lines[0]:
+            lines[0] = _as_title(lines[0])
     paragraphs = tuple(
         Paragraph(doc=doc_id, number=n, text=" ".join(lines).strip(), label=label(n), section=sec)
         for n, sec, lines, *_ in paras
@@ -416,6 +417,11 @@ def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, se
         indent = len(raw) - len(raw.lstrip())
         return indent < paras[0][4] + 2
     return True
+
+
+def _as_title(heading: str) -> str:
+    """A heading run into the text below it: "Fees" -> "Fees:" (one that ends a sentence stays as it is)."""
+    return heading if _ENDS_UNIT.search(heading) else heading + ":"
 
 
 def _restarting_depths(raws: list[str], numbering: Numbering) -> set[int]:
