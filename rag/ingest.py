@@ -293,7 +293,7 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     articles = _article_headings(raws, numbering)
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     highest: list[int] = []  # see _highest_from: computed where numbers restart after a "Notes" line
-    restarting = _restarting_depths(raws, numbering) if numbering.titles else set()
+    top, restarting = _heading_levels(raws, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
         fence = _FENCE.match(raw) is not None
@@ -350,6 +350,10 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         if heading is not None and not match:
             if not paras and title is None and raw.lstrip().startswith("# "):
                 title = heading
+                previous = ""
+                continue
+            if not paras and numbering.titles and _depth(raw) >= top:
+                header.append(heading)  # "## Overview" before "## 1. Install": a sibling, no section over them
                 previous = ""
                 continue
             if paras or _opens_section(raw):
@@ -424,10 +428,11 @@ def _as_title(heading: str) -> str:
     return heading if _ENDS_UNIT.search(heading) else heading + ":"
 
 
-def _restarting_depths(raws: list[str], numbering: Numbering) -> set[int]:
-    """The Markdown heading depths, under the shallowest one that ``numbering`` numbers, whose numbered headings
-    start again from a number that one has had: "### 1. Windows" and "### 2. macOS" under "## 1. Install" are
-    numbered subheadings, not paragraphs ("### 3) Roads" after "## 2. Fees" goes on: a paragraph)."""
+def _heading_levels(raws: list[str], numbering: Numbering) -> tuple[int, set[int]]:
+    """The shallowest Markdown heading depth that ``numbering`` numbers, and the deeper ones whose numbered
+    headings start again from a number that one has had: "### 1. Windows" and "### 2. macOS" under "## 1.
+    Install" are numbered subheadings, not paragraphs ("### 3) Roads" after "## 2. Fees" goes on: a
+    paragraph)."""
     headings, highest, fenced = [], 0, False
     for raw in raws:
         fence = _FENCE.match(raw) is not None
@@ -445,7 +450,7 @@ def _restarting_depths(raws: list[str], numbering: Numbering) -> set[int]:
             last = number
         elif number <= last:
             restarting.add(depth)
-    return restarting
+    return top, restarting
 
 
 def _highest_from(raws: list[str], numbering: Numbering) -> list[int]:

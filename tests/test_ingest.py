@@ -481,6 +481,13 @@ PARSE_CASES = [
          (2, "Meetings: 1. When: Mondays.", None)], "Club Rules", (),
         id="numbered-subheadings-under-numbered-headings",
     ),
+    pytest.param(  # "## Overview" before "## 1. Install" is their sibling: header, not the section of every one
+        "d.md", "# mytool\n\nConverts CSV.\n\n## Overview\nIt is fast.\n\n## 1. Install\nRun pip.\n\n"
+        "## 2. Usage\nRun it.\n",
+        [(1, "Install: Run pip.", None), (2, "Usage: Run it.", None)], "mytool",
+        ("Converts CSV.", "Overview", "It is fast."),
+        id="an-unnumbered-heading-before-the-numbered-headings",
+    ),
     pytest.param(  # indented four spaces, "# 1. build" is a code block's comment, not a numbered heading
         "d.md", "# Deploy\n\n## 1. Build\nRun:\n\n    # 1. build the image\n    make image\n\n## 2. Release\nTag it.\n",
         [(1, "Build: Run: # 1. build the image make image", None), (2, "Release: Tag it.", None)], "Deploy", (),
