@@ -132,6 +132,8 @@ _PLAIN_HEADING = re.compile(
 _ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})(?:[.:]?\s*[–—-]\s+\S.*|:)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
+# A heading numbered as a part of a paragraph: "1.1 Purpose", "2.3. Fees"
+_SUBNUMBER = re.compile(r"^(\d{1,6})\.\d{1,3}(?!\d)\.?\s")
 # A line that heads notes: after it, numbers that start again are footnotes ("Notes" / "[1] See the Act.")
 _NOTES = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?(?:(?:foot|end)?notes|references|sources|注释?|脚注|参考文献)(?:\*\*)?\s*:?$",
                     re.IGNORECASE)
@@ -341,9 +343,11 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
                 heading = None  # "C. Costs of equipment" in a list is not section 100
             elif value is not None and not match:
                 roman = value
-        if heading is not None and not match and paras and numbering.titles and _depth(raw) >= paras[-1][6]:
-            # "### 1.1 Purpose" under "## 1. Intro", or "## Contributing" between "## 1." and "## 2.": text of the
-            # numbered heading's paragraph (a shallower one, "# Part A", is the section of those that follow)
+        if heading is not None and not match and paras and (
+                numbering.titles and _depth(raw) >= paras[-1][6] or _subheading_of(heading, paras[-1][0])):
+            # "### 1.1 Purpose" under "## 1. Intro" (or under "1. We ..."), or "## Contributing" between "## 1."
+            # and "## 2.": text of the numbered heading's paragraph (a shallower one, "# Part A", is the section
+            # of those that follow)
             paras[-1][2].append(_as_title(heading))
             previous = ""
             continue
@@ -426,6 +430,12 @@ def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, se
 def _as_title(heading: str) -> str:
     """A heading run into the text below it: "Fees" -> "Fees:" (one that ends a sentence stays as it is)."""
     return heading if _ENDS_UNIT.search(heading) else heading + ":"
+
+
+def _subheading_of(heading: str, number: int) -> bool:
+    """Whether ``heading`` is numbered as a part of paragraph ``number``: "1.1 Purpose" of paragraph 1."""
+    m = _SUBNUMBER.match(heading)
+    return m is not None and int(m.group(1)) == number
 
 
 def _heading_levels(raws: list[str], numbering: Numbering) -> tuple[int, set[int]]:

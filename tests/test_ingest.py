@@ -488,6 +488,13 @@ PARSE_CASES = [
         ("Converts CSV.", "Overview", "It is fast."),
         id="an-unnumbered-heading-before-the-numbered-headings",
     ),
+    pytest.param(  # "### 1.1 Purpose" after paragraph 1 is its part, not the section of paragraph 2; "## II." is one
+        "d.md", "# Policy\n\n1. We protect data.\n\n### 1.1 Purpose\nTo keep it safe.\n\n2. Staff comply.\n\n"
+        "## II. Review\n\n3. Yearly.\n",
+        [(1, "We protect data. 1.1 Purpose: To keep it safe.", None), (2, "Staff comply.", None),
+         (3, "Yearly.", "II. Review")], "Policy", (),
+        id="a-numbered-subheading-of-a-paragraph",
+    ),
     pytest.param(  # indented four spaces, "# 1. build" is a code block's comment, not a numbered heading
         "d.md", "# Deploy\n\n## 1. Build\nRun:\n\n    # 1. build the image\n    make image\n\n## 2. Release\nTag it.\n",
         [(1, "Build: Run: # 1. build the image make image", None), (2, "Release: Tag it.", None)], "Deploy", (),
