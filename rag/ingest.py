@@ -57,6 +57,7 @@ class Numbering:
     titles: bool = False  # its lines are headings: what follows on them is the paragraph's title
     often_list: bool = False  # its lines are as often a list inside one paragraph of another numbering
     starts: str = ""  # the characters its lines can start with ("0": any digit): most lines are tried no further
+    counts_from_one: bool = False  # headings that number paragraphs only at a depth where one is numbered 1
     own: str = ""  # what the document calls paragraph {} ("Article {}", see own_name); "": just its number
 
     def number(self, match: re.Match) -> int:
@@ -69,7 +70,8 @@ class Numbering:
 
 def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = "",
                value: Callable[[str], int] = int, often_heading: bool = False, named: bool = False,
-               titles: bool = False, often_list: bool = False, own: str = "") -> Numbering:
+               titles: bool = False, often_list: bool = False, own: str = "", counts_from_one: bool = False
+               ) -> Numbering:
     """``number`` with group 1 the number, ``starts`` the characters it starts with ("0" for any digit; "*" and
     the lead's are added); ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
@@ -78,7 +80,8 @@ def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = 
     text = r"(?=\S)(?![a-z.:])" if named else r"(?=\S)"
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
                      re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading=often_heading,
-                     titles=titles, often_list=often_list, starts=starts + "*" + ("#" if lead else ""), own=own)
+                     titles=titles, often_list=often_list, starts=starts + "*" + ("#" if lead else ""), own=own,
+                     counts_from_one=counts_from_one)
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
@@ -95,12 +98,14 @@ _ARABIC = r"\s*(\d{1,6})(?![.,]?\d|[A-Za-z(])"  # "1", not "1.2", "1,000", "1a" 
 # "IV" up to "XCIX"; not "IIII", "Ia" or "C" (lettered articles "A", "B", "C" are no roman numerals)
 _ROMAN = r"\s+(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"
 _ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
+_MD_LEAD = r"(?<!\t)(?<!\s{4})#{1,6}\s+"  # a Markdown heading's marks, not a code block's comment
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)", "0"),
     _numbering("(1)", r"\((\d{1,6})\)", "(", often_list=True, own="({})"),
     # court judgments: "[1] The appellant ..." (not a link definition, "[1]: https://...")
     _numbering("[1]", r"\[(\d{1,6})\](?!:)", "[", often_list=True),
-    _numbering("¶ 1", rf"¶{_ARABIC}\.?", "¶", _HEADING_MARK, _DASH, named=True, own="¶ {}"),  # filings: "¶ 1 Plaintiff ..."
+    # court filings: "¶ 1 Plaintiff ..."
+    _numbering("¶ 1", rf"¶{_ARABIC}\.?", "¶", _HEADING_MARK, _DASH, named=True, own="¶ {}"),
     _numbering("§ 1", rf"§{_ARABIC}\.?", "§", _HEADING_MARK, _DASH, named=True, own="§ {}"),
     _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", "A", _HEADING_MARK, _DASH, named=True, own="Article {}"),
     _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", "A", _HEADING_MARK, _DASH, roman_number, named=True,
@@ -109,11 +114,14 @@ NUMBERINGS = (
                often_heading=True, named=True, own="Section {}"),
     # "## 1. Scope" over its text: Markdown headings that number the paragraphs under them (the title is the
     # paragraph's first words), where the usual way fails (no "1." lines, or "1." restarting under each);
-    # where it parses, they are its sections. Pandoc numbers them with no stop ("## 2 Eligibility"): a
-    # capital must follow then ("## 3 ways to pay" is a title); a year is no number ("## 2024 Results", see
-    # _numbers_a_paragraph). Indented by four spaces, a "# 1. build" line is code, not a heading.
-    _numbering("## 1.", r"(\d{1,6})(?:\s*[.):](?!\d)|(?=\s+[–—-]\s)|(?=\s+(?:\*\*)?[A-Z]))", "", r"(?<!\s{4})#{1,6}\s+",
-               _DASH, often_heading=True, titles=True),
+    # where it parses, they are its sections. A year is no number ("# 2024 Report", see _heading_levels). Indented
+    # by four spaces or a tab, a "# 1. build" line is code, not a heading.
+    _numbering("## 1.", r"(\d{1,6})(?:\s*[.):](?!\d)|(?=\s+[–—-]\s))", "", _MD_LEAD, _DASH, often_heading=True,
+               titles=True),
+    # Pandoc numbers them with no stop: "## 2 Eligibility". Then a capital or a CJK character follows ("## 3 ways to
+    # pay" is a title), and only headings as deep as one numbered 1 count ("# 5 Steps to Better Sleep" is one)
+    _numbering("## 1", r"(\d{1,6})(?=\s+(?:\*\*)?[^\W\d_a-z])", "", _MD_LEAD, often_heading=True, titles=True,
+               counts_from_one=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -121,7 +129,7 @@ _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _DATE_TEXT = re.compile(r"^(?:January|February|March|April|May|June|July|August|September|October|November|"
                         r"December)\s+\d{4}\W*$", re.IGNORECASE)
 # Markdown heading of any level: "## II. Commitments"
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")  # a tab or four spaces before it: code
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
 _PLAIN_HEADING = re.compile(
     r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
@@ -135,8 +143,9 @@ _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A heading numbered as a part of a paragraph: "1.1 Purpose", "2.3. Fees"
 _SUBNUMBER = re.compile(r"^(\d{1,6})\.\d{1,3}(?!\d)\.?\s")
 # A line that heads notes: after it, numbers that start again are footnotes ("Notes" / "[1] See the Act.")
-_NOTES = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?(?:(?:foot|end)?notes|references|sources|注释?|脚注|参考文献)(?:\*\*)?\s*:?$",
-                    re.IGNORECASE)
+_NOTES = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?(?:(?:foot|end)?notes|references|sources|注释?|脚注|参考文献)"
+                    r"\s*[:：]?(?:\*\*)?\s*[:：]?$", re.IGNORECASE)
+_NOTES_STARTS = "#*NnFfEeRrSs注脚参"  # the characters such a line can start with: most lines are tried no further
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
 _ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
 # A line ending in a word that wants what follows: "as set out in" / "Article III." names an article, it opens none
@@ -197,16 +206,18 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     lines = _numbered_lines(raws)
     usual = lines[NUMBERINGS[0].name]
     try:
-        document, opened = _parse(text, raws, path, label_with_doc, NUMBERINGS[0])
+        document, opened, footnoted = _parse(text, raws, path, label_with_doc, NUMBERINGS[0])
     except CorpusError as error:
-        document, opened, failure = None, [], error
+        document, opened, footnoted, failure = None, [], False, error
     ends = len(raws) + 1  # past the last line: where the last paragraph of every numbering ends
 
     def in_one_paragraph(inner: list[int], outer: list[int]) -> bool:
         bounds = [*outer, ends]
         return any(bounds[k] < inner[0] and inner[-1] < bounds[k + 1] for k in range(len(outer)))
 
-    if document is None:  # the others that begin before the usual way (or where it has none)
+    if document is None or footnoted:  # the others that begin before the usual way (or where it has none; or
+        # where it parses only by reading numbers that start again after "Notes" as footnotes: "[2] She raises two
+        # grounds:" / "1. ..." / "2. ..." / "[3] ..." / "Notes" / "1. R v Smith." is a "[1]" judgment)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
     else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
         # (numbered headings: where the "1." lines are one list under one of them, "## 2. Agenda" / "1. Budget")
@@ -217,18 +228,21 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     parsed = []
     for numbering in others:
         try:
-            other, its = _parse(text, raws, path, label_with_doc, numbering)
+            other, its, its_notes = _parse(text, raws, path, label_with_doc, numbering)
         except CorpusError:
             continue
-        if opened and not (in_one_paragraph(opened, its) if numbering.titles else
+        if opened and not footnoted and not (in_one_paragraph(opened, its) if numbering.titles else
                            its[0] < opened[0] and opened[-1] < its[-1]):
             continue  # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty.")
         if len(other.paragraphs) >= (2 if usual else 1):
-            parsed.append((numbering, other, its))
+            parsed.append((numbering, other, its, its_notes))
     if not parsed:
         if document is None:
             raise failure from None
         return document
+    # a way that needs no footnotes beats one that does: "(1) (2)" recitals, then Articles, then "Notes" / "(1) OJ
+    # L 119." would parse as recitals with the Articles inside the last one
+    parsed = [c for c in parsed if not c[3]] or parsed
     # a "(1) (2)" list is a list: never the paragraphs of a document it lies within one Section or Article of
     kept = [c for c in parsed if not (c[0].often_list and any(in_one_paragraph(c[2], o[2]) for o in parsed))]
     # numbered headings ("## 1. Fees") number the paragraphs only where no other way does: "(1) (2)" running on
@@ -261,6 +275,7 @@ def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
     """For each of :data:`NUMBERINGS`, the indexes of the lines (outside fenced code) it would number: one
     pass over the text's lines for all of them."""
     found: dict[str, list[int]] = {n.name: [] for n in NUMBERINGS}
+    trying: dict[str, list[Numbering]] = {}  # by a line's first character, the numberings that may open it
     fenced = False
     for i, raw in enumerate(raws):
         fence = _FENCE.match(raw) is not None
@@ -268,18 +283,21 @@ def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
         if fenced or fence:
             continue
         first = raw.lstrip()[:1]
-        for n in NUMBERINGS:
-            if first and n.may_open(first) and (n.para.match(raw) or n.bare.match(raw)):
+        if first not in trying:
+            trying[first] = [n for n in NUMBERINGS if first and n.may_open(first)]
+        for n in trying[first]:
+            if n.para.match(raw) or n.bare.match(raw):
                 found[n.name].append(i)
     return found
 
 
 def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
-           numbering: Numbering) -> tuple[Document, list[int]]:
-    """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried), and
-    the numbers of the lines that open its paragraphs. Its numbers that start again after a "Notes" or
-    "References" line and never pass the last paragraph's are that paragraph's footnotes; its numbered
-    Markdown subheadings that start again under its headings ("### 1. Who" under "## 1. Members") are text."""
+           numbering: Numbering) -> tuple[Document, list[int], bool]:
+    """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried), the
+    numbers of the lines that open its paragraphs, and whether it read footnotes: its numbers that start again
+    after a "Notes" or "References" line and rise to the end, never past the last paragraph's, are that
+    paragraph's text. So are its numbered Markdown subheadings that start again under its headings ("### 1.
+    Who" under "## 1. Members")."""
     path = Path(path)
     doc_id = path.stem
     header: list[str] = []
@@ -294,8 +312,8 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     articles = _article_headings(raws, numbering)
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
-    highest: list[int] = []  # see _highest_from: computed where numbers restart after a "Notes" line
-    top, restarting = _heading_levels(raws, numbering) if numbering.titles else (0, set())
+    tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
+    top, unnumbered = _heading_levels(raws, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
         fence = _FENCE.match(raw) is not None
@@ -312,7 +330,10 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         wrapped = bool(paras) and continues
         dangling = continues and _DANGLING.search(previous) is not None  # "... as set out in"
         previous = line
-        notes = notes or bool(paras and len(line) < 24 and _NOTES.match(line))
+        if paras and line[:1] in _NOTES_STARTS and len(line) < 24 and _NOTES.match(line):
+            notes = True
+        elif notes and _MD_HEADING.match(raw):
+            notes = False  # "Notes" / "Mary took notes." / "## Day 2" / "1. ...": the notes ended
         heading = _heading(raw, articles)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
         if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
@@ -323,17 +344,18 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
             # not a section (but "The club rows" / "Article 2." is the next Article)
             match = None
         if match and notes and paras and numbering.number(match) <= paras[-1][0]:
-            highest = highest or _highest_from(raws, numbering)
+            tails = tails or _tails(raws, numbering)
             # "Notes" / "[1] Decision of 3 May." / "[2] ...": the last paragraph's footnotes, where the numbers
-            # never again go past it
-            trailer = highest[lineno - 1] <= paras[-1][0]
+            # rise to the end and never again past it
+            highest, rising = tails[lineno - 1]
+            trailer = rising and highest <= paras[-1][0]
         if trailer:
             if line:
                 paras[-1][2].append(line)
             continue
         if match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
             match = None
-        if match and restarting and _depth(raw) in restarting:
+        if match and unnumbered and _depth(raw) in unnumbered:
             match = None  # "### 1. Who may join" under "## 1. Membership": a numbered subheading, its text
         if heading is not None and wrapped and not _MD_HEADING.match(raw):
             heading = None  # "...we agree that" / "Part 2 of the deal" / "is void." is not a section
@@ -407,7 +429,7 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         numbering=numbering.name,
     )
-    return document, [lineno for _, _, _, lineno, *_ in paras]
+    return document, [lineno for _, _, _, lineno, *_ in paras], trailer
 
 
 def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, seen: set[int]) -> bool:
@@ -439,10 +461,11 @@ def _subheading_of(heading: str, number: int) -> bool:
 
 
 def _heading_levels(raws: list[str], numbering: Numbering) -> tuple[int, set[int]]:
-    """The shallowest Markdown heading depth that ``numbering`` numbers, and the deeper ones whose numbered
-    headings start again from a number that one has had: "### 1. Windows" and "### 2. macOS" under "## 1.
-    Install" are numbered subheadings, not paragraphs ("### 3) Roads" after "## 2. Fees" goes on: a
-    paragraph)."""
+    """The shallowest Markdown heading depth at which ``numbering``'s headings number paragraphs, and the
+    depths at which they do not: deeper ones that start again from a number the shallowest has had ("### 1.
+    Windows" and "### 2. macOS" under "## 1. Install" are numbered subheadings; "### 3) Roads" after "## 2.
+    Fees" goes on: a paragraph); and, for a numbering that ``counts_from_one``, those with no heading numbered
+    1 ("# 5 Steps to Better Sleep" over "## 1 Keep a Schedule" is a title)."""
     headings, highest, fenced = [], 0, False
     for raw in raws:
         fence = _FENCE.match(raw) is not None
@@ -453,25 +476,36 @@ def _heading_levels(raws: list[str], numbering: Numbering) -> tuple[int, set[int
             if not (1800 <= number <= 2100 and number > highest + _MAX_JUMP):  # "# 2024 Report": a title
                 headings.append((_depth(raw), number))
                 highest = max(highest, number)
+    unnumbered = set()
+    if numbering.counts_from_one:
+        unnumbered = {depth for depth, _ in headings} - {depth for depth, number in headings if number == 1}
+        headings = [(depth, number) for depth, number in headings if depth not in unnumbered]
     top = min((depth for depth, _ in headings), default=0)
-    restarting, last = set(), 0
+    last = 0
     for depth, number in headings:
         if depth == top:
             last = number
         elif number <= last:
-            restarting.add(depth)
-    return top, restarting
+            unnumbered.add(depth)
+    return top, unnumbered
 
 
-def _highest_from(raws: list[str], numbering: Numbering) -> list[int]:
-    """For each line, the highest number ``numbering`` reads on it or any line after it (0 for none): where
-    numbers restart after a "Notes" line, whether they ever go past the last paragraph again. One pass from
-    the end, done once per document, however many lines restart."""
-    highest = [0] * (len(raws) + 1)
+def _tails(raws: list[str], numbering: Numbering) -> list[tuple[int, bool]]:
+    """For each line, the highest number ``numbering`` reads on it or on any line after it (0 for none), and
+    whether those numbers only rise: where numbers start again after a "Notes" line, whether they are notes to
+    the end (never past the last paragraph again, never starting over). One pass from the end, done once per
+    document, however many lines start again."""
+    tails = [(0, True)] * (len(raws) + 1)
+    following = None  # the number read next below this line
     for i in range(len(raws) - 1, -1, -1):
+        highest, rising = tails[i + 1]
         match = numbering.para.match(raws[i]) or numbering.bare.match(raws[i])
-        highest[i] = max(highest[i + 1], numbering.number(match) if match else 0)
-    return highest
+        if match:
+            number = numbering.number(match)
+            rising = rising and (following is None or number < following)
+            highest, following = max(highest, number), number
+        tails[i] = (highest, rising)
+    return tails
 
 
 def _roman_heading(raw: str) -> int | None:

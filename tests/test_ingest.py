@@ -495,6 +495,41 @@ PARSE_CASES = [
          (3, "Yearly.", "II. Review")], "Policy", (),
         id="a-numbered-subheading-of-a-paragraph",
     ),
+    pytest.param(  # a number with no stop is a heading's number only as deep as a heading numbered 1: a title here
+        "d.md", "# 5 Steps to Better Sleep\n\n## 1 Keep a Schedule\nSame time.\n\n## 2 Avoid Screens\nNo phones.\n",
+        [(1, "Keep a Schedule: Same time.", None), (2, "Avoid Screens: No phones.", None)],
+        "5 Steps to Better Sleep", (),
+        id="a-title-that-starts-with-a-number-over-pandoc-headings",
+    ),
+    pytest.param(
+        "d.md", "# 10 Rules for Meetings\n\n## 1. Arrive on time\nPromptly.\n\n## 2. Bring an agenda\nA day before.\n",
+        [(1, "Arrive on time: Promptly.", None), (2, "Bring an agenda: A day before.", None)],
+        "10 Rules for Meetings", (),
+        id="a-title-that-starts-with-a-number-over-numbered-headings",
+    ),
+    pytest.param(  # accented capitals and Chinese after the number; a tab-indented "# 1 Build" is code
+        "d.md", "# Politique\n\n## 1 Objet\nLes règles.\n\n## 2 Éligibilité\nLe personnel.\n\n## 3 总则\nAvec:\n\n"
+        "\t# 1 Build\n\tmake all\n",
+        [(1, "Objet: Les règles.", None), (2, "Éligibilité: Le personnel.", None),
+         (3, "总则: Avec: # 1 Build make all", None)], "Politique", (),
+        id="pandoc-headings-in-other-languages-and-code-indented-by-a-tab",
+    ),
+    pytest.param(  # the notes would let "1." parse; the "[1]" judgment needs none, and its "1. 2." list is a list
+        "d.txt", "JUDGMENT\n\n[1] She appeals.\n\n[2] She raises two grounds:\n1. misdirection;\n2. weak evidence.\n\n"
+        "[3] Neither succeeds.\n\nNotes\n\n1. R v Smith [2001].\n2. Theft Act 1968.\n",
+        [(1, "She appeals.", None), (2, "She raises two grounds: 1. misdirection; 2. weak evidence.", None),
+         (3, "Neither succeeds. Notes 1. R v Smith [2001]. 2. Theft Act 1968.", None)], "JUDGMENT", None,
+        id="a-numbering-that-needs-no-footnotes-wins",
+    ),
+    pytest.param(  # recitals "(1) (2)" would parse with the "(1) OJ" notes, the Articles inside the last recital
+        "d.txt", "REGULATION 2024/1\n\nWhereas:\n\n(1) The protection of natural persons in the processing of personal "
+        "data is a fundamental right, which the Union has long recognised in earlier acts (1).\n\n(2) Rules must be "
+        "uniform (2).\n\nHAVE ADOPTED THIS REGULATION:\n\nArticle 1\n1. This lays down rules.\n2. It protects rights.\n\n"
+        "Article 2\n1. It applies to processing.\n\nNotes\n(1) OJ L 119.\n(2) OJ C 229.\n",
+        [(1, "1. This lays down rules. 2. It protects rights.", None),
+         (2, "1. It applies to processing. Notes (1) OJ L 119. (2) OJ C 229.", None)], None, None,
+        id="recitals-articles-and-notes",
+    ),
     pytest.param(  # indented four spaces, "# 1. build" is a code block's comment, not a numbered heading
         "d.md", "# Deploy\n\n## 1. Build\nRun:\n\n    # 1. build the image\n    make image\n\n## 2. Release\nTag it.\n",
         [(1, "Build: Run: # 1. build the image make image", None), (2, "Release: Tag it.", None)], "Deploy", (),
@@ -723,9 +758,16 @@ def test_bad_input_is_one_sentence_naming_file_and_problem(write, tmp_path, one_
         # under "Notes" a "[3]" note past the last paragraph "[2]" would open paragraph 3
         ("1. Rents rose.\n2. Wages fell.\n\nReferences\n1. ONS 2023.\n\n3. We recommend a cap.\n", 5,
          "paragraph number 1 appears twice"),
+        # nor where they start again twice: "Sources" of one statement, then another statement
+        ("1. We support it.\n2. We thank the mayor.\n\nSources\n1. City plan.\n\nStatement B\n1. We oppose it.\n", 5,
+         "paragraph number 1 appears twice"),
+        # nor past a heading: the notes ended
+        ("## Day 1\n1. Welcome.\n2. Panels.\n\nNotes\nMary took notes.\n\n## Day 2\n1. Welcome back.\n", 9,
+         "paragraph number 1 appears twice"),
     ],
     ids=["repeat-of-previous", "decrease", "repeat-of-earlier", "repeat-under-one-section",
-         "numbers-restarting-under-notes-then-going-on"],
+         "numbers-restarting-under-notes-then-going-on", "notes-then-numbers-starting-again",
+         "notes-then-a-heading-then-numbers-starting-again"],
 )
 def test_numbering_errors_name_the_line(write, one_sentence, text, line, problem):
     path = write("numbers.txt", text)
