@@ -112,6 +112,33 @@ def cites_correct(cited: Sequence[int], gold: Iterable[int]) -> float:
     return 1.0 if set(cited) & set(gold) else 0.0
 
 
+# What an answer quotes of the document as such: "原文：“...”" (the original of what it just said), everything after
+# the extractive answer's "文件中的相关原文：" (the document's own sentences), and text inside quotation marks
+_QUOTED = re.compile(r"文件中的相关原文：.*$|原文：\s*“[^”]*”|“[^”]*”|\"[^\"]*\"|「[^」]*」", re.DOTALL)
+_ENGLISH_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]+")  # lower case: names and acronyms are capitalised
+_CHINESE = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def foreign_words(answer: str, lang: str) -> int:
+    """Words of another language in an answer's own text: for a question in Chinese (or another language that
+    is not written in Latin letters), English words in lower case ("政治 parties", "新 frontier": untranslated;
+    names and acronyms, capitalised, may stay as the document spells them, and a unit glued to a number, "10p",
+    is the number's); for a question in English, runs of Chinese characters. What the answer quotes of the
+    document as such does not count: quotation marks, and the original text after "原文：".
+
+    >>> foreign_words("倡议说政治 parties应该鼓励交流[11]。 原文：“We call on parties” [11].", "zh")
+    1
+    >>> foreign_words("电动自行车每分钟额外收10p [4]。 CPC中央委员会表示感谢[16]。", "zh")
+    0
+    >>> foreign_words("文件中的相关原文：Households can join the WaterCare programme [12].", "zh")
+    0
+    >>> foreign_words("They pursue win-win cooperation [6].", "en"), foreign_words("They pursue 合作 [6].", "en")
+    (0, 1)
+    """
+    own = _QUOTED.sub(" ", answer)
+    return len(_CHINESE.findall(own) if lang == "en" else _ENGLISH_WORD.findall(own))
+
+
 def nanmean(values: Iterable[float]) -> float:
     kept = [v for v in values if v == v]  # NaN != NaN
     return float(sum(kept) / len(kept)) if kept else float("nan")

@@ -23,15 +23,18 @@ from rag.pipeline import load_pipeline
 from rag.settings import load_settings
 
 from .dataset import Row, load_rows
-from .metrics import (cites_correct, citation_precision, key_fact_recall, mean, nanmean, percentile, rank_scores,
-                      rank_summary)
+from .metrics import (cites_correct, citation_precision, foreign_words, key_fact_recall, mean, nanmean, percentile,
+                      rank_scores, rank_summary)
 
 
 def score_row(row: Row, answer: str, cited: list[int], refused: bool, retrieved: list[int],
               error: bool = False) -> dict:
     """Per-question metrics; each is a pure function of the row and the outcome. A question that raised
     (``error``) fails every measure of its kind, and is counted as an error, not as an uncited answer."""
-    out: dict = {"uncited": not (refused or cited or error)}
+    out: dict = {"uncited": not (refused or cited or error),
+                 # asked in another language than English and answered: in that language, not the document's?
+                 "in_language": (float("nan") if row.lang == "en" or refused or error else
+                                 float(foreign_words(answer, row.lang) == 0))}
     if row.answerable:
         out.update({
             **rank_scores(retrieved, row.gold),
@@ -50,6 +53,7 @@ def aggregate(records: list[dict]) -> dict:
     una = [r for r in records if not r["answerable"]]
     lat = [r["latency_s"] for r in records if r.get("latency_s") is not None]
     first = [r["first_token_s"] for r in records if r.get("first_token_s") is not None]
+    in_language = [r["in_language"] for r in records if r.get("in_language") is not None and r["in_language"] == r["in_language"]]
     return {
         "questions": len(records), "answerable": len(ans), "unanswerable": len(una),
         "errors": sum(1 for r in records if r.get("error")),
@@ -62,6 +66,9 @@ def aggregate(records: list[dict]) -> dict:
         "declined_unanswerable": mean(float(r["declined"]) for r in una),
         "wrongly_declined_answerable": mean(float(r["wrongly_declined"]) for r in ans),
         "uncited_answers": sum(1 for r in records if r["uncited"]),
+        # of the answers to questions asked in another language than English, the share with no untranslated words
+        "answered_in_language": mean(in_language) if in_language else float("nan"),
+        "language_answers": len(in_language),
         "fallbacks": sum(1 for r in records if r.get("fallback")),
         "latency_p50_s": percentile(lat, 50), "latency_p95_s": percentile(lat, 95),
         "first_token_p50_s": percentile(first, 50), "first_token_p95_s": percentile(first, 95),
@@ -231,7 +238,7 @@ def rescore(run_dir: Path) -> dict:
         if row is None:
             raise RagError(f"{run_dir}: question {record['id']!r} is no longer in {metrics['dataset']}.")
         for key in ("r1", "r3", "r5", "rr", "wrongly_declined", "cites_correct", "citation_precision",
-                    "fact_recall", "declined"):
+                    "fact_recall", "declined", "in_language"):
             record.pop(key, None)
         record.update({"answerable": row.answerable, "gold": list(row.gold), "kind": row.kind,
                        **score_row(row, record["answer"], record["citations"], record["refused"], record["retrieved"],
@@ -285,7 +292,8 @@ def render(metrics: dict, records: list[dict]) -> str:
                  "`python -m eval run`."), "",
              "| metric | value |", "|---|---|"]
     for key in ("cites_correct_rate", "citation_precision", "precision_answers", "key_fact_recall",
-                "declined_unanswerable", "wrongly_declined_answerable", "uncited_answers", "fallbacks", "errors", "recall@1",
+                "declined_unanswerable", "wrongly_declined_answerable", "uncited_answers", "answered_in_language",
+                "language_answers", "fallbacks", "errors", "recall@1",
                 "recall@3", "mrr", "latency_p50_s", "latency_p95_s", "first_token_p50_s", "first_token_p95_s"):
         v = m.get(key)  # a run scored before a metric existed lacks it: `eval rescore` adds it
         v = "–" if v is None else v

@@ -171,7 +171,7 @@ class Asker:
         self.first_token_timeout = first_token_timeout
         self.answer_timeout = answer_timeout
         self.extractive = ExtractiveAnswerer()
-        self._chain = None
+        self._chains: dict[bool, object] = {}  # the LangChain chains, by whether they steer the script (_generate)
         self._seen: tuple = (None, set(), None)  # (index, labels, number span), refreshed when the index changes
 
     @property
@@ -327,9 +327,13 @@ class Asker:
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
-        if self._chain is None:
+        # a question in another script than the passages' (Chinese): the embedded model is steered away from
+        # copying their English words (see rag.llm.LlamaCppChatModel.latin_penalty); other backends need no help
+        steer = bool(getattr(self.chat_model, "latin_penalty", 0)) and not mostly_latin(question)
+        if steer not in self._chains:
             prompt = ChatPromptTemplate.from_messages([("system", "{system}"), ("human", "{user}")])
-            self._chain = prompt | self.chat_model | StrOutputParser()
+            model = self.chat_model.bind(keep_script=True) if steer else self.chat_model
+            self._chains[steer] = prompt | model | StrOutputParser()
         inputs = {
             "system": render("answer_system"),
             "user": render("answer_user", passages=_passages(evidence), history=history[-4:], question=question),
@@ -337,7 +341,7 @@ class Asker:
         load = getattr(self.chat_model, "load", None)
         if load is not None:  # the embedded model loads here, not in the deadline's thread: loading is not
             load()            # generating, and llama.cpp silences the process's stdout while it loads
-        yield from with_deadline(self._chain.stream(inputs), self.first_token_timeout, self.answer_timeout)
+        yield from with_deadline(self._chains[steer].stream(inputs), self.first_token_timeout, self.answer_timeout)
 
     def _finish(self, question: str, query: str, result: SearchResult, evidence: list[Evidence],
                 draft: str, failure: str | None, timings: dict[str, float],

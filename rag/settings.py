@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         0.7, ge=0.0, le=1.0, description="P(yes) at which the model, asked as a yes/no judge whether the passages "
         "answer, overrules its own refusal (the extractive answer is given instead); 1: the judge never "
         "overrules (a refusal it upholds still gets one second reading of the whole top paragraph).")
+    latin_penalty: float = Field(
+        3.0, ge=0.0, description="How much the embedded model's logits of lower-case English words are lowered "
+        "while it answers a question asked in another script (Chinese): it then translates the passages' words "
+        "instead of copying them (see rag/llm.py). 0: off.")
     translate_queries: bool = Field(
         True, description="Translate a question in another language into English for retrieval, with the "
         "answerer's chat model (see rag/translate.py); without one, or off, the multilingual e5 ranks it alone.")

@@ -7,13 +7,14 @@ import threading
 import time
 import weakref
 
+import numpy as np
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 import rag.llm
-from rag.answer import with_deadline
+from rag.answer import Asker, with_deadline
 from rag.errors import BackendError, ConfigError
 from rag.llm import REFUSAL_MARK, FakeChatModel, make_chat_model
 from rag.prompts import render
@@ -255,3 +256,56 @@ def test_a_yes_no_prompt_longer_than_the_context_is_a_backend_error_not_a_cut():
 
     with pytest.raises(BackendError, match="more than the model's context of 8"):
         YesNoReader(_TinyLlama()).p_yes("system", "Do the passages answer the question?")
+
+
+# --------------------------------------------------------------------------- steering the embedded model's script
+
+class _GreedyLlama:
+    """A stand-in for llama_cpp.Llama with a vocabulary of five tokens, whose next token is the argmax of fixed
+    logits after the call's logits processors: it prefers to copy the English word."""
+
+    vocab = [b" parties", "政党".encode(), b" CPC", b"[11]", "。".encode()]
+    logits = [3.0, 1.0, 0.5, 0.2, 0.0]
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def n_vocab(self) -> int:
+        return len(self.vocab)
+
+    def detokenize(self, ids: list[int]) -> bytes:
+        return b"".join(self.vocab[i] for i in ids)
+
+    def create_chat_completion(self, messages, stream, stop, max_tokens, temperature, logits_processor=None):
+        self.calls += 1
+        scores = np.array(self.logits)
+        for steer in logits_processor or []:
+            scores = steer(np.array([], dtype=np.intc), scores)
+        token = self.detokenize([int(np.argmax(scores))]).decode()
+        yield {"choices": [{"delta": {"content": token}}]}
+
+
+def _local(penalty: float) -> rag.llm.LlamaCppChatModel:
+    model = rag.llm.LlamaCppChatModel(model_path="unused.gguf", latin_penalty=penalty)
+    model._llama = _GreedyLlama()  # loaded: nothing is read from disk
+    return model
+
+
+def test_only_lower_case_english_word_tokens_are_steered_away_from():
+    assert rag.llm._latin_tokens(_GreedyLlama()).tolist() == [0]  # not "政党", the name "CPC", "[11]" or "。"
+
+
+@pytest.mark.parametrize(("penalty", "keep_script", "expected"),
+                         [(3.0, True, "政党"), (3.0, False, " parties"), (0.0, True, " parties")],
+                         ids=["steered", "not-asked-to", "penalty-off"])
+def test_a_call_that_keeps_the_questions_script_writes_the_translated_word(penalty, keep_script, expected):
+    model = _local(penalty).bind(keep_script=True) if keep_script else _local(penalty)
+    assert model.invoke([HumanMessage(content="倡议怎么说？")]).content == expected
+
+
+@pytest.mark.parametrize(("question", "steered"), [("倡议怎么说政党？", True), ("What about parties?", False)])
+def test_the_asker_steers_the_local_model_only_for_a_question_in_another_script(question, steered):
+    asker = Asker(retriever=None, scorer=None, chat_model=(model := _local(3.0)), name="local")
+    tokens = "".join(asker._generate(question, [], []))
+    assert tokens == ("政党" if steered else " parties")
+    assert model._llama.calls == 1

@@ -93,3 +93,16 @@ def test_score_row_and_aggregate_punish_the_wrong_outcomes():
     assert m["declined_unanswerable"] == 0.0
     assert m["uncited_answers"] == 1
     assert m["recall@1"] == 0.5
+
+
+def test_answers_in_the_questions_language_count_only_answered_questions_in_another_language():
+    zh = Row(id="z", question="倡议怎么说？", gold=(11,), answerable=True, key_facts=("交流",), lang="zh")
+    rows = [
+        score_row(zh, "倡议说各政党应鼓励交流[11]。", [11], False, [11]),  # in Chinese
+        score_row(zh, "倡议说政治 parties应鼓励交流[11]。", [11], False, [11]),  # an untranslated word
+        score_row(zh, "文件没有涉及这个问题。", [], True, [11]),  # declined: not counted
+        score_row(_row(True), "mutual respect [6].", [6], False, [6]),  # asked in English: not counted
+    ]
+    m = aggregate([{"id": str(i), "answerable": True, **r} for i, r in enumerate(rows)])
+    assert m["answered_in_language"] == 0.5 and m["language_answers"] == 2
+    assert math.isnan(aggregate([{"id": "e", "answerable": True, **rows[3]}])["answered_in_language"])
