@@ -120,7 +120,7 @@ NUMBERINGS = (
                titles=True),
     # Pandoc numbers them with no stop: "## 2 Eligibility". Then a capital or a CJK character follows ("## 3 ways to
     # pay" is a title), and only headings as deep as one numbered 1 count ("# 5 Steps to Better Sleep" is one)
-    _numbering("## 1", r"(\d{1,6})(?=\s+(?:\*\*)?[^\W\d_a-z])", "", _MD_LEAD, often_heading=True, titles=True,
+    _numbering("## 1", r"(\d{1,6})(?=(?:\*\*)?\s+(?:\*\*)?[^\W\d_a-z])", "", _MD_LEAD, often_heading=True, titles=True,
                counts_from_one=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
@@ -143,9 +143,12 @@ _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A heading numbered as a part of a paragraph: "1.1 Purpose", "2.3. Fees"
 _SUBNUMBER = re.compile(r"^(\d{1,6})\.\d{1,3}(?!\d)\.?\s")
 # A line that heads notes: after it, numbers that start again are footnotes ("Notes" / "[1] See the Act.")
-_NOTES = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?(?:(?:foot|end)?notes|references|sources|注释?|脚注|参考文献)"
+_NOTES = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?(?:(?:foot|end)?notes(?: to editors)?|references|sources|works cited|"
+                    r"bibliography|注释?|脚注|参考文献|参考资料)"
                     r"\s*[:：]?(?:\*\*)?\s*[:：]?$", re.IGNORECASE)
-_NOTES_STARTS = "#*NnFfEeRrSs注脚参"  # the characters such a line can start with: most lines are tried no further
+# A Markdown heading that goes on numbering with no stop, whatever follows: "## 2 macOS Setup" after "## 1 Intro"
+_NEXT_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(?:\*\*)?(\d{1,6})(?:\*\*)?\s+(?P<text>\S.*)$")
+_NOTES_STARTS = "#*NnFfEeRrSsWwBb注脚参"  # the characters such a line can start with: most lines are tried no further
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
 _ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
 # A line ending in a word that wants what follows: "as set out in" / "Article III." names an article, it opens none
@@ -231,9 +234,13 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
             other, its, its_notes = _parse(text, raws, path, label_with_doc, numbering)
         except CorpusError:
             continue
-        if opened and not footnoted and not (in_one_paragraph(opened, its) if numbering.titles else
-                           its[0] < opened[0] and opened[-1] < its[-1]):
-            continue  # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty.")
+        if opened and not (in_one_paragraph(opened, its) if numbering.titles else
+                           its[0] < opened[0] and opened[-1] < its[-1]) and not (
+                footnoted and in_one_paragraph(opened, its) and _introduced(raws, opened[0])):
+            # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty."); where
+            # the usual way needed footnotes, it must be a list that one of the other's paragraphs introduces
+            # ("[2] She raises two grounds:" / "1. ..." / "2. ...")
+            continue
         if len(other.paragraphs) >= (2 if usual else 1):
             parsed.append((numbering, other, its, its_notes))
     if not parsed:
@@ -245,6 +252,10 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     parsed = [c for c in parsed if not c[3]] or parsed
     # a "(1) (2)" list is a list: never the paragraphs of a document it lies within one Section or Article of
     kept = [c for c in parsed if not (c[0].often_list and any(in_one_paragraph(c[2], o[2]) for o in parsed))]
+    # headings that all lie under one heading of another numbering are its subheadings ("### 1 Who May Join" and
+    # "### 2 How To Join" under "## 1. Members", over "## 2. Fees")
+    kept = [c for c in kept if not (c[0].titles and any(
+        o is not c and o[0].titles and in_one_paragraph(c[2], o[2]) for o in kept))] or kept
     # numbered headings ("## 1. Fees") number the paragraphs only where no other way does: "(1) (2)" running on
     # under them are the paragraphs, however long one heading's unnumbered text
     kept = [c for c in kept if not c[0].titles] or kept
@@ -330,12 +341,15 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
         wrapped = bool(paras) and continues
         dangling = continues and _DANGLING.search(previous) is not None  # "... as set out in"
         previous = line
-        if paras and line[:1] in _NOTES_STARTS and len(line) < 24 and _NOTES.match(line):
+        if paras and line[:1] in _NOTES_STARTS and len(line) < 28 and _NOTES.match(line):
             notes = True
         elif notes and _MD_HEADING.match(raw):
             notes = False  # "Notes" / "Mary took notes." / "## Day 2" / "1. ...": the notes ended
         heading = _heading(raw, articles)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
+        if not match and numbering.counts_from_one and paras and _depth(raw) == paras[-1][6]:
+            loose = _NEXT_HEADING.match(raw)  # "## 2 macOS Setup", "## 3 `config.yaml`" after "## 1 Prerequisites"
+            match = loose if loose and int(loose.group(1)) == paras[-1][0] + 1 else None
         if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
         if match and continues and numbering is not NUMBERINGS[0] and (
@@ -366,7 +380,8 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
             elif value is not None and not match:
                 roman = value
         if heading is not None and not match and paras and (
-                numbering.titles and _depth(raw) >= paras[-1][6] or _subheading_of(heading, paras[-1][0])):
+                numbering.titles and _depth(raw) >= paras[-1][6]
+                or _subheading_of(heading, paras[-1][0]) and not _heads_next(raws, lineno, numbering, paras[-1][0])):
             # "### 1.1 Purpose" under "## 1. Intro" (or under "1. We ..."), or "## Contributing" between "## 1."
             # and "## 2.": text of the numbered heading's paragraph (a shallower one, "# Part A", is the section
             # of those that follow)
@@ -454,6 +469,24 @@ def _as_title(heading: str) -> str:
     return heading if _ENDS_UNIT.search(heading) else heading + ":"
 
 
+def _introduced(raws: list[str], lineno: int) -> bool:
+    """Whether the last line with text before line ``lineno`` (1-based) introduces a list: "Members shall pay:"."""
+    for raw in reversed(raws[:lineno - 1]):
+        if raw.strip():
+            return raw.rstrip().endswith((":", "："))
+    return False
+
+
+def _heads_next(raws: list[str], lineno: int, numbering: Numbering, last: int) -> bool:
+    """Whether the first line with text after line ``lineno`` (1-based) opens paragraph ``last + 1``: a heading
+    with no text of its own ("## 2.1 Findings" / "3. ...") is the section of the paragraphs it heads."""
+    for raw in raws[lineno:]:
+        if raw.strip():
+            match = numbering.para.match(raw)
+            return match is not None and numbering.number(match) == last + 1
+    return False
+
+
 def _subheading_of(heading: str, number: int) -> bool:
     """Whether ``heading`` is numbered as a part of paragraph ``number``: "1.1 Purpose" of paragraph 1."""
     m = _SUBNUMBER.match(heading)
@@ -480,6 +513,17 @@ def _heading_levels(raws: list[str], numbering: Numbering) -> tuple[int, set[int
     if numbering.counts_from_one:
         unnumbered = {depth for depth, _ in headings} - {depth for depth, number in headings if number == 1}
         headings = [(depth, number) for depth, number in headings if depth not in unnumbered]
+    # a lone heading over a deeper level that starts again from its number or below is the document's title:
+    # "# 1 Year Roadmap" over "## 1 Vision", "## 2 Themes" ("# 1. Introduction to Python" over "## 1. ...")
+    levels = sorted({depth for depth, _ in headings})
+    while len(levels) > 1:
+        lone = [number for depth, number in headings if depth == levels[0]]
+        below = [number for depth, number in headings if depth == levels[1]]
+        if not (len(lone) == 1 and len(below) >= 2 and min(below) <= lone[0]):
+            break
+        unnumbered.add(levels[0])
+        headings = [(depth, number) for depth, number in headings if depth != levels[0]]
+        levels = levels[1:]
     top = min((depth for depth, _ in headings), default=0)
     last = 0
     for depth, number in headings:

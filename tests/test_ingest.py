@@ -530,6 +530,51 @@ PARSE_CASES = [
          (2, "1. It applies to processing. Notes (1) OJ L 119. (2) OJ C 229.", None)], None, None,
         id="recitals-articles-and-notes",
     ),
+    pytest.param(  # headings that all lie under one heading of another numbering are its subheadings
+        "d.md", "# Club Rules\n\n## 1. Members\nAnyone may join.\n\n### 1 Who May Join\nResidents of the borough, "
+        "students at the college, staff of the council, and anyone two members sponsor.\n\n### 2 How To Join\n"
+        "Complete the online form, pay the first year's subscription and attend an induction evening.\n\n"
+        "## 2. Fees\nForty a year.\n\n## 3. Meetings\nIn May.\n",
+        [(1, "Members: Anyone may join. 1 Who May Join: Residents of the borough, students at the college, staff of the "
+             "council, and anyone two members sponsor. 2 How To Join: Complete the online form, pay the first year's "
+             "subscription and attend an induction evening.", None),
+         (2, "Fees: Forty a year.", None), (3, "Meetings: In May.", None)], "Club Rules", (),
+        id="pandoc-subheadings-under-one-numbered-heading",
+    ),
+    pytest.param(  # "## 2.1 Findings" with no text of its own before paragraph 3 is its section, no part of 2
+        "d.md", "# Review\n\n## 1.1 Context\n1. We serve 40,000 people.\n2. Visits fell.\n\n## 2.1 Findings\n"
+        "3. Evenings are popular.\n",
+        [(1, "We serve 40,000 people.", "1.1 Context"), (2, "Visits fell.", "1.1 Context"),
+         (3, "Evenings are popular.", "2.1 Findings")], "Review", (),
+        id="decimal-section-headings-over-the-paragraphs-they-head",
+    ),
+    pytest.param(  # a lone heading over a level that starts again from its number is the title
+        "d.md", "# 1 Year Product Roadmap\n\n## 1 Vision\nOne app.\n\n## 2 Themes\nSpeed.\n\n## 3 Milestones\nBeta in May.\n",
+        [(1, "Vision: One app.", None), (2, "Themes: Speed.", None), (3, "Milestones: Beta in May.", None)],
+        "1 Year Product Roadmap", (),
+        id="a-lone-numbered-title-over-numbered-headings",
+    ),
+    pytest.param(  # next in the sequence, a Pandoc heading may start with anything; Google Docs bolds the number
+        "d.md", "# Deploy\n\n## **1** Prerequisites\nA server.\n\n## 2 macOS Setup\nUse brew.\n\n"
+        "## 3 `config.yaml`\nSet the port.\n\n## 4 (Optional) Proxy\nIf needed.\n",
+        [(1, "Prerequisites: A server.", None), (2, "macOS Setup: Use brew.", None),
+         (3, "`config.yaml`: Set the port.", None), (4, "(Optional) Proxy: If needed.", None)], "Deploy", (),
+        id="pandoc-headings-next-in-sequence-with-any-title",
+    ),
+    pytest.param(  # numbered headings over "1."-"4." paragraphs and endnotes: the paragraphs stay, the notes are text
+        "d.md", "# Report\n\n## 1 Introduction\n1. We met four times.\n2. We heard witnesses.\n\n## 2 Findings\n"
+        "3. Delays grew.\n4. Funding did not.\n\n## Notes\n1. See resolution 12/4.\n2. Hearing of 3 May.\n",
+        [(1, "We met four times.", "1 Introduction"), (2, "We heard witnesses.", "1 Introduction"),
+         (3, "Delays grew.", "2 Findings"), (4, "Funding did not. 1. See resolution 12/4. 2. Hearing of 3 May.", "2 Findings")],
+        "Report", (),
+        id="numbered-headings-over-paragraphs-with-endnotes",
+    ),
+    pytest.param(  # an order's "(1) (2)" before the reasons does not take them over, though they need footnotes
+        "d.txt", "IN THE COUNTY COURT\n\nIT IS ORDERED THAT:\n(1) The claim is struck out.\n(2) The claimant pays "
+        "costs.\n\nREASONS\n1. The claim was late.\n2. No reason was given.\n\nNotes to editors\n1. CPR 3.4.\n",
+        [(1, "The claim was late.", None), (2, "No reason was given. Notes to editors 1. CPR 3.4.", None)], None, None,
+        id="an-order-before-its-reasons-and-their-notes",
+    ),
     pytest.param(  # indented four spaces, "# 1. build" is a code block's comment, not a numbered heading
         "d.md", "# Deploy\n\n## 1. Build\nRun:\n\n    # 1. build the image\n    make image\n\n## 2. Release\nTag it.\n",
         [(1, "Build: Run: # 1. build the image make image", None), (2, "Release: Tag it.", None)], "Deploy", (),
