@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .records import Document, Paragraph
-from .refs import roman_number, roman_numeral
+from .refs import roman_number, roman_numeral, zh_number, zh_numeral
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ _ARABIC = r"\s*(\d{1,6})(?![.,]?\d|[A-Za-z(])"  # "1", not "1.2", "1,000", "1a" 
 _ROMAN = r"\s+(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"
 _ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
 _MD_LEAD = r"(?<!\t)(?<!\s{4})#{1,6}\s+"  # a Markdown heading's marks, not a code block's comment
+_ZH = "[一二两三四五六七八九十][零〇一二两三四五六七八九十百]*"  # a Chinese numeral: "三", "十二", "一百零五"
 NUMBERINGS = (
     _numbering("1.", r"(\d{1,6})\s*[.)．](?!\d)", "0"),
     _numbering("(1)", r"\((\d{1,6})\)", "(", often_list=True, own="({})"),
@@ -112,6 +113,11 @@ NUMBERINGS = (
                own="Article {}"),
     _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", "S", _HEADING_MARK, _DASH,
                often_heading=True, named=True, own="Section {}"),
+    # Chinese: "第一条" (the articles of a law or regulation), "（一）" (a notice's items; as often a list inside
+    # one of its paragraphs), "一、" (as often the headings over those)
+    _numbering("第一条", rf"第({_ZH}|\d{{1,4}})条", "第", value=zh_number, own="第{}条"),
+    _numbering("（一）", rf"[（(]({_ZH})[）)]", "（(", value=zh_number, often_list=True),
+    _numbering("一、", rf"({_ZH})、", "一二两三四五六七八九十", value=zh_number, often_heading=True),
     # "## 1. Scope" over its text: Markdown headings that number the paragraphs under them (the title is the
     # paragraph's first words), where the usual way fails (no "1." lines, or "1." restarting under each);
     # where it parses, they are its sections. A year is no number ("# 2024 Report", see _heading_levels). Indented
@@ -133,6 +139,7 @@ _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")  # a tab or four s
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
 _PLAIN_HEADING = re.compile(
     r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
+    rf"|^\s*(?:{_ZH}、|第(?:{_ZH}|\d{{1,4}})[章节编部])\s*\S.*$"  # "二、重点任务", "第一章　总则"
 )
 # An article's name alone, or with a title after a dash ("ARTICLE II", "Article 3 – Members"; not "Article 12.",
 # which ends a sentence): a heading over paragraphs numbered another way ("Section 1.", "1."), where every such
@@ -273,13 +280,14 @@ def own_name(number: int, numbering: str) -> str | None:
     """What a document numbered by ``numbering`` calls its paragraph ``number`` ("Article III" for 3 where the
     articles are numbered "Article I"); None where it is just the number ("1.").
 
-    >>> own_name(3, "Article I"), own_name(3, "§ 1"), own_name(3, "1.")
-    ('Article III', '§ 3', None)
+    >>> own_name(3, "Article I"), own_name(3, "§ 1"), own_name(12, "第一条"), own_name(3, "1.")
+    ('Article III', '§ 3', '第十二条', None)
     """
     way = _BY_NAME.get(numbering)
     if way is None or not way.own:
         return None
-    return way.own.format(roman_numeral(number) if way.value is roman_number else number)
+    spelled = {roman_number: roman_numeral, zh_number: zh_numeral}.get(way.value)
+    return way.own.format(spelled(number) if spelled else number)
 
 
 def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
@@ -631,7 +639,7 @@ def _heading(raw: str, articles: bool = False) -> str | None:
         return md.group(2).strip().strip("*").strip()
     line = raw.strip()
     # Short and not ending like a sentence: "I. Purpose", not "Part 2 of the deal is void."
-    if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith((".", ",", ";", ":")):
+    if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith((".", ",", ";", ":", "。", "，", "；", "：")):
         return line
     if articles and _ARTICLE_HEADING.match(raw) and len(line) <= 80:
         return line.lstrip("#").strip()

@@ -171,7 +171,7 @@ def paragraph_refs(question: str) -> list[int]:
         if m.group(1).lower() != "first":  # "the first paragraph" alone is a place: position_refs
             found.extend((m.start(), n) for n in ordinal_numbers(m.group(1)))
     for m in _ZH.finditer(question):
-        found.extend((m.start(), n) for n in _expand(_ZH_TOKEN.findall(m.group(1)), _zh_number))
+        found.extend((m.start(), n) for n in _expand(_ZH_TOKEN.findall(m.group(1)), zh_number))
     for m in _ZH_PLAIN.finditer(question):
         found.append((m.start(), int(m.group(1))))
     seen: list[int] = []
@@ -354,7 +354,24 @@ def roman_numeral(number: int) -> str:
     return out
 
 
-def _zh_number(text: str) -> int | None:
+def zh_numeral(number: int) -> str:
+    """A number up to 999 in Chinese numerals, as a document numbers its articles ("第十二条").
+
+    >>> [zh_numeral(n) for n in (3, 10, 12, 20, 105, 110)]
+    ['三', '十', '十二', '二十', '一百零五', '一百一十']
+    """
+    digits = "零一二三四五六七八九"
+    hundreds, rest = divmod(number, 100)
+    tens, ones = divmod(rest, 10)
+    text = f"{digits[hundreds]}百" if hundreds else ""
+    if tens:
+        text += ("" if tens == 1 and not hundreds else digits[tens]) + "十"
+    elif hundreds and ones:
+        text += "零"
+    return text + (digits[ones] if ones else "") if number else digits[0]
+
+
+def zh_number(text: str) -> int | None:
     """Arabic or Chinese numerals up to 999: '12', '十二', '二十', '一百零五'."""
     if text.isdigit():
         return int(text)

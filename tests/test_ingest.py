@@ -575,6 +575,34 @@ PARSE_CASES = [
         [(1, "The claim was late.", None), (2, "No reason was given. Notes to editors 1. CPR 3.4.", None)], None, None,
         id="an-order-before-its-reasons-and-their-notes",
     ),
+    # Chinese documents: a law's "第一条" under "第一章" chapters, a notice's "（一）" items under "一、" headings, "一、"
+    # paragraphs, and "一、" headings over "1．" paragraphs
+    pytest.param(
+        "d.txt", "数据安全法\n\n第一章　总则\n\n第一条　为了规范数据处理活动，制定本法。\n\n第二条　本法适用于境内。\n\n"
+        "第二章　发展\n\n第三条　国家统筹发展和安全。\n本条所称数据，是指信息的记录。\n",
+        [(1, "为了规范数据处理活动，制定本法。", "第一章　总则"), (2, "本法适用于境内。", "第一章　总则"),
+         (3, "国家统筹发展和安全。 本条所称数据，是指信息的记录。", "第二章　发展")], "数据安全法", ("数据安全法",),
+        id="chinese-law-articles-under-chapters",
+    ),
+    pytest.param(  # the "1．2．" list inside item (三) and the notes after "注：" are text
+        "d.txt", "关于加强数据安全管理的通知\n\n各部门：\n\n一、总体要求\n（一）指导思想。坚持统筹发展和安全。\n"
+        "（二）基本原则。坚持分类分级。\n\n二、重点任务\n（三）加强分类分级。\n1．建立数据目录。\n2．定期开展风险评估。\n"
+        "（四）强化监测预警。\n\n注：\n1．本通知自印发之日起施行。\n",
+        [(1, "指导思想。坚持统筹发展和安全。", "一、总体要求"), (2, "基本原则。坚持分类分级。", "一、总体要求"),
+         (3, "加强分类分级。 1．建立数据目录。 2．定期开展风险评估。", "二、重点任务"),
+         (4, "强化监测预警。 注： 1．本通知自印发之日起施行。", "二、重点任务")], None, None,
+        id="chinese-notice-items-under-headings",
+    ),
+    pytest.param(
+        "d.txt", "北京宣言\n\n一、我们支持和平发展。\n\n二、我们主张合作共赢。\n\n十一、我们愿意加强交流。\n",
+        [(1, "我们支持和平发展。", None), (2, "我们主张合作共赢。", None), (11, "我们愿意加强交流。", None)], "北京宣言", None,
+        id="chinese-numerals-number-the-paragraphs",
+    ),
+    pytest.param(
+        "d.txt", "工作方案\n\n一、工作目标\n1．到2025年，建成平台。\n\n二、主要任务\n2．完善制度。\n",
+        [(1, "到2025年，建成平台。", "一、工作目标"), (2, "完善制度。", "二、主要任务")], "工作方案", ("工作方案",),
+        id="chinese-headings-over-numbered-paragraphs",
+    ),
     pytest.param(  # indented four spaces, "# 1. build" is a code block's comment, not a numbered heading
         "d.md", "# Deploy\n\n## 1. Build\nRun:\n\n    # 1. build the image\n    make image\n\n## 2. Release\nTag it.\n",
         [(1, "Build: Run: # 1. build the image make image", None), (2, "Release: Tag it.", None)], "Deploy", (),

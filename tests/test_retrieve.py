@@ -332,6 +332,8 @@ ROMAN_CHARTER = CHARTER.replace("Article 1", "ARTICLE I").replace("Article 2", "
 TERMS = ("Bike Share Terms\n\nSection 1. Riders must be sixteen or older.\nSection 2. Helmets are advised on "
          "every ride.\nSec. 3. A ride costs one euro per hour.\n")
 
+LAW = "数据安全法\n\n第一条　为了规范数据处理活动，制定本法。\n第二条　本法适用于境内。\n第三条　国家统筹发展和安全。\n"
+
 
 @pytest.mark.parametrize(("text", "numbering", "question", "first"), [
     (ROMAN_CHARTER, "Article I", "What does Article II say?", [2]),
@@ -339,6 +341,8 @@ TERMS = ("Bike Share Terms\n\nSection 1. Riders must be sixteen or older.\nSecti
     (ROMAN_CHARTER, "Article I", "What does Article 2 say?", [2]),
     (TERMS, "Section 1", "What does Section 2 say?", [2]),
     (TERMS, "Section 1", "Compare sec. 3 with sections 1", [3, 1]),
+    (LAW, "第一条", "What does Article 3 say?", [3]),
+    (LAW, "第一条", "第二条讲了什么？", [2]),
 ])
 def test_articles_in_roman_numerals_and_sections_name_their_paragraphs(write, make_settings, retriever_for, text,
                                                                         numbering, question, first):
