@@ -53,7 +53,8 @@ def aggregate(records: list[dict]) -> dict:
     una = [r for r in records if not r["answerable"]]
     lat = [r["latency_s"] for r in records if r.get("latency_s") is not None]
     first = [r["first_token_s"] for r in records if r.get("first_token_s") is not None]
-    in_language = [r["in_language"] for r in records if r.get("in_language") is not None and r["in_language"] == r["in_language"]]
+    in_language = [r["in_language"] for r in records
+                   if r.get("in_language") is not None and r["in_language"] == r["in_language"]]  # not NaN
     return {
         "questions": len(records), "answerable": len(ans), "unanswerable": len(una),
         "errors": sum(1 for r in records if r.get("error")),

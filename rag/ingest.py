@@ -479,18 +479,18 @@ def _as_title(heading: str) -> str:
 
 def _introduced(raws: list[str], lineno: int) -> bool:
     """Whether the last line with text before line ``lineno`` (1-based) introduces a list: "Members shall pay:"."""
-    for raw in reversed(raws[:lineno - 1]):
-        if raw.strip():
-            return raw.rstrip().endswith((":", "："))
+    for i in range(lineno - 2, -1, -1):
+        if raws[i].strip():
+            return raws[i].rstrip().endswith((":", "："))
     return False
 
 
 def _heads_next(raws: list[str], lineno: int, numbering: Numbering, last: int) -> bool:
     """Whether the first line with text after line ``lineno`` (1-based) opens paragraph ``last + 1``: a heading
     with no text of its own ("## 2.1 Findings" / "3. ...") is the section of the paragraphs it heads."""
-    for raw in raws[lineno:]:
-        if raw.strip():
-            match = numbering.para.match(raw)
+    for i in range(lineno, len(raws)):  # no slice: a document may have thousands of such headings
+        if raws[i].strip():
+            match = numbering.para.match(raws[i])
             return match is not None and numbering.number(match) == last + 1
     return False
 
