@@ -18,7 +18,7 @@ COLUMNS = [
     ("declined_unanswerable", "unanswerable declined", ">= 0.95"),
     ("wrongly_declined_answerable", "answerable wrongly declined", "<= 0.05"),
     ("uncited_answers", "answers without citation", "0"),
-    ("answered_in_language", "non-English questions answered in their language", ""),
+    ("answered_in_language", "non-English questions answered in their language (quotes aside)", ""),
     ("alce_citation_recall", "ALCE citation recall (LLM judge)", ""),
     ("alce_citation_precision", "ALCE citation precision (LLM judge)", ""),
     ("latency_p50_s", "latency p50 s", ""),
