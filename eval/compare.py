@@ -18,7 +18,7 @@ COLUMNS = [
     ("declined_unanswerable", "unanswerable declined", ">= 0.95"),
     ("wrongly_declined_answerable", "answerable wrongly declined", "<= 0.05"),
     ("uncited_answers", "answers without citation", "0"),
-    ("answered_in_language", "non-English questions answered in their language (quotes aside)", ""),
+    ("answered_in_language", "Chinese questions answered in Chinese (own words, quotes aside)", ""),
     ("alce_citation_recall", "ALCE citation recall (LLM judge)", ""),
     ("alce_citation_precision", "ALCE citation precision (LLM judge)", ""),
     ("latency_p50_s", "latency p50 s", ""),
@@ -43,7 +43,7 @@ def compare(runs: list[Path], out: Path) -> str:
             cell = "–" if v is None or v != v else (f"{v:.3f}" if isinstance(v, float) else str(v))
             if key == "citation_precision" and m.get("precision_answers") is not None:
                 cell += f" ({m['precision_answers']})"  # how many answers cite: the tutorial's few, the others' many
-            if key == "answered_in_language" and m.get("language_answers") is not None:
+            if key == "answered_in_language" and m.get("language_answers"):
                 cell += f" ({m['language_answers']})"
             cells.append(cell)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")

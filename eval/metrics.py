@@ -112,31 +112,25 @@ def cites_correct(cited: Sequence[int], gold: Iterable[int]) -> float:
     return 1.0 if set(cited) & set(gold) else 0.0
 
 
-# What an answer quotes of the document as such: "原文：“...”" (the original of what it just said), everything after
-# the extractive answer's "文件中的相关原文：" (the document's own sentences), and text inside quotation marks
-_QUOTED = re.compile(r"文件中的相关原文：.*$|原文：\s*“[^”]*”|“[^”]*”|\"[^\"]*\"|「[^」]*」", re.DOTALL)
-_ENGLISH_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]+")  # lower case: names and acronyms are capitalised
-_CHINESE = re.compile(r"[\u4e00-\u9fff]+")
+# What an answer quotes of the document as such: "原文：“...”" (the original of what it just said) and text inside
+# quotation marks
+_QUOTED = re.compile(r"原文：\s*“[^”]*”|“[^”]*”|\"[^\"]*\"|「[^」]*」")
+# An English word in lower case, glued to Chinese or not ("是outdated的"); not a unit glued to a number ("10p", "5km")
+_ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9'’-])[a-z][a-z'’-]+")
 
 
-def foreign_words(answer: str, lang: str) -> int:
-    """Words of another language in an answer's own text: for a question in Chinese (or another language that
-    is not written in Latin letters), English words in lower case ("政治 parties", "新 frontier": untranslated;
-    names and acronyms, capitalised, may stay as the document spells them, and a unit glued to a number, "10p",
-    is the number's); for a question in English, runs of Chinese characters. What the answer quotes of the
-    document as such does not count: quotation marks, and the original text after "原文：".
+def english_words(answer: str) -> int:
+    """Untranslated English words in an answer to a question asked in another script (Chinese): words in lower
+    case ("政治 parties", "新 frontier", "是outdated的") outside what the answer quotes of the document as such
+    (quotation marks, the original after "原文："). Names and acronyms, capitalised, may stay as the document
+    spells them, so a word the model merely capitalises ("政治 Parties") is not caught either.
 
-    >>> foreign_words("倡议说政治 parties应该鼓励交流[11]。 原文：“We call on parties” [11].", "zh")
+    >>> english_words("倡议说政治 parties应该鼓励交流[11]。 原文：“We call on parties” [11].")
     1
-    >>> foreign_words("电动自行车每分钟额外收10p [4]。 CPC中央委员会表示感谢[16]。", "zh")
-    0
-    >>> foreign_words("文件中的相关原文：Households can join the WaterCare programme [12].", "zh")
-    0
-    >>> foreign_words("They pursue win-win cooperation [6].", "en"), foreign_words("They pursue 合作 [6].", "en")
+    >>> english_words("电动自行车每分钟额外收10p [4]。 CPC中央委员会表示感谢[16]。"), english_words("是outdated的[6]。")
     (0, 1)
     """
-    own = _QUOTED.sub(" ", answer)
-    return len(_CHINESE.findall(own) if lang == "en" else _ENGLISH_WORD.findall(own))
+    return len(_ENGLISH_WORD.findall(_QUOTED.sub(" ", answer)))
 
 
 def nanmean(values: Iterable[float]) -> float:

@@ -19,11 +19,13 @@ from pathlib import Path
 
 from rag.answer import AnswerResult
 from rag.errors import BackendError, RagError
+from rag.extractive import ZH_LEAD
 from rag.pipeline import load_pipeline
+from rag.retrieve import mostly_latin
 from rag.settings import load_settings
 
 from .dataset import Row, load_rows
-from .metrics import (cites_correct, citation_precision, foreign_words, key_fact_recall, mean, nanmean, percentile,
+from .metrics import (cites_correct, citation_precision, english_words, key_fact_recall, mean, nanmean, percentile,
                       rank_scores, rank_summary)
 
 
@@ -31,10 +33,11 @@ def score_row(row: Row, answer: str, cited: list[int], refused: bool, retrieved:
               error: bool = False) -> dict:
     """Per-question metrics; each is a pure function of the row and the outcome. A question that raised
     (``error``) fails every measure of its kind, and is counted as an error, not as an uncited answer."""
+    # asked in another script than the document's (Chinese) and answered in the answerer's own words (not the
+    # extractive answer's, or a fallback's, "文件中的相关原文：" and the document's English sentences): in its language?
+    own_words = not (refused or error or mostly_latin(row.question) or answer.startswith(ZH_LEAD))
     out: dict = {"uncited": not (refused or cited or error),
-                 # asked in another language than English and answered: in that language, not the document's?
-                 "in_language": (float("nan") if row.lang == "en" or refused or error else
-                                 float(foreign_words(answer, row.lang) == 0))}
+                 "in_language": float(english_words(answer) == 0) if own_words else float("nan")}
     if row.answerable:
         out.update({
             **rank_scores(retrieved, row.gold),
@@ -67,7 +70,7 @@ def aggregate(records: list[dict]) -> dict:
         "declined_unanswerable": mean(float(r["declined"]) for r in una),
         "wrongly_declined_answerable": mean(float(r["wrongly_declined"]) for r in ans),
         "uncited_answers": sum(1 for r in records if r["uncited"]),
-        # of the answers to questions asked in another language than English, the share with no untranslated words
+        # of the answers in their own words to questions in another script, the share with no untranslated words
         "answered_in_language": mean(in_language) if in_language else float("nan"),
         "language_answers": len(in_language),
         "fallbacks": sum(1 for r in records if r.get("fallback")),

@@ -2,8 +2,8 @@
 
 A paragraph starts on a line that begins with its number (``1.We``,
 `` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``[1] The``, ``§ 1 The``,
-``¶ 1 The``, ``Article 1``, ``Article IV``, ``Section 1.`` or ``## 1. Fees`` over its text
-in a document the usual way cannot parse, see :func:`parse_text`)
+``¶ 1 The``, ``Article 1``, ``Article IV``, ``Section 1.``, ``第一条``, ``（一）``, ``一、``, or ``## 1. Fees`` /
+``## 1 Fees`` over its text in a document the usual way cannot parse, see :func:`parse_text`)
 and runs until the next numbered line or section heading, across wrapped
 lines and blank lines. Lines before the first paragraph are the document's
 header (metadata, not a paragraph).
@@ -371,9 +371,9 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
             # rise to the end and never again past it
             highest, rising = tails[lineno - 1]
             trailer = rising and highest <= paras[-1][0]
-        if trailer:
+        if trailer:  # a heading after the notes ("## Appendix") runs on in the text, without its marks
             if line:
-                paras[-1][2].append(line)
+                paras[-1][2].append(heading if heading is not None and _MD_HEADING.match(raw) else line)
             continue
         if match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
             match = None
@@ -428,8 +428,8 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     if not paras:
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
-            "'(1) We ...', '[1] We ...', '§ 1 We ...', '¶ 1 We ...', 'Article 1', 'Article I', 'Section 1' or "
-            "'## 1. Title')."
+            "'(1) We ...', '[1] We ...', '§ 1 We ...', '¶ 1 We ...', 'Article 1', 'Article I', 'Section 1', "
+            "'第一条', '（一）', '一、' or '## 1. Title')."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
@@ -490,7 +490,7 @@ def _heads_next(raws: list[str], lineno: int, numbering: Numbering, last: int) -
     with no text of its own ("## 2.1 Findings" / "3. ...") is the section of the paragraphs it heads."""
     for i in range(lineno, len(raws)):  # no slice: a document may have thousands of such headings
         if raws[i].strip():
-            match = numbering.para.match(raws[i])
+            match = numbering.para.match(raws[i]) or numbering.bare.match(raws[i])  # "3." alone, its text below
             return match is not None and numbering.number(match) == last + 1
     return False
 

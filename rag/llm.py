@@ -220,8 +220,8 @@ class LlamaCppChatModel(_StreamingChatModel):
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         llama = self.load()
         payload = [{"role": _role(m), "content": str(m.content)} for m in messages]
-        steer = [self._away_from_latin(llama)] if kwargs.get("keep_script") and self.latin_penalty else None
-        with self._lock:
+        with self._lock:  # (the tokens to steer away from are found here once, by one caller)
+            steer = [self._away_from_latin(llama)] if kwargs.get("keep_script") and self.latin_penalty else None
             for part in llama.create_chat_completion(messages=payload, stream=True, stop=stop,
                                                      max_tokens=kwargs.get("max_tokens", self.max_tokens),
                                                      temperature=self.temperature, logits_processor=steer):
@@ -295,8 +295,8 @@ _LATIN_WORD = re.compile(rb"\s?[a-z][a-z'-]*")  # a token that spells (the start
 
 
 def _latin_tokens(llama: Any) -> np.ndarray:
-    """The ids of the vocabulary's tokens that spell a lower-case English word (" parties", "front"): a third
-    of Qwen2.5's 152k, found in about 0.3 s."""
+    """The ids of the vocabulary's tokens that spell a lower-case English word (" parties", "front"): 28% of
+    Qwen2.5's 152k, found in about 0.3 s. A name split into tokens loses the lower-case ones ("Lind" + "ford")."""
     return np.array([i for i in range(llama.n_vocab()) if _LATIN_WORD.fullmatch(llama.detokenize([i]))], dtype=np.int64)
 
 

@@ -357,10 +357,12 @@ def roman_numeral(number: int) -> str:
 def zh_numeral(number: int) -> str:
     """A number up to 999 in Chinese numerals, as a document numbers its articles ("第十二条").
 
-    >>> [zh_numeral(n) for n in (3, 10, 12, 20, 105, 110)]
-    ['三', '十', '十二', '二十', '一百零五', '一百一十']
+    >>> [zh_numeral(n) for n in (3, 10, 12, 20, 105, 110, 1260)]
+    ['三', '十', '十二', '二十', '一百零五', '一百一十', '1260']
     """
     digits = "零一二三四五六七八九"
+    if not 0 <= number <= 999:
+        return str(number)  # "第1000条" stays in digits
     hundreds, rest = divmod(number, 100)
     tens, ones = divmod(rest, 10)
     text = f"{digits[hundreds]}百" if hundreds else ""
@@ -372,9 +374,16 @@ def zh_numeral(number: int) -> str:
 
 
 def zh_number(text: str) -> int | None:
-    """Arabic or Chinese numerals up to 999: '12', '十二', '二十', '一百零五'."""
+    """Arabic or Chinese numerals up to 999: '12', '十二', '二十', '一百零五'; digits written one by one are read
+    by place ('二〇二〇' 2020, '一〇' 10).
+
+    >>> [zh_number(t) for t in ("12", "十二", "二十", "一百零五", "二〇二〇", "一〇", "x")]
+    [12, 12, 20, 105, 2020, 10, None]
+    """
     if text.isdigit():
         return int(text)
+    if len(text) > 1 and all(ch in _ZH_DIGITS for ch in text):
+        return int("".join(str(_ZH_DIGITS[ch]) for ch in text))
     total, current = 0, 0
     for ch in text:
         if ch in _ZH_DIGITS:

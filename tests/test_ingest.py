@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.errors import CorpusError
-from rag.ingest import corpus_sha256, load_corpus, parse_text, read_text
+from rag.ingest import corpus_sha256, load_corpus, own_name, parse_text, read_text
 
 # --------------------------------------------------------------------------- good input, table-driven
 
@@ -603,6 +603,21 @@ PARSE_CASES = [
         [(1, "到2025年，建成平台。", "一、工作目标"), (2, "完善制度。", "二、主要任务")], "工作方案", ("工作方案",),
         id="chinese-headings-over-numbered-paragraphs",
     ),
+    pytest.param(  # a case number in digits written one by one, "（二〇二〇）", is no item: header (it once crashed)
+        "d.md", "民事判决书\n\n（二〇二〇）京01民终123号\n\n一、原告诉称。\n二、被告辩称。\n",
+        [(1, "原告诉称。", None), (2, "被告辩称。", None)], "民事判决书", ("民事判决书", "（二〇二〇）京01民终123号"),
+        id="a-chinese-case-number-in-the-header",
+    ),
+    pytest.param(  # past the notes, a heading and its text run on in the last paragraph, without the heading's marks
+        "d.md", "Title\n\n1. A.\n2. B.\n\nNotes\n\n1. See X.\n\n## Appendix\n\nMore text.\n",
+        [(1, "A.", None), (2, "B. Notes 1. See X. Appendix More text.", None)], "Title", None,
+        id="a-heading-after-the-notes",
+    ),
+    pytest.param(  # a decimal heading over a number alone on its line heads that paragraph
+        "d.md", "# R\n\n1. We begin.\n\n## 1.1 Findings\n2.\nFound.\n",
+        [(1, "We begin.", None), (2, "Found.", "1.1 Findings")], "R", (),
+        id="a-decimal-heading-over-a-number-alone",
+    ),
     pytest.param(  # indented four spaces, "# 1. build" is a code block's comment, not a numbered heading
         "d.md", "# Deploy\n\n## 1. Build\nRun:\n\n    # 1. build the image\n    make image\n\n## 2. Release\nTag it.\n",
         [(1, "Build: Run: # 1. build the image make image", None), (2, "Release: Tag it.", None)], "Deploy", (),
@@ -925,3 +940,7 @@ def test_round_trip_of_rendered_documents(case):
     expected, text = case
     doc = parse_text(text, "generated.txt")
     assert [(p.number, p.text) for p in doc.paragraphs] == expected
+
+
+def test_a_chinese_law_names_articles_past_999_in_digits():
+    assert own_name(1260, "第一条") == "第1260条" and own_name(12, "第一条") == "第十二条"

@@ -101,8 +101,9 @@ def test_answers_in_the_questions_language_count_only_answered_questions_in_anot
         score_row(zh, "倡议说各政党应鼓励交流[11]。", [11], False, [11]),  # in Chinese
         score_row(zh, "倡议说政治 parties应鼓励交流[11]。", [11], False, [11]),  # an untranslated word
         score_row(zh, "文件没有涉及这个问题。", [], True, [11]),  # declined: not counted
+        score_row(zh, "文件中的相关原文：We call on parties [11].", [11], False, [11]),  # the document's words: not
         score_row(_row(True), "mutual respect [6].", [6], False, [6]),  # asked in English: not counted
     ]
     m = aggregate([{"id": str(i), "answerable": True, **r} for i, r in enumerate(rows)])
     assert m["answered_in_language"] == 0.5 and m["language_answers"] == 2
-    assert math.isnan(aggregate([{"id": "e", "answerable": True, **rows[3]}])["answered_in_language"])
+    assert math.isnan(aggregate([{"id": "e", "answerable": True, **rows[4]}])["answered_in_language"])
