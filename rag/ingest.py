@@ -216,7 +216,8 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     lines = _numbered_lines(raws)
     usual = lines[NUMBERINGS[0].name]
     try:
-        document, opened, footnoted = _parse(text, raws, path, label_with_doc, NUMBERINGS[0])
+        document, opened, footnoted = _parse(text, raws, lines[NUMBERINGS[0].name], path, label_with_doc,
+                                             NUMBERINGS[0])
     except CorpusError as error:
         document, opened, footnoted, failure = None, [], False, error
     ends = len(raws) + 1  # past the last line: where the last paragraph of every numbering ends
@@ -225,24 +226,25 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         bounds = [*outer, ends]
         return any(bounds[k] < inner[0] and inner[-1] < bounds[k + 1] for k in range(len(outer)))
 
+    def encloses(numbering: Numbering, outer: list[int], inner: list[int]) -> bool:
+        # numbered headings: the inner lines lie under one of them; another numbering: between its first and last
+        return in_one_paragraph(inner, outer) if numbering.titles else outer[0] < inner[0] and inner[-1] < outer[-1]
+
     if document is None or footnoted:  # the others that begin before the usual way (or where it has none; or
         # where it parses only by reading numbers that start again after "Notes" as footnotes: "[2] She raises two
         # grounds:" / "1. ..." / "2. ..." / "[3] ..." / "Notes" / "1. R v Smith." is a "[1]" judgment)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
     else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
         # (numbered headings: where the "1." lines are one list under one of them, "## 2. Agenda" / "1. Budget")
-        others = [n for n in NUMBERINGS[1:] if lines[n.name] and (
-                  in_one_paragraph(usual, lines[n.name]) if n.titles else
-                  lines[n.name][0] < usual[0] and usual[-1] < lines[n.name][-1]
-                  and not (n.often_heading and all(_heading(raws[i]) for i in lines[n.name])))]
+        others = [n for n in NUMBERINGS[1:] if lines[n.name] and encloses(n, lines[n.name], usual) and (
+                  n.titles or not (n.often_heading and all(_heading(raws[i]) for i in lines[n.name])))]
     parsed = []
     for numbering in others:
         try:
-            other, its, its_notes = _parse(text, raws, path, label_with_doc, numbering)
+            other, its, its_notes = _parse(text, raws, lines[numbering.name], path, label_with_doc, numbering)
         except CorpusError:
             continue
-        if opened and not (in_one_paragraph(opened, its) if numbering.titles else
-                           its[0] < opened[0] and opened[-1] < its[-1]) and not (
+        if opened and not encloses(numbering, its, opened) and not (
                 footnoted and in_one_paragraph(opened, its) and _introduced(raws, opened[0])):
             # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty."); where
             # the usual way needed footnotes, it must be a list that one of the other's paragraphs introduces
@@ -310,9 +312,10 @@ def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
     return found
 
 
-def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
+def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, label_with_doc: bool,
            numbering: Numbering) -> tuple[Document, list[int], bool]:
-    """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried), the
+    """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried;
+    ``numbered``: the indexes of those it numbers, see :func:`_numbered_lines`), the
     numbers of the lines that open its paragraphs, and whether it read footnotes: its numbers that start again
     after a "Notes" or "References" line and rise to the end, never past the last paragraph's, are that
     paragraph's text. So are its numbered Markdown subheadings that start again under its headings ("### 1.
@@ -332,7 +335,7 @@ def _parse(text: str, raws: list[str], path: str | Path, label_with_doc: bool,
     articles = _article_headings(raws, numbering)
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
-    top, unnumbered = _heading_levels(raws, numbering) if numbering.titles else (0, set())
+    top, unnumbered = _heading_levels(raws, numbered, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
         fence = _FENCE.match(raw) is not None
@@ -501,19 +504,17 @@ def _subheading_of(heading: str, number: int) -> bool:
     return m is not None and int(m.group(1)) == number
 
 
-def _heading_levels(raws: list[str], numbering: Numbering) -> tuple[int, set[int]]:
+def _heading_levels(raws: list[str], numbered: list[int], numbering: Numbering) -> tuple[int, set[int]]:
     """The shallowest Markdown heading depth at which ``numbering``'s headings number paragraphs, and the
     depths at which they do not: deeper ones that start again from a number the shallowest has had ("### 1.
     Windows" and "### 2. macOS" under "## 1. Install" are numbered subheadings; "### 3) Roads" after "## 2.
     Fees" goes on: a paragraph); and, for a numbering that ``counts_from_one``, those with no heading numbered
     1 ("# 5 Steps to Better Sleep" over "## 1 Keep a Schedule" is a title)."""
-    headings, highest, fenced = [], 0, False
-    for raw in raws:
-        fence = _FENCE.match(raw) is not None
-        fenced = fenced != fence
-        match = not (fenced or fence) and (numbering.para.match(raw) or numbering.bare.match(raw))
-        if match and _depth(raw):
-            number = numbering.number(match)
+    headings, highest = [], 0
+    for i in numbered:  # the lines it numbers, outside fenced code
+        raw = raws[i]
+        if _depth(raw):
+            number = numbering.number(numbering.para.match(raw) or numbering.bare.match(raw))
             if not (1800 <= number <= 2100 and number > highest + _MAX_JUMP):  # "# 2024 Report": a title
                 headings.append((_depth(raw), number))
                 highest = max(highest, number)
