@@ -39,7 +39,7 @@ from .refs import roman_number, roman_numeral, zh_number, zh_numeral
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 9  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 10  # bump when parsing changes what paragraphs come out: indexes rebuild
 
 
 @dataclass(frozen=True)
@@ -153,8 +153,9 @@ _SUBNUMBER = re.compile(r"^(\d{1,6})\.\d{1,3}(?!\d)\.?\s")
 _NOTES = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?(?:(?:foot|end)?notes(?: to editors)?|references|sources|works cited|"
                     r"bibliography|注释?|脚注|参考文献|参考资料)"
                     r"\s*[:：]?(?:\*\*)?\s*[:：]?$", re.IGNORECASE)
-# A Markdown heading that goes on numbering with no stop, whatever follows: "## 2 macOS Setup" after "## 1 Intro"
-_NEXT_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(?:\*\*)?(\d{1,6})(?:\*\*)?\s+(?P<text>\S.*)$")
+# A Markdown heading that goes on numbering, with a stop or none, whatever follows: "## 2 macOS Setup" after "## 1
+# Intro", "## 2 Leave" after "## 1. Scope"
+_NEXT_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(?:\*\*)?(\d{1,6})(?:\*\*)?[.):]?(?:\*\*)?\s+(?P<text>\S.*)$")
 _NOTES_STARTS = "#*NnFfEeRrSsWwBb注脚参"  # the characters such a line can start with: most lines are tried no further
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
 _ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
@@ -212,7 +213,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     >>> [p.number for p in parse_text("Article 1\\n1. A.\\n2. B.\\nArticle 2\\n1. C.", "a").paragraphs]
     [1, 2]
     """
-    raws = text.splitlines()
+    raws = [_unescaped(raw) for raw in text.splitlines()]
     lines = _numbered_lines(raws)
     usual = lines[NUMBERINGS[0].name]
     try:
@@ -238,13 +239,19 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # (numbered headings: where the "1." lines are one list under one of them, "## 2. Agenda" / "1. Budget")
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and encloses(n, lines[n.name], usual) and (
                   n.titles or not (n.often_heading and all(_heading(raws[i]) for i in lines[n.name])))]
+    # numbered headings below a list that the usual way reads as the paragraphs, the last one running on over
+    # all of them: a table of contents ("Contents" / "1. Purpose" / "2. Scope" / "## 1. Purpose" ...), or a list
+    # in the preamble ("Applicants must provide:" / "1. a budget" / "2. a timeline" / "## 1 Purpose" ...)
+    below = [n for n in NUMBERINGS[1:] if n.titles and lines[n.name] and opened and not footnoted
+             and lines[n.name][0] >= opened[-1] and _a_list(raws, opened)]
+    others += [n for n in below if n not in others]
     parsed = []
     for numbering in others:
         try:
             other, its, its_notes = _parse(text, raws, lines[numbering.name], path, label_with_doc, numbering)
         except CorpusError:
             continue
-        if opened and not encloses(numbering, its, opened) and not (
+        if opened and numbering not in below and not encloses(numbering, its, opened) and not (
                 footnoted and in_one_paragraph(opened, its) and _introduced(raws, opened[0])):
             # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty."); where
             # the usual way needed footnotes, it must be a list that one of the other's paragraphs introduces
@@ -273,6 +280,19 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     best = min(kept, key=lambda c: max(len(" ".join(c[1].header)), *(len(p.text) for p in c[1].paragraphs)))
     log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
     return best[1]
+
+
+# Markdown writers (turndown, Word exporters) escape what would start a list or a link: "1\. We", "## 2\. Fees",
+# "\[3\] The court"
+_ESCAPED_NUMBER = re.compile(r"^(\s*(?:#{1,6}\s+)?(?:\*\*)?)(?:(\d{1,6})\\([.)])|\\\[(\d{1,6})\\\])")
+
+
+def _unescaped(raw: str) -> str:
+    """``raw`` with its paragraph number's Markdown escape undone ("1\\. We" -> "1. We", "\\[3\\]" -> "[3]")."""
+    if "\\" not in raw:
+        return raw
+    return _ESCAPED_NUMBER.sub(lambda m: m.group(1) + (m.group(2) + m.group(3) if m.group(2) else f"[{m.group(4)}]"),
+                               raw, count=1)
 
 
 _BY_NAME = {n.name: n for n in NUMBERINGS}
@@ -335,6 +355,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
     articles = _article_headings(raws, numbering)
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
+    unfollowed: list[tuple[list[str], int, str]] = []  # section headings since the last paragraph opened, and where
     top, unnumbered = _heading_levels(raws, numbered, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
@@ -352,14 +373,15 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
         wrapped = bool(paras) and continues
         dangling = continues and _DANGLING.search(previous) is not None  # "... as set out in"
         previous = line
-        if paras and line[:1] in _NOTES_STARTS and len(line) < 28 and _NOTES.match(line):
+        if paras and _heads_notes(line):
             notes = True
         elif notes and _MD_HEADING.match(raw):
             notes = False  # "Notes" / "Mary took notes." / "## Day 2" / "1. ...": the notes ended
         heading = _heading(raw, articles)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
-        if not match and numbering.counts_from_one and paras and _depth(raw) == paras[-1][6]:
-            loose = _NEXT_HEADING.match(raw)  # "## 2 macOS Setup", "## 3 `config.yaml`" after "## 1 Prerequisites"
+        if not match and numbering.titles and paras and _depth(raw) == paras[-1][6]:
+            # "## 2 macOS Setup", "## 3 `config.yaml`" after "## 1 Prerequisites"; "## 2 Leave" after "## 1. Scope"
+            loose = _NEXT_HEADING.match(raw)
             match = loose if loose and int(loose.group(1)) == paras[-1][0] + 1 else None
         if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
@@ -410,6 +432,8 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
                 continue
             if paras or _opens_section(raw):
                 section = heading
+                if paras:  # where no paragraph follows it ("## Annex" / "The list."), the last one's text
+                    unfollowed.append((paras[-1][2], len(paras[-1][2]), heading))
                 previous = ""
                 continue
         if match:
@@ -422,12 +446,15 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
                 opening = re.sub(r"\s+#+$", "", opening).replace("**", "").strip()
             paras.append((number, section, [opening], lineno, indent, titled, _depth(raw) if numbering.titles else 0))
             seen.add(number)
+            unfollowed.clear()
         elif paras:
             if line:
                 paras[-1][2].append(line)
         elif line:
             header.append(line)
 
+    for lines, at, heading in reversed(unfollowed):
+        lines.insert(at, _as_title(heading))
     if not paras:
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
@@ -488,6 +515,17 @@ def _introduced(raws: list[str], lineno: int) -> bool:
     return False
 
 
+def _a_list(raws: list[str], opened: list[int]) -> bool:
+    """Whether the paragraphs opened on lines ``opened`` (1-based) are a list of two or more, but for the last one:
+    one line each (blank lines between them aside) that ends no sentence ("1. Purpose", "2. a budget;")."""
+    if len(opened) < 2:
+        return False
+    for start, end in zip(opened, opened[1:]):
+        if re.search(r"[.!?。！？]\W*$", raws[start - 1].strip()) or any(raws[i].strip() for i in range(start, end - 1)):
+            return False
+    return True
+
+
 def _heads_next(raws: list[str], lineno: int, numbering: Numbering, last: int) -> bool:
     """Whether the first line with text after line ``lineno`` (1-based) opens paragraph ``last + 1``: a heading
     with no text of its own ("## 2.1 Findings" / "3. ...") is the section of the paragraphs it heads."""
@@ -546,19 +584,27 @@ def _heading_levels(raws: list[str], numbered: list[int], numbering: Numbering) 
 def _tails(raws: list[str], numbering: Numbering) -> list[tuple[int, bool]]:
     """For each line, the highest number ``numbering`` reads on it or on any line after it (0 for none), and
     whether those numbers only rise: where numbers start again after a "Notes" line, whether they are notes to
-    the end (never past the last paragraph again, never starting over). One pass from the end, done once per
-    document, however many lines start again."""
+    the end (never past the last paragraph again, never starting over but under another such line: "Sources").
+    One pass from the end, done once per document, however many lines start again."""
     tails = [(0, True)] * (len(raws) + 1)
     following = None  # the number read next below this line
     for i in range(len(raws) - 1, -1, -1):
         highest, rising = tails[i + 1]
+        line = raws[i].strip()
         match = numbering.para.match(raws[i]) or numbering.bare.match(raws[i])
-        if match:
+        if _heads_notes(line):
+            following = None  # "Notes" / "1. ..." / "2. ..." / "Sources" / "1. ...": each block rises on its own
+        elif match:
             number = numbering.number(match)
             rising = rising and (following is None or number < following)
             highest, following = max(highest, number), number
         tails[i] = (highest, rising)
     return tails
+
+
+def _heads_notes(line: str) -> bool:
+    """Whether ``line`` (stripped) heads notes: "Notes", "## References", "参考文献：" (see _NOTES)."""
+    return line[:1] in _NOTES_STARTS and len(line) < 28 and _NOTES.match(line) is not None
 
 
 def _roman_heading(raw: str) -> int | None:
@@ -632,6 +678,12 @@ def _article_headings(raws: list[str], numbering: Numbering) -> bool:
     return found
 
 
+_CLAUSE_ENDS = (".", ",", ";", ":", "。", "，", "；", "：")
+# A header line that goes on in the next (a footnote mark may follow: "Whereas:[1]", "各部门：", "The Assembly,"),
+# or a numbered item ("(1) The protection of ...")
+_RUNS_ON = re.compile(r"[,;:，；：。](?:\[\d+\]|\(\d+\))?$|^(?:\(\d{1,4}\)|\[\d{1,4}\]|\d{1,4}[.)])\s")
+
+
 def _heading(raw: str, articles: bool = False) -> str | None:
     """The section heading ``raw`` is, if it is one; an article's name alone only where ``articles`` are
     headings (see :func:`_article_headings`)."""
@@ -640,7 +692,7 @@ def _heading(raw: str, articles: bool = False) -> str | None:
         return md.group(2).strip().strip("*").strip()
     line = raw.strip()
     # Short and not ending like a sentence: "I. Purpose", not "Part 2 of the deal is void."
-    if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith((".", ",", ";", ":", "。", "，", "；", "：")):
+    if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith(_CLAUSE_ENDS):
         return line
     if articles and _ARTICLE_HEADING.match(raw) and len(line) <= 80:
         return line.lstrip("#").strip()
@@ -679,13 +731,16 @@ def _warn_gaps(path: Path, numbers: list[int]) -> None:
 
 
 def _title_from_header(header: list[str]) -> str | None:
-    """The shortest header line that names no year: the title, not the date, place or event.
+    """The shortest header line that names no year and does not run on: the title, not the date, place or
+    event, nor an addressee ("各部门：", "To all staff:", "The General Assembly,"), a numbered item or a line
+    wrapped mid-sentence ("Recalling the obligations under"). A full stop may end it ("Helping Hands, Inc.").
 
     >>> _title_from_header(["2017-12-04 16:41:27", "The CPC in Dialogue with World Political Parties",
     ...                     "北京倡议 Beijing Initiative", "Beijing, 3 December 2017"])
     '北京倡议 Beijing Initiative'
     """
-    lines = [line for line in header if not _DATE_ONLY.match(line)]
+    lines = [line for line in header
+             if not _DATE_ONLY.match(line) and not _RUNS_ON.search(line) and not _DANGLING.search(line)]
     candidates = [line for line in lines if not _YEAR.search(line)]
     if candidates:
         return min(candidates, key=len)

@@ -565,7 +565,7 @@ PARSE_CASES = [
         "d.md", "# Report\n\n## 1 Introduction\n1. We met four times.\n2. We heard witnesses.\n\n## 2 Findings\n"
         "3. Delays grew.\n4. Funding did not.\n\n## Notes\n1. See resolution 12/4.\n2. Hearing of 3 May.\n",
         [(1, "We met four times.", "1 Introduction"), (2, "We heard witnesses.", "1 Introduction"),
-         (3, "Delays grew.", "2 Findings"), (4, "Funding did not. 1. See resolution 12/4. 2. Hearing of 3 May.", "2 Findings")],
+         (3, "Delays grew.", "2 Findings"), (4, "Funding did not. Notes: 1. See resolution 12/4. 2. Hearing of 3 May.", "2 Findings")],
         "Report", (),
         id="numbered-headings-over-paragraphs-with-endnotes",
     ),
@@ -636,6 +636,65 @@ PARSE_CASES = [
         [(1, "Purpose: How staff claim.", None), (2, "How to claim: 1. Fill in the form. 2. Attach receipts.", None)],
         "Claims", (),
         id="a-list-under-the-last-numbered-heading",
+    ),
+    pytest.param(  # web clippers (turndown) escape a number that would start a list or a link
+        "d.md", "# Rules\n\n1\\. Members pay fees.\n\n2\\. Fees are due in May.\n",
+        [(1, "Members pay fees.", None), (2, "Fees are due in May.", None)], "Rules", (),
+        id="escaped-stops",
+    ),
+    pytest.param(
+        "d.md", "# Rules\n\n## 1\\. Fees\nMembers pay fees.\n\n## 2\\. Dues\nDue in May.\n",
+        [(1, "Fees: Members pay fees.", None), (2, "Dues: Due in May.", None)], "Rules", (),
+        id="escaped-stops-in-numbered-headings",
+    ),
+    pytest.param(
+        "d.md", "JUDGMENT\n\n\\[1\\] The appellant appeals.\n\n\\[2\\] We allow it.\n",
+        [(1, "The appellant appeals.", None), (2, "We allow it.", None)], "JUDGMENT", ("JUDGMENT",),
+        id="escaped-brackets",
+    ),
+    pytest.param(  # the next heading in the sequence numbers its paragraph, with a stop or without
+        "d.md", "# Handbook\n\n## 1. Scope\nAll staff.\n\n## 2 Leave\n25 days.\n\n## 3. Expenses\nPaid monthly.\n",
+        [(1, "Scope: All staff.", None), (2, "Leave: 25 days.", None), (3, "Expenses: Paid monthly.", None)],
+        "Handbook", (), id="numbered-headings-mixing-styles",
+    ),
+    pytest.param(  # a table of contents before the numbered headings is header, not paragraphs 1-3 holding the rest
+        "d.md", "# Policy\n\nContents\n\n1. Purpose\n2. Scope\n\n## 1. Purpose\nIt protects data.\n\n"
+        "## 2. Scope\nAll staff.\n",
+        [(1, "Purpose: It protects data.", None), (2, "Scope: All staff.", None)], "Policy",
+        ("Contents", "1. Purpose", "2. Scope"), id="a-table-of-contents-before-numbered-headings",
+    ),
+    pytest.param(
+        "d.md", "# Grants\n\nApplicants must provide:\n\n1. a budget;\n2. a timeline.\n\n## 1 Purpose\n\n"
+        "Local projects.\n\n## 2 Eligibility\n\nCharities.\n",
+        [(1, "Purpose: Local projects.", None), (2, "Eligibility: Charities.", None)], "Grants",
+        ("Applicants must provide:", "1. a budget;", "2. a timeline."), id="a-list-before-numbered-headings",
+    ),
+    pytest.param(  # paragraphs of one line before numbered headings that end sentences are paragraphs
+        "d.md", "# Report\n\n1. We met.\n2. We agreed.\n\n## 1. Annex\nThe list.\n\n## 2. Notes\nNone.\n",
+        [(1, "We met.", None), (2, "We agreed. 1. Annex: The list. 2. Notes: None.", None)], "Report", (),
+        id="paragraphs-before-numbered-headings",
+    ),
+    pytest.param(  # a heading that no paragraph follows is the last paragraph's text (its section would head none)
+        "d.md", "# Report\n\n1. We met.\n2. We agreed.\n\n## Annex\nThe list.\n",
+        [(1, "We met.", None), (2, "We agreed. Annex: The list.", None)], "Report", (),
+        id="a-heading-after-the-last-paragraph",
+    ),
+    pytest.param(  # each block of notes numbers from 1 again: "Sources" after "Notes"
+        "d.txt", "Letter\n\n1. A good year.[1]\n2. Sales grew.[2]\n\nNotes\n\n1. Unaudited.\n\nSources\n\n"
+        "1. Accounts.\n2. HR.\n",
+        [(1, "A good year.[1]", None), (2, "Sales grew.[2] Notes 1. Unaudited. Sources 1. Accounts. 2. HR.", None)],
+        "Letter", ("Letter",), id="sources-after-notes",
+    ),
+    pytest.param(  # an addressee is no title: a Chinese notice's "各部门：", a resolution's "The General Assembly,"
+        "d.txt", "关于节能工作的通知\n\n各部门：\n\n一、高度重视。\n二、按时上报。\n",
+        [(1, "高度重视。", None), (2, "按时上报。", None)], "关于节能工作的通知", ("关于节能工作的通知", "各部门："),
+        id="an-addressee-is-no-title",
+    ),
+    pytest.param(
+        "d.txt", "Resolution on water\n\nThe General Assembly,\n\nRecalling its obligations under\nthe Charter,\n\n"
+        "1. Decides to meet;\n2. Requests a report.\n",
+        [(1, "Decides to meet;", None), (2, "Requests a report.", None)], "Resolution on water", None,
+        id="a-preamble-line-is-no-title",
     ),
 ]
 
