@@ -29,6 +29,11 @@ from .metrics import (cites_correct, citation_precision, english_words, key_fact
                       rank_scores, rank_summary)
 
 
+# every key score_row may set: a rescore drops them all first (a question may since have changed kind)
+SCORES = ("uncited", "in_language", "r1", "r3", "r5", "rr", "wrongly_declined", "cites_correct",
+          "citation_precision", "fact_recall", "declined")
+
+
 def score_row(row: Row, answer: str, cited: list[int], refused: bool, retrieved: list[int],
               error: bool = False) -> dict:
     """Per-question metrics; each is a pure function of the row and the outcome. A question that raised
@@ -241,8 +246,7 @@ def rescore(run_dir: Path) -> dict:
         row = rows.get(record["id"])
         if row is None:
             raise RagError(f"{run_dir}: question {record['id']!r} is no longer in {metrics['dataset']}.")
-        for key in ("r1", "r3", "r5", "rr", "wrongly_declined", "cites_correct", "citation_precision",
-                    "fact_recall", "declined", "in_language"):
+        for key in SCORES:
             record.pop(key, None)
         record.update({"answerable": row.answerable, "gold": list(row.gold), "kind": row.kind,
                        **score_row(row, record["answer"], record["citations"], record["refused"], record["retrieved"],

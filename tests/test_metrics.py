@@ -9,7 +9,7 @@ import pytest
 from eval.metrics import (cites_correct, citation_precision, fact_found, key_fact_recall, mean, nanmean, percentile,
                           recall_at_k, reciprocal_rank)
 from eval.dataset import Row
-from eval.run import aggregate, score_row
+from eval.run import SCORES, aggregate, score_row
 
 
 @pytest.mark.parametrize(
@@ -80,6 +80,13 @@ def test_a_question_that_raised_fails_but_is_not_an_uncited_answer():
     assert m["uncited_answers"] == 0
     assert m["cites_correct_rate"] == 0.5 and m["key_fact_recall"] == 0.5 and m["recall@1"] == 0.5
     assert m["citation_precision"] == 1.0 and m["precision_answers"] == 1  # over the one answer that cites
+
+
+@pytest.mark.parametrize("answerable", [True, False])
+@pytest.mark.parametrize("error", [True, False])
+def test_score_row_sets_only_the_keys_a_rescore_drops(answerable, error):
+    # a rescore pops SCORES before scoring again: a key missing there would survive a question's change of kind
+    assert set(score_row(_row(answerable), "mutual respect [6].", [6], False, [6], error=error)) <= set(SCORES)
 
 
 def test_score_row_and_aggregate_punish_the_wrong_outcomes():
