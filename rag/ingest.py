@@ -147,6 +147,13 @@ _PLAIN_HEADING = re.compile(
 _ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})(?:[.:]?\s*[–—-]\s+\S.*|:)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
+# A setext heading's underline, and the lines above one that are none: numbered, listed, a heading or a quote
+_UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.MULTILINE)
+_NOT_SETEXT = re.compile(r"^\s*(?:[\d(\[§¶#>|*+-]|第)|^\s{4}")
+# A line all in bold, a heading in a Word export ("**Conduct**"; not "**1.**" or "**Note:**")
+_BOLD_LINE = re.compile(r"^\s*\*\*(?!\*)([^*]{1,78}?)\*\*\s*$")
+# A table of contents' line: a leader of dots or rules to a page number ("1. Introduction ........ 2")
+_CONTENTS_LINE = re.compile(r"(?:\.{4,}|…{2,}|_{3,}|(?:\. ){3,}\.?)\s*\d{1,4}$")
 # A heading numbered as a part of a paragraph: "1.1 Purpose", "2.3. Fees"
 _SUBNUMBER = re.compile(r"^(\d{1,6})\.\d{1,3}(?!\d)\.?\s")
 # A line that heads notes: after it, numbers that start again are footnotes ("Notes" / "[1] See the Act.")
@@ -213,7 +220,10 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     >>> [p.number for p in parse_text("Article 1\\n1. A.\\n2. B.\\nArticle 2\\n1. C.", "a").paragraphs]
     [1, 2]
     """
-    raws = [_unescaped(raw) for raw in text.splitlines()]
+    # a byte order mark inside the text (files joined with `cat`) would hide the number after it
+    raws = [_unescaped(raw) for raw in text.replace("\ufeff", "").splitlines()]
+    if _UNDERLINE.search(text):  # most documents have no setext heading
+        raws = _setext(raws)
     lines = _numbered_lines(raws)
     usual = lines[NUMBERINGS[0].name]
     try:
@@ -326,9 +336,12 @@ def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
         first = raw.lstrip()[:1]
         if first not in trying:
             trying[first] = [n for n in NUMBERINGS if first and n.may_open(first)]
+        contents = None  # whether the line is a table of contents' (asked once, of a numbered line only)
         for n in trying[first]:
             if n.para.match(raw) or n.bare.match(raw):
-                found[n.name].append(i)
+                contents = _in_contents(raw) if contents is None else contents
+                if not contents:
+                    found[n.name].append(i)
     return found
 
 
@@ -356,6 +369,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
     unfollowed: list[tuple[list[str], int, str]] = []  # section headings since the last paragraph opened, and where
+    inner: tuple[int, int] | None = None  # an indented list inside the last paragraph: its indent, its last number
     top, unnumbered = _heading_levels(raws, numbered, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
@@ -373,18 +387,22 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
         wrapped = bool(paras) and continues
         dangling = continues and _DANGLING.search(previous) is not None  # "... as set out in"
         previous = line
-        if paras and _heads_notes(line):
+        if paras and line[:1] in _NOTES_STARTS and _heads_notes(line):
             notes = True
         elif notes and _MD_HEADING.match(raw):
             notes = False  # "Notes" / "Mary took notes." / "## Day 2" / "1. ...": the notes ended
         heading = _heading(raw, articles)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
+        if match and (raw[-1:].isdecimal() or raw[-1:].isspace()) and _in_contents(raw):
+            match = None  # "1. Introduction ....... 2"
         if not match and numbering.titles and paras and _depth(raw) == paras[-1][6]:
             # "## 2 macOS Setup", "## 3 `config.yaml`" after "## 1 Prerequisites"; "## 2 Leave" after "## 1. Scope"
             loose = _NEXT_HEADING.match(raw)
             match = loose if loose and int(loose.group(1)) == paras[-1][0] + 1 else None
         if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
+        if match and dangling and paras and numbering.number(match) <= paras[-1][0]:
+            match = None  # "... carried by 6 votes to" / "2. Cllr Hughes then ..." goes on with the sentence
         if match and continues and numbering is not NUMBERINGS[0] and (
                 (paras and numbering.number(match) != paras[-1][0] + 1) or (dangling and not match.group("text"))):
             # "... as provided in" / "§ 1 of the Tax Code." or "as set out in" / "Article III." is a reference,
@@ -400,7 +418,11 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             if line:
                 paras[-1][2].append(heading if heading is not None and _MD_HEADING.match(raw) else line)
             continue
-        if match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
+        if match and inner and _indent(raw) >= inner[0] and numbering.number(match) == inner[1] + 1:
+            inner, match = (inner[0], inner[1] + 1), None  # the indented list goes on: "   3. ..." after its "2."
+        elif match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
+            if paras and _indent(raw) >= paras[0][4] + 2:
+                inner = (_indent(raw), numbering.number(match))  # an indented list inside the last paragraph
             match = None
         if match and unnumbered and _depth(raw) in unnumbered:
             match = None  # "### 1. Who may join" under "## 1. Membership": a numbered subheading, its text
@@ -422,7 +444,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             previous = ""
             continue
         if heading is not None and not match:
-            if not paras and title is None and raw.lstrip().startswith("# "):
+            if not paras and title is None and (raw.lstrip().startswith("# ") or _BOLD_LINE.match(raw) and not header):
                 title = heading
                 previous = ""
                 continue
@@ -430,8 +452,8 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
                 header.append(heading)  # "## Overview" before "## 1. Install": a sibling, no section over them
                 previous = ""
                 continue
-            if paras or _opens_section(raw):
-                section = heading
+            if paras or _opens_section(raw) or (title is not None and _depth(raw) == 1 and _h1_sections(raws)):
+                section = heading  # ("# Scope" after the title "# Policy", where "#" headings head the sections)
                 if paras:  # where no paragraph follows it ("## Annex" / "The list."), the last one's text
                     unfollowed.append((paras[-1][2], len(paras[-1][2]), heading))
                 previous = ""
@@ -440,18 +462,19 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             number = numbering.number(match)
             _check_order(path, paras, seen, number, lineno)
             titled = numbering.titles or bool(match.groupdict().get("dash"))  # its line names the paragraph's title
-            indent = len(raw) - len(raw.lstrip())
+            indent = _indent(raw)
             opening = match.group("text").strip()
             if numbering.titles:  # "## **1. Fees**", "## 1. Fees ##": the title alone
                 opening = re.sub(r"\s+#+$", "", opening).replace("**", "").strip()
             paras.append((number, section, [opening], lineno, indent, titled, _depth(raw) if numbering.titles else 0))
             seen.add(number)
             unfollowed.clear()
+            inner = None
         elif paras:
             if line:
                 paras[-1][2].append(line)
         elif line:
-            header.append(line)
+            header.append(heading if heading is not None and _MD_HEADING.match(raw) else line)  # "# 北京倡议"
 
     for lines, at, heading in reversed(unfollowed):
         lines.insert(at, _as_title(heading))
@@ -494,12 +517,52 @@ def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, se
     last = paras[-1][0] if paras else 0
     if 1800 <= number <= 2100 and number > last + _MAX_JUMP:
         return False
-    if _DATE_TEXT.match(match.group("text").strip()):
-        return False
+    text = match.group("text").strip()
+    if _DATE_TEXT.match(text) or (text and not text[0].isalnum() and (
+            text[0] in ".,;:)]" or not any(ch.isalnum() for ch in text))):
+        return False  # "3. December 2017"; "(see CO/7, para." / "14). It regrets" is no paragraph 14
     if paras and (number in seen or number < last):
-        indent = len(raw) - len(raw.lstrip())
-        return indent < paras[0][4] + 2
+        return _indent(raw) < paras[0][4] + 2
     return True
+
+
+def _h1_sections(raws: list[str]) -> bool:
+    """Whether a document's "#" headings are its sections, not only its title (or a title and a subtitle): there
+    are three or more."""
+    return sum(1 for raw in raws if raw.startswith("#") and _depth(raw) == 1) >= 3
+
+
+def _setext(raws: list[str]) -> list[str]:
+    """``raws`` with each setext heading ("Travel" over "------", "Policy" over "======") written as the "#" heading
+    it is ("## Travel"), its underline blank: one line of text after a blank line (not a numbered or listed
+    one), outside fenced code."""
+    fenced = False
+    for i, raw in enumerate(raws):
+        fence = _FENCE.match(raw) is not None
+        fenced = fenced != fence
+        if fenced or fence or i == 0 or not _UNDERLINE.match(raw):
+            continue
+        above = raws[i - 1]
+        if above.strip() and (i == 1 or not raws[i - 2].strip()) and not _NOT_SETEXT.match(above):
+            raws[i - 1], raws[i] = ("# " if "=" in raw else "## ") + above.strip(), ""
+    return raws
+
+
+def _in_contents(raw: str) -> bool:
+    """Whether ``raw`` is a line of a table of contents ("1. Introduction ....... 2"): header or text, whatever
+    number it starts with."""
+    end = raw[-1:]
+    if not (end.isdecimal() or end.isspace()):
+        return False  # most lines: one look at the last character
+    raw = raw.rstrip()
+    return raw[-1:].isdecimal() and _CONTENTS_LINE.search(raw) is not None
+
+
+def _indent(raw: str) -> int:
+    """How far ``raw`` is indented, a tab to the next multiple of four columns (Word's text export nests a
+    list under its paragraph with one tab)."""
+    lead = raw[: len(raw) - len(raw.lstrip())]
+    return len(lead.expandtabs(4)) if "\t" in lead else len(lead)
 
 
 def _as_title(heading: str) -> str:
@@ -690,6 +753,9 @@ def _heading(raw: str, articles: bool = False) -> str | None:
     md = _MD_HEADING.match(raw)
     if md:
         return md.group(2).strip().strip("*").strip()
+    bold = _BOLD_LINE.match(raw) if "**" in raw else None
+    if bold and not bold.group(1).strip().endswith(_CLAUSE_ENDS):
+        return bold.group(1).strip()
     line = raw.strip()
     # Short and not ending like a sentence: "I. Purpose", not "Part 2 of the deal is void."
     if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith(_CLAUSE_ENDS):
@@ -708,7 +774,8 @@ def _depth(raw: str) -> int:
 def _opens_section(raw: str) -> bool:
     # Before the first paragraph, a "##", roman-numeral or article heading (see _heading) opens a section;
     # other header lines (title, date, place) are metadata.
-    return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw) or _ARTICLE_HEADING.match(raw))
+    return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw) or _ARTICLE_HEADING.match(raw)
+                                                 or _BOLD_LINE.match(raw))
 
 
 def _check_order(path: Path, paras: list, seen: set[int], number: int, lineno: int) -> None:

@@ -685,6 +685,60 @@ PARSE_CASES = [
         [(1, "A good year.[1]", None), (2, "Sales grew.[2] Notes 1. Unaudited. Sources 1. Accounts. 2. HR.", None)],
         "Letter", ("Letter",), id="sources-after-notes",
     ),
+    pytest.param(  # files joined with `cat`: a byte order mark before a number hides nothing
+        "d.txt", "T\n\n1. A.\n2. B.\n\ufeff3. C.\n",
+        [(1, "A.", None), (2, "B.", None), (3, "C.", None)], "T", ("T",), id="a-byte-order-mark-inside-the-text",
+    ),
+    pytest.param(  # a number whose "text" is punctuation ends a reference wrapped over two lines
+        "d.txt", "T\n\n12. It notes the report (CO/7, para.\n14). It regrets the delay.\n13. It asks for more.\n",
+        [(12, "It notes the report (CO/7, para. 14). It regrets the delay.", None), (13, "It asks for more.", None)],
+        "T", ("T",), id="a-reference-wrapped-before-its-number",
+    ),
+    pytest.param(  # a line ending in "to" goes on: "2." there is the sentence's, not a paragraph repeated
+        "d.txt", "Minutes\n\n1. We met.\n2. It was carried by 6 votes to\n2. Cllr Hughes then left.\n3. We closed.\n",
+        [(1, "We met.", None), (2, "It was carried by 6 votes to 2. Cllr Hughes then left.", None),
+         (3, "We closed.", None)],
+        "Minutes", ("Minutes",), id="a-number-going-back-mid-sentence",
+    ),
+    pytest.param(  # a table of contents with leaders to page numbers is header
+        "d.txt", "Report\n\nContents\n1. Introduction .......... 2\n2. Findings .......... 3\n\n"
+        "1. We began.\n2. We found.\n",
+        [(1, "We began.", None), (2, "We found.", None)], "Report",
+        ("Report", "Contents", "1. Introduction .......... 2", "2. Findings .......... 3"),
+        id="a-table-of-contents-with-page-numbers",
+    ),
+    pytest.param(  # an indented list goes on at its indent past the paragraphs' numbers ("3." under paragraph 2)
+        "d.md", "# T\n\n1. We met.\n2. Steps:\n   1. open;\n   2. read;\n   3. close.\n3. Done.\n",
+        [(1, "We met.", None), (2, "Steps: 1. open; 2. read; 3. close.", None), (3, "Done.", None)], "T", (),
+        id="an-indented-list-past-the-paragraph-numbers",
+    ),
+    pytest.param(  # Word's text export nests a list under its paragraph with a tab
+        "d.txt", "T\n\n1. We met.\n2. Steps:\n\t1. open;\n\t2. close.\n3. Done.\n",
+        [(1, "We met.", None), (2, "Steps: 1. open; 2. close.", None), (3, "Done.", None)], "T", ("T",),
+        id="a-tab-indented-list",
+    ),
+    pytest.param(  # where "#" headings head the sections, one after the title heads paragraph 1
+        "d.md", "# Policy\n\n# Scope\n\n1. All staff.\n\n# Appeals\n\n2. Within 14 days.\n\n# Review\n\n"
+        "3. Yearly.\n",
+        [(1, "All staff.", "Scope"), (2, "Within 14 days.", "Appeals"), (3, "Yearly.", "Review")], "Policy", (),
+        id="first-level-headings-as-sections",
+    ),
+    pytest.param(  # a second "#" line under the title, and no more, is a subtitle: header
+        "d.md", "# Beijing Initiative\n\n# 北京倡议\n\n1. We met.\n2. We agreed.\n",
+        [(1, "We met.", None), (2, "We agreed.", None)], "Beijing Initiative", ("北京倡议",),
+        id="a-first-level-subtitle",
+    ),
+    pytest.param(  # setext headings ("Travel" over "------") are headings, their underlines no text
+        "d.md", "Travel Policy\n=============\n\nPurpose\n-------\n\n1. Claims.\n\nTravel\n------\n\n"
+        "2. Cheapest fare.\n",
+        [(1, "Claims.", "Purpose"), (2, "Cheapest fare.", "Travel")], "Travel Policy", (),
+        id="setext-headings",
+    ),
+    pytest.param(  # a line all in bold is a heading in a Word export; the first one is the title
+        "d.md", "**CODE OF CONDUCT**\n\n**Role**\n\n**1.** Set direction.\n\n**Conduct**\n\n**2.** Keep secrets.\n",
+        [(1, "Set direction.", "Role"), (2, "Keep secrets.", "Conduct")], "CODE OF CONDUCT", (),
+        id="bold-lines-as-headings",
+    ),
     pytest.param(  # an addressee is no title: a Chinese notice's "各部门：", a resolution's "The General Assembly,"
         "d.txt", "关于节能工作的通知\n\n各部门：\n\n一、高度重视。\n二、按时上报。\n",
         [(1, "高度重视。", None), (2, "按时上报。", None)], "关于节能工作的通知", ("关于节能工作的通知", "各部门："),
