@@ -97,7 +97,9 @@ _DASH = r"(?P<dash>\s*[–—-](?=\s))?"  # "Article 1 – Purpose": a title fol
 _ARABIC = r"\s*(\d{1,6})(?![.,]?\d|[A-Za-z(])"  # "1", not "1.2", "1,000", "1a" or "1(c)"
 # "IV" up to "XCIX"; not "IIII", "Ia" or "C" (lettered articles "A", "B", "C" are no roman numerals)
 _ROMAN = r"\s+(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"
-_ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.)"
+_ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.|Artículo|ARTÍCULO|Artigo|ARTIGO|Artikel|ARTIKEL|Articolo|ARTICOLO)"
+# an article's number: "1", and the first one's "1er" (French), "1º" / "1°" (Spanish, Portuguese, Italian)
+_ARTICLE_NUMBER = r"\s*(\d{1,6})(?:er|º|°)?(?![.,]?\d|[A-Za-z(])"
 _MD_LEAD = r"(?<!\t)(?<!\s{4})#{1,6}\s+"  # a Markdown heading's marks, not a code block's comment
 _ZH = "[一二两三四五六七八九十][零〇一二两三四五六七八九十百]*"  # a Chinese numeral: "三", "十二", "一百零五"
 NUMBERINGS = (
@@ -108,14 +110,22 @@ NUMBERINGS = (
     # court filings: "¶ 1 Plaintiff ..."
     _numbering("¶ 1", rf"¶{_ARABIC}\.?", "¶", _HEADING_MARK, _DASH, named=True, own="¶ {}"),
     _numbering("§ 1", rf"§{_ARABIC}\.?", "§", _HEADING_MARK, _DASH, named=True, own="§ {}"),
-    _numbering("Article 1", rf"{_ARTICLE}{_ARABIC}[.:]?", "A", _HEADING_MARK, _DASH, named=True, own="Article {}"),
+    _numbering("Article 1", rf"{_ARTICLE}{_ARTICLE_NUMBER}[.:]?", "A", _HEADING_MARK, _DASH, named=True,
+               own="Article {}"),
     _numbering("Article I", rf"{_ARTICLE}{_ROMAN}[.:]?", "A", _HEADING_MARK, _DASH, roman_number, named=True,
                own="Article {}"),
     _numbering("Section 1", rf"(?:Section|SECTION|Sec\.|SEC\.){_ARABIC}[.:]?", "S", _HEADING_MARK, _DASH,
                often_heading=True, named=True, own="Section {}"),
+    # minutes: "Item 4 - Budget" over what was said and resolved (its "1." list one of them)
+    _numbering("Item 1", rf"(?:Item|ITEM){_ARABIC}[.:]?", "I", _HEADING_MARK, _DASH, often_heading=True, named=True,
+               own="Item {}"),
+    # resolutions and recommendations: "II. RECOMMENDS that ..." (as often the headings over "1." paragraphs,
+    # "II. Commitments": then they are its sections)
+    _numbering("I.", r"(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\.(?=\s)", "IVXL", value=roman_number,
+               often_heading=True, own="{}"),
     # Chinese: "第一条" (the articles of a law or regulation), "（一）" (a notice's items; as often a list inside
     # one of its paragraphs), "一、" (as often the headings over those)
-    _numbering("第一条", rf"第({_ZH}|\d{{1,4}})条", "第", value=zh_number, own="第{}条"),
+    _numbering("第一条", rf"第\s*({_ZH}|\d{{1,4}})\s*[条條]", "第", value=zh_number, own="第{}条"),
     _numbering("（一）", rf"[（(]({_ZH})[）)]", "（(", value=zh_number, often_list=True),
     _numbering("一、", rf"({_ZH})、", "一二两三四五六七八九十", value=zh_number, often_heading=True),
     # "## 1. Scope" over its text: Markdown headings that number the paragraphs under them (the title is the
@@ -139,7 +149,7 @@ _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")  # a tab or four s
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
 _PLAIN_HEADING = re.compile(
     r"^\s*(?:[IVXLC]{1,7}\.|(?:Section|Part|Chapter)\s+[\dIVXLC]+[.:]?)\s+\S.*$"
-    rf"|^\s*(?:{_ZH}、|第(?:{_ZH}|\d{{1,4}})[章节编部])\s*\S.*$"  # "二、重点任务", "第一章　总则"
+    rf"|^\s*(?:{_ZH}、|第\s*(?:{_ZH}|\d{{1,4}})\s*[章节節编編部])\s*\S.*$"  # "二、重点任务", "第一章　总则", "第 二 章"
 )
 # An article's name alone, or with a title after a dash ("ARTICLE II", "Article 3 – Members"; not "Article 12.",
 # which ends a sentence): a heading over paragraphs numbered another way ("Section 1.", "1."), where every such
@@ -241,7 +251,9 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # numbered headings: the inner lines lie under one of them; another numbering: between its first and last
         return in_one_paragraph(inner, outer) if numbering.titles else outer[0] < inner[0] and inner[-1] < outer[-1]
 
-    if document is None or footnoted:  # the others that begin before the usual way (or where it has none; or
+    # one paragraph, not the first: a stray line ("附件：1．…" / "      2．…" after a notice's "一、" paragraphs)
+    stray = document is not None and len(document.paragraphs) == 1 and document.paragraphs[0].number != 1
+    if document is None or footnoted or stray:  # the others that begin before the usual way (or where it has none; or
         # where it parses only by reading numbers that start again after "Notes" as footnotes: "[2] She raises two
         # grounds:" / "1. ..." / "2. ..." / "[3] ..." / "Notes" / "1. R v Smith." is a "[1]" judgment)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
@@ -261,7 +273,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
             other, its, its_notes = _parse(text, raws, lines[numbering.name], path, label_with_doc, numbering)
         except CorpusError:
             continue
-        if opened and numbering not in below and not encloses(numbering, its, opened) and not (
+        if opened and numbering not in below and not stray and not encloses(numbering, its, opened) and not (
                 footnoted and in_one_paragraph(opened, its) and _introduced(raws, opened[0])):
             # enclosed only by a line it reads as a reference ("... under" / "Article IV of the Treaty."); where
             # the usual way needed footnotes, it must be a list that one of the other's paragraphs introduces
@@ -312,8 +324,8 @@ def own_name(number: int, numbering: str) -> str | None:
     """What a document numbered by ``numbering`` calls its paragraph ``number`` ("Article III" for 3 where the
     articles are numbered "Article I"); None where it is just the number ("1.").
 
-    >>> own_name(3, "Article I"), own_name(3, "§ 1"), own_name(12, "第一条"), own_name(3, "1.")
-    ('Article III', '§ 3', '第十二条', None)
+    >>> own_name(3, "Article I"), own_name(3, "§ 1"), own_name(12, "第一条"), own_name(3, "1."), own_name(4, "I.")
+    ('Article III', '§ 3', '第十二条', None, 'IV')
     """
     way = _BY_NAME.get(numbering)
     if way is None or not way.own:

@@ -67,7 +67,7 @@ _NEGATIVE = re.compile(r"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za
 _PRONOUN_I = (r"I\s+(?:am|have|mean|meant|mentioned|quoted|cited|referred|noted|saw|found|asked|think|thought|need|"
               r"want|wrote|looked)\b")
 _ROMAN_NUM = rf"(?-i:(?!{_PRONOUN_I})[IVXLC]+)(?![A-Za-z0-9])"
-_UNIT_NAMES = {"article": r"articles?|arts?\.", "section": r"sections?|secs?\."}
+_UNIT_NAMES = {"article": r"articles?|arts?\.", "section": r"sections?|secs?\.", "item": r"items?"}
 _UNIT = {(unit, roman): re.compile(
     rf"(?<![A-Za-z])(?:{names})\s*(?:no\.?\s*)?"
     + (_NUM_LIST.replace(_NUM, rf"(?:{_NUM}|{_ROMAN_NUM})") if roman else _NUM_LIST),
@@ -182,9 +182,9 @@ def paragraph_refs(question: str) -> list[int]:
 
 
 def unit_refs(question: str, unit: str = "article", roman: bool = False) -> list[int]:
-    """The numbers of the articles (or sections) the question names ("Article 3", "Art. 12", "articles 3 to
-    5"; with ``roman``, "Article IV" too), in order, without repeats: paragraph numbers in a document
-    numbered "Article 1" (or "Section 1"; the retriever asks only then).
+    """The numbers of the articles (or sections, or items) the question names ("Article 3", "Art. 12", "articles
+    3 to 5"; with ``roman``, "Article IV" too), in order, without repeats: paragraph numbers in a document
+    numbered "Article 1" (or "Section 1", "Item 1"; the retriever asks only then).
 
     >>> unit_refs("Compare Article 3 and art. 12 with articles 4-5."), unit_refs("What about article 7?")
     ([3, 12, 4, 5], [7])
@@ -192,6 +192,8 @@ def unit_refs(question: str, unit: str = "article", roman: bool = False) -> list
     ([2, 4, 5, 6, 1], [2])
     >>> unit_refs("What does the article I mentioned say?", roman=True), unit_refs("Was Article I amended?", roman=True)
     ([], [1])
+    >>> unit_refs("What was resolved under item 4?", "item"), unit_refs("Which items were deferred?", "item")
+    ([4], [])
     """
     out: list[int] = []
     for m in _UNIT[unit, roman].finditer(question):
@@ -272,7 +274,7 @@ def asks_what_it_says(question: str) -> bool:
     """
     rest, named = question, False
     for pattern in (_LABEL, _NEGATIVE, _BRACKET, _EN, _UNIT["article", True], _UNIT["section", True],
-                    ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION, _RELATIVE, _SAME):
+                    _UNIT["item", False], ORDINAL_PARAGRAPHS, _ZH, _ZH_PLAIN, _POSITION, _RELATIVE, _SAME):
         rest, n = pattern.subn(" ", rest)
         named = named or n > 0
     if not named:

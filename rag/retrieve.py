@@ -33,7 +33,8 @@ from .settings import Settings
 DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
 # (unit, roman numerals, numbering): a question's "Article 3" names paragraph 3 of a document numbered "Article 1"
 UNIT_NUMBERINGS = (("article", False, "Article 1"), ("article", True, "Article I"), ("section", False, "Section 1"),
-                   ("article", False, "第一条"))  # a Chinese law's "第三条" is its Article 3
+                   ("article", False, "第一条"),  # a Chinese law's "第三条" is its Article 3
+                   ("item", False, "Item 1"))  # minutes' "Item 3"
 _LATIN = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
 

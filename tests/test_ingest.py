@@ -739,6 +739,46 @@ PARSE_CASES = [
         [(1, "Set direction.", "Role"), (2, "Keep secrets.", "Conduct")], "CODE OF CONDUCT", (),
         id="bold-lines-as-headings",
     ),
+    pytest.param(  # minutes: "Item 4" over its text, its "1." list one of them (not the document's paragraphs)
+        "d.txt", "Minutes\n\nItem 1 - Apologies\nNone.\n\nItem 2 - Budget\nRESOLVED:\n1. That it be approved.\n"
+        "2. That rents rise.\n\nItem 3 - Close\nWe closed at eight.\n",
+        [(1, "Apologies: None.", None), (2, "Budget: RESOLVED: 1. That it be approved. 2. That rents rise.", None),
+         (3, "Close: We closed at eight.", None)], "Minutes", ("Minutes",), id="items-of-minutes",
+    ),
+    pytest.param(  # a recommendation's operative paragraphs in roman numerals, one with a list of principles
+        "d.txt", "Recommendation\n\nTHE COUNCIL,\n\nI. AGREES on the terms below.\n\nII. RECOMMENDS these principles:\n"
+        "1. Open by default\n2. Timely\n\nIII. INVITES the Secretary-General to act.\n",
+        [(1, "AGREES on the terms below.", None), (2, "RECOMMENDS these principles: 1. Open by default 2. Timely", None),
+         (3, "INVITES the Secretary-General to act.", None)], "Recommendation", ("Recommendation", "THE COUNCIL,"),
+        id="operative-paragraphs-in-roman-numerals",
+    ),
+    pytest.param(  # roman headings over "1." paragraphs stay their sections
+        "d.txt", "Plan\n\nI. Purpose\n1. We aim high.\n2. We act.\n\nII. Review\n3. Yearly.\n",
+        [(1, "We aim high.", "I. Purpose"), (2, "We act.", "I. Purpose"), (3, "Yearly.", "II. Review")], "Plan",
+        ("Plan",), id="roman-headings-over-paragraphs",
+    ),
+    pytest.param(  # a Spanish law's "Artículo 3." over its own "1. 2." apartados
+        "d.txt", "Ley 4/2023\n\nArtículo 1. Objeto.\nEsta ley protege.\n\nArtículo 2. Ámbito.\n1. Se aplica aquí.\n"
+        "2. No allí.\n\nArtículo 3. Vigor.\nEntra en vigor hoy.\n",
+        [(1, "Objeto. Esta ley protege.", None), (2, "Ámbito. 1. Se aplica aquí. 2. No allí.", None),
+         (3, "Vigor. Entra en vigor hoy.", None)], "Ley 4/2023", ("Ley 4/2023",), id="spanish-articles",
+    ),
+    pytest.param(  # French laws number their first article "1er"
+        "d.txt", "Décret\n\nArt. 1er. - Les déchèteries ouvrent.\nArt. 2. - Il entre en vigueur.\n",
+        [(1, "Les déchèteries ouvrent.", None), (2, "Il entre en vigueur.", None)], "Décret", ("Décret",),
+        id="french-first-article",
+    ),
+    pytest.param(  # Taiwan's laws: "第 1 條", traditional characters and spaces
+        "d.txt", "個人資料保護法\n\n第 一 章 總則\n\n第 1 條\n為規範個人資料。\n\n第 2 條\n本法用詞如下：\n一、個人資料。\n"
+        "二、蒐集。\n",
+        [(1, "為規範個人資料。", "第 一 章 總則"), (2, "本法用詞如下： 一、個人資料。 二、蒐集。", "第 一 章 總則")],
+        "個人資料保護法", ("個人資料保護法",), id="traditional-chinese-articles",
+    ),
+    pytest.param(  # one stray "2．" at the end (an attachments list) does not hide a notice's "一、" paragraphs
+        "d.txt", "通知\n\n一、健全体系。\n\n二、完善预案。\n\n附件：1．分工表\n      2．编制指南\n",
+        [(1, "健全体系。", None), (2, "完善预案。 附件：1．分工表 2．编制指南", None)], "通知", ("通知",),
+        id="a-stray-number-after-a-notice",
+    ),
     pytest.param(  # an addressee is no title: a Chinese notice's "各部门：", a resolution's "The General Assembly,"
         "d.txt", "关于节能工作的通知\n\n各部门：\n\n一、高度重视。\n二、按时上报。\n",
         [(1, "高度重视。", None), (2, "按时上报。", None)], "关于节能工作的通知", ("关于节能工作的通知", "各部门："),

@@ -333,6 +333,8 @@ TERMS = ("Bike Share Terms\n\nSection 1. Riders must be sixteen or older.\nSecti
          "every ride.\nSec. 3. A ride costs one euro per hour.\n")
 
 LAW = "数据安全法\n\n第一条　为了规范数据处理活动，制定本法。\n第二条　本法适用于境内。\n第三条　国家统筹发展和安全。\n"
+MINUTES = ("Board minutes\n\nItem 1 - Apologies\nNone were received.\n\nItem 2 - Budget\nThe board agreed:\n"
+           "1. to approve the budget;\n2. to raise rents.\n\nItem 3 - Close\nThe meeting closed at eight.\n")
 
 
 @pytest.mark.parametrize(("text", "numbering", "question", "first"), [
@@ -343,6 +345,7 @@ LAW = "数据安全法\n\n第一条　为了规范数据处理活动，制定本
     (TERMS, "Section 1", "Compare sec. 3 with sections 1", [3, 1]),
     (LAW, "第一条", "What does Article 3 say?", [3]),
     (LAW, "第一条", "第二条讲了什么？", [2]),
+    (MINUTES, "Item 1", "What was decided under item 2?", [2]),
 ])
 def test_articles_in_roman_numerals_and_sections_name_their_paragraphs(write, make_settings, retriever_for, text,
                                                                         numbering, question, first):
