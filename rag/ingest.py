@@ -157,6 +157,8 @@ _PLAIN_HEADING = re.compile(
 _ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})(?:[.:]?\s*[–—-]\s+\S.*|:)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
+# Text that closes what came before: ")." or ". It regrets" after "para." / "14" (not ".NET", "...at home", "[...]")
+_CLOSES = re.compile(r"^(?:[,;:)\]]|\.(?!\.))[.,;:)\]]*(?:\s|$)")
 # A setext heading's underline, and the lines above one that are none: numbered, listed, a heading or a quote
 _UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.MULTILINE)
 _NOT_SETEXT = re.compile(r"^\s*(?:[\d(\[§¶#>|*+-]|第)|^\s{4}")
@@ -176,6 +178,7 @@ _NEXT_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(?:\*\*)?(\d{1,6})(?:\*\*)?[.):]?(?
 _NOTES_STARTS = "#*NnFfEeRrSsWwBb注脚参"  # the characters such a line can start with: most lines are tried no further
 # A line that ends a sentence or a clause (closing quotes or brackets may follow).
 _ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
+_ENDS_SENTENCE = re.compile(r"[.!?。！？…][\"'”’)\]」』》]*$")
 # A line ending in a word that wants what follows: "as set out in" / "Article III." names an article, it opens none
 _DANGLING = re.compile(r"\b(?:in|under|to|of|by|with|see|per|from|at|on|for|and|or|than|between|pursuant|"
                        r"accordance|according)$", re.IGNORECASE)
@@ -234,11 +237,11 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     raws = [_unescaped(raw) for raw in text.replace("\ufeff", "").splitlines()]
     if _UNDERLINE.search(text):  # most documents have no setext heading
         raws = _setext(raws)
-    lines = _numbered_lines(raws)
+    lines, contents = _numbered_lines(raws)
     usual = lines[NUMBERINGS[0].name]
     try:
         document, opened, footnoted = _parse(text, raws, lines[NUMBERINGS[0].name], path, label_with_doc,
-                                             NUMBERINGS[0])
+                                             NUMBERINGS[0], contents)
     except CorpusError as error:
         document, opened, footnoted, failure = None, [], False, error
     ends = len(raws) + 1  # past the last line: where the last paragraph of every numbering ends
@@ -251,26 +254,32 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # numbered headings: the inner lines lie under one of them; another numbering: between its first and last
         return in_one_paragraph(inner, outer) if numbering.titles else outer[0] < inner[0] and inner[-1] < outer[-1]
 
-    # one paragraph, not the first: a stray line ("附件：1．…" / "      2．…" after a notice's "一、" paragraphs)
-    stray = document is not None and len(document.paragraphs) == 1 and document.paragraphs[0].number != 1
+    # one paragraph, not the first, on an indented line: a stray one ("附件：1．…" / "      2．…" after a notice's "一、"
+    # paragraphs), not an excerpt's paragraph ("27. The Court notes ...")
+    stray = document is not None and len(document.paragraphs) == 1 and document.paragraphs[0].number != 1 \
+        and _indent(raws[opened[0] - 1]) >= 2
     if document is None or footnoted or stray:  # the others that begin before the usual way (or where it has none; or
         # where it parses only by reading numbers that start again after "Notes" as footnotes: "[2] She raises two
         # grounds:" / "1. ..." / "2. ..." / "[3] ..." / "Notes" / "1. R v Smith." is a "[1]" judgment)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
     else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
         # (numbered headings: where the "1." lines are one list under one of them, "## 2. Agenda" / "1. Budget")
+        # (a way as often headings over the usual paragraphs, "Section 2 Means", "Item 3 - Budget", "II. Review": not
+        # where each of its lines is a heading, unless the usual lines are a list one of them introduces with a
+        # colon, "Item 4 - Budget" / "RESOLVED:" / "1. That ...")
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and encloses(n, lines[n.name], usual) and (
-                  n.titles or not (n.often_heading and all(_heading(raws[i]) for i in lines[n.name])))]
-    # numbered headings below a list that the usual way reads as the paragraphs, the last one running on over
-    # all of them: a table of contents ("Contents" / "1. Purpose" / "2. Scope" / "## 1. Purpose" ...), or a list
-    # in the preamble ("Applicants must provide:" / "1. a budget" / "2. a timeline" / "## 1 Purpose" ...)
+                  n.titles or not n.often_heading or not all(_headlike(raws[i]) for i in lines[n.name])
+                  or in_one_paragraph(usual, lines[n.name]) and _introduced(raws, usual[0] + 1))]
+    # numbered headings below their table of contents, which the usual way reads as the paragraphs, the last one
+    # running on over all of them ("Contents" / "1. Purpose" / "2. Scope" / "## 1. Purpose" ...)
     below = [n for n in NUMBERINGS[1:] if n.titles and lines[n.name] and opened and not footnoted
-             and lines[n.name][0] >= opened[-1] and _a_list(raws, opened)]
+             and lines[n.name][0] >= opened[-1] and _contents_of(raws, opened, lines[n.name], n)]
     others += [n for n in below if n not in others]
     parsed = []
     for numbering in others:
         try:
-            other, its, its_notes = _parse(text, raws, lines[numbering.name], path, label_with_doc, numbering)
+            other, its, its_notes = _parse(text, raws, lines[numbering.name], path, label_with_doc, numbering,
+                                           contents)
         except CorpusError:
             continue
         if opened and numbering not in below and not stray and not encloses(numbering, its, opened) and not (
@@ -334,10 +343,13 @@ def own_name(number: int, numbering: str) -> str | None:
     return way.own.format(spelled(number) if spelled else number)
 
 
-def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
+def _numbered_lines(raws: list[str]) -> tuple[dict[str, list[int]], set[int]]:
     """For each of :data:`NUMBERINGS`, the indexes of the lines (outside fenced code) it would number: one
-    pass over the text's lines for all of them."""
+    pass over the text's lines for all of them; and the indexes of the numbered lines of a table of contents
+    ("1. Introduction ....... 2"), which number nothing, unless nothing else is numbered (then they are a
+    price list's, "1. Main hall, per hour ........ 25")."""
     found: dict[str, list[int]] = {n.name: [] for n in NUMBERINGS}
+    leaders: dict[str, list[int]] = {n.name: [] for n in NUMBERINGS}
     trying: dict[str, list[Numbering]] = {}  # by a line's first character, the numberings that may open it
     fenced = False
     for i, raw in enumerate(raws):
@@ -352,15 +364,18 @@ def _numbered_lines(raws: list[str]) -> dict[str, list[int]]:
         for n in trying[first]:
             if n.para.match(raw) or n.bare.match(raw):
                 contents = _in_contents(raw) if contents is None else contents
-                if not contents:
-                    found[n.name].append(i)
-    return found
+                (leaders if contents else found)[n.name].append(i)
+    if not any(found.values()):
+        return leaders, set()
+    return found, {i for numbered in leaders.values() for i in numbered}
 
 
 def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, label_with_doc: bool,
-           numbering: Numbering) -> tuple[Document, list[int], bool]:
+           numbering: Numbering, contents: set[int] | frozenset[int] = frozenset()
+           ) -> tuple[Document, list[int], bool]:
     """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried;
-    ``numbered``: the indexes of those it numbers, see :func:`_numbered_lines`), the
+    ``numbered``: the indexes of those it numbers, and ``contents``, of a table of contents' lines, which open no
+    paragraph, see :func:`_numbered_lines`), the
     numbers of the lines that open its paragraphs, and whether it read footnotes: its numbers that start again
     after a "Notes" or "References" line and rise to the end, never past the last paragraph's, are that
     paragraph's text. So are its numbered Markdown subheadings that start again under its headings ("### 1.
@@ -378,6 +393,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
     fenced = False  # inside a fenced code block
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     articles = _article_headings(raws, numbering)
+    bolds = _bold_headings(raws, numbering)
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
     unfollowed: list[tuple[list[str], int, str]] = []  # section headings since the last paragraph opened, and where
@@ -403,9 +419,9 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             notes = True
         elif notes and _MD_HEADING.match(raw):
             notes = False  # "Notes" / "Mary took notes." / "## Day 2" / "1. ...": the notes ended
-        heading = _heading(raw, articles)
+        heading = _heading(raw, articles, lineno - 1 in bolds)
         match = numbering.para.match(raw) or _next_alone(raw, paras, numbering)
-        if match and (raw[-1:].isdecimal() or raw[-1:].isspace()) and _in_contents(raw):
+        if match and lineno - 1 in contents:
             match = None  # "1. Introduction ....... 2"
         if not match and numbering.titles and paras and _depth(raw) == paras[-1][6]:
             # "## 2 macOS Setup", "## 3 `config.yaml`" after "## 1 Prerequisites"; "## 2 Leave" after "## 1. Scope"
@@ -413,7 +429,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             match = loose if loose and int(loose.group(1)) == paras[-1][0] + 1 else None
         if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
-        if match and dangling and paras and numbering.number(match) <= paras[-1][0]:
+        if match and dangling and paras and numbering.number(match) < paras[-1][0]:
             match = None  # "... carried by 6 votes to" / "2. Cllr Hughes then ..." goes on with the sentence
         if match and continues and numbering is not NUMBERINGS[0] and (
                 (paras and numbering.number(match) != paras[-1][0] + 1) or (dangling and not match.group("text"))):
@@ -456,7 +472,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             previous = ""
             continue
         if heading is not None and not match:
-            if not paras and title is None and (raw.lstrip().startswith("# ") or _BOLD_LINE.match(raw) and not header):
+            if not paras and title is None and raw.lstrip().startswith("# "):
                 title = heading
                 previous = ""
                 continue
@@ -464,7 +480,8 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
                 header.append(heading)  # "## Overview" before "## 1. Install": a sibling, no section over them
                 previous = ""
                 continue
-            if paras or _opens_section(raw) or (title is not None and _depth(raw) == 1 and _h1_sections(raws)):
+            if paras or _opens_section(raw) or lineno - 1 in bolds or (
+                    title is not None and _depth(raw) == 1 and _h1_sections(raws)):
                 section = heading  # ("# Scope" after the title "# Policy", where "#" headings head the sections)
                 if paras:  # where no paragraph follows it ("## Annex" / "The list."), the last one's text
                     unfollowed.append((paras[-1][2], len(paras[-1][2]), heading))
@@ -488,7 +505,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
         elif line:
             header.append(heading if heading is not None and _MD_HEADING.match(raw) else line)  # "# 北京倡议"
 
-    for lines, at, heading in reversed(unfollowed):
+    for lines, at, heading in reversed(unfollowed):  # no text is lost: a signature's "Registrar" over "-----" either
         lines.insert(at, _as_title(heading))
     if not paras:
         raise CorpusError(
@@ -530,8 +547,7 @@ def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, se
     if 1800 <= number <= 2100 and number > last + _MAX_JUMP:
         return False
     text = match.group("text").strip()
-    if _DATE_TEXT.match(text) or (text and not text[0].isalnum() and (
-            text[0] in ".,;:)]" or not any(ch.isalnum() for ch in text))):
+    if _DATE_TEXT.match(text) or (text and not text[0].isalnum() and _CLOSES.match(text)):
         return False  # "3. December 2017"; "(see CO/7, para." / "14). It regrets" is no paragraph 14
     if paras and (number in seen or number < last):
         return _indent(raw) < paras[0][4] + 2
@@ -541,22 +557,29 @@ def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, se
 def _h1_sections(raws: list[str]) -> bool:
     """Whether a document's "#" headings are its sections, not only its title (or a title and a subtitle): there
     are three or more."""
-    return sum(1 for raw in raws if raw.startswith("#") and _depth(raw) == 1) >= 3
+    count, fenced = 0, False
+    for raw in raws:
+        fence = _FENCE.match(raw) is not None
+        fenced = fenced != fence
+        count += not (fenced or fence) and raw.startswith("#") and _depth(raw) == 1  # not a "# comment" in code
+    return count >= 3
 
 
 def _setext(raws: list[str]) -> list[str]:
     """``raws`` with each setext heading ("Travel" over "------", "Policy" over "======") written as the "#" heading
-    it is ("## Travel"), its underline blank: one line of text after a blank line (not a numbered or listed
-    one), outside fenced code."""
+    it is ("## Travel"), its underline blank: one line of text after a blank line, underlined about its length
+    (at least half), outside fenced code; not a numbered or listed line, a sentence ("The report was noted." over
+    a rule) or a table's header row ("Service      Fee" over "---")."""
     fenced = False
     for i, raw in enumerate(raws):
         fence = _FENCE.match(raw) is not None
         fenced = fenced != fence
         if fenced or fence or i == 0 or not _UNDERLINE.match(raw):
             continue
-        above = raws[i - 1]
-        if above.strip() and (i == 1 or not raws[i - 2].strip()) and not _NOT_SETEXT.match(above):
-            raws[i - 1], raws[i] = ("# " if "=" in raw else "## ") + above.strip(), ""
+        above = raws[i - 1].strip()
+        if above and (i == 1 or not raws[i - 2].strip()) and not _NOT_SETEXT.match(raws[i - 1]) \
+                and not _ENDS_SENTENCE.search(above) and "  " not in above and 2 * len(raw.strip()) >= len(above):
+            raws[i - 1], raws[i] = ("# " if "=" in raw else "## ") + above, ""
     return raws
 
 
@@ -590,15 +613,26 @@ def _introduced(raws: list[str], lineno: int) -> bool:
     return False
 
 
-def _a_list(raws: list[str], opened: list[int]) -> bool:
-    """Whether the paragraphs opened on lines ``opened`` (1-based) are a list of two or more, but for the last one:
-    one line each (blank lines between them aside) that ends no sentence ("1. Purpose", "2. a budget;")."""
-    if len(opened) < 2:
+def _contents_of(raws: list[str], opened: list[int], headings: list[int], numbering: Numbering) -> bool:
+    """Whether the paragraphs opened on lines ``opened`` (1-based) are a table of contents of the ``headings``
+    (indexes of lines ``numbering`` numbers): two or more, one line each, at least half of them naming one of the
+    headings ("1. [Purpose](#1-purpose)" for "## 1. Purpose"). A list before numbered headings that names none of
+    them (the decisions of a board before its annex) is the document's paragraphs."""
+    if len(opened) < 2 or any(raws[i].strip() for start, end in zip(opened, opened[1:]) for i in range(start, end - 1)):
         return False
-    for start, end in zip(opened, opened[1:]):
-        if re.search(r"[.!?。！？]\W*$", raws[start - 1].strip()) or any(raws[i].strip() for i in range(start, end - 1)):
-            return False
-    return True
+    def words(raw: str, numbering: Numbering) -> str:
+        match = numbering.para.match(raw)  # None for a number alone on its line
+        return _plain(match.group("text")) if match else ""
+
+    titles = {words(raws[i], numbering) for i in headings} - {""}
+    items = [words(raws[i - 1], NUMBERINGS[0]) for i in opened]
+    return 2 * sum(item in titles for item in items) >= len(items)
+
+
+def _plain(title: str) -> str:
+    """A heading's or a contents line's words, for comparing: "[Purpose](#1-purpose)" and "**Purpose** ##" alike."""
+    title = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)
+    return re.sub(r"[\W_]+", " ", title).strip().lower()
 
 
 def _heads_next(raws: list[str], lineno: int, numbering: Numbering, last: int) -> bool:
@@ -754,20 +788,45 @@ def _article_headings(raws: list[str], numbering: Numbering) -> bool:
 
 
 _CLAUSE_ENDS = (".", ",", ";", ":", "。", "，", "；", "：")
+# A line wrapped mid-sentence, its last word (in lower case: "Staff Check-In", "Moving On" are titles) wanting more
+_TRAILS_OFF = re.compile(r"\s(?:in|under|to|of|by|with|from|at|on|for|and|or|than|between|the|a|an)$")
 # A header line that goes on in the next (a footnote mark may follow: "Whereas:[1]", "各部门：", "The Assembly,"),
 # or a numbered item ("(1) The protection of ...")
 _RUNS_ON = re.compile(r"[,;:，；：。](?:\[\d+\]|\(\d+\))?$|^(?:\(\d{1,4}\)|\[\d{1,4}\]|\d{1,4}[.)])\s")
 
 
-def _heading(raw: str, articles: bool = False) -> str | None:
+def _headlike(raw: str) -> bool:
+    """Whether ``raw`` reads as a heading: one by :func:`_heading`'s rules, or a line that ends no sentence ("II.
+    Conclusions and recommendations of the Special Rapporteur to the Human Rights Council", too long for those)."""
+    return _heading(raw) is not None or not _ENDS_SENTENCE.search(raw.strip())
+
+
+def _bold_headings(raws: list[str], numbering: Numbering) -> set[int]:
+    """The lines all in bold that are headings in a document parsed with ``numbering`` (a Word export's
+    "**Conduct**"): short, no sentence or label ("**Note:**", "**ACTION: JS to ...**"), each followed by a line it
+    numbers, and two or more such (a document's way with headings, not one line in bold)."""
+    found = set()
+    for i, raw in enumerate(raws):
+        bold = _BOLD_LINE.match(raw) if "**" in raw else None
+        if bold is None or ":" in bold.group(1) or _ENDS_UNIT.search(bold.group(1).strip()):
+            continue
+        j = i + 1
+        while j < len(raws) and not raws[j].strip():
+            j += 1
+        if j < len(raws) and (numbering.para.match(raws[j]) or numbering.bare.match(raws[j])):
+            found.add(i)
+    return found if len(found) >= 2 else set()
+
+
+def _heading(raw: str, articles: bool = False, bold: bool = False) -> str | None:
     """The section heading ``raw`` is, if it is one; an article's name alone only where ``articles`` are
-    headings (see :func:`_article_headings`)."""
+    headings (see :func:`_article_headings`), a line in bold where it is one of the ``bold`` headings (see
+    :func:`_bold_headings`)."""
     md = _MD_HEADING.match(raw)
     if md:
         return md.group(2).strip().strip("*").strip()
-    bold = _BOLD_LINE.match(raw) if "**" in raw else None
-    if bold and not bold.group(1).strip().endswith(_CLAUSE_ENDS):
-        return bold.group(1).strip()
+    if bold:
+        return _BOLD_LINE.match(raw).group(1).strip()
     line = raw.strip()
     # Short and not ending like a sentence: "I. Purpose", not "Part 2 of the deal is void."
     if _PLAIN_HEADING.match(raw) and len(line) <= 80 and not line.endswith(_CLAUSE_ENDS):
@@ -786,8 +845,7 @@ def _depth(raw: str) -> int:
 def _opens_section(raw: str) -> bool:
     # Before the first paragraph, a "##", roman-numeral or article heading (see _heading) opens a section;
     # other header lines (title, date, place) are metadata.
-    return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw) or _ARTICLE_HEADING.match(raw)
-                                                 or _BOLD_LINE.match(raw))
+    return raw.lstrip().startswith("##") or bool(_PLAIN_HEADING.match(raw) or _ARTICLE_HEADING.match(raw))
 
 
 def _check_order(path: Path, paras: list, seen: set[int], number: int, lineno: int) -> None:
@@ -818,8 +876,9 @@ def _title_from_header(header: list[str]) -> str | None:
     ...                     "北京倡议 Beijing Initiative", "Beijing, 3 December 2017"])
     '北京倡议 Beijing Initiative'
     """
-    lines = [line for line in header
-             if not _DATE_ONLY.match(line) and not _RUNS_ON.search(line) and not _DANGLING.search(line)]
+    lines = [line.replace("**", "").strip() for line in header]  # "**CODE OF CONDUCT**"
+    lines = [line for line in lines
+             if line and not _DATE_ONLY.match(line) and not _RUNS_ON.search(line) and not _TRAILS_OFF.search(line)]
     candidates = [line for line in lines if not _YEAR.search(line)]
     if candidates:
         return min(candidates, key=len)

@@ -663,11 +663,12 @@ PARSE_CASES = [
         [(1, "Purpose: It protects data.", None), (2, "Scope: All staff.", None)], "Policy",
         ("Contents", "1. Purpose", "2. Scope"), id="a-table-of-contents-before-numbered-headings",
     ),
-    pytest.param(
-        "d.md", "# Grants\n\nApplicants must provide:\n\n1. a budget;\n2. a timeline.\n\n## 1 Purpose\n\n"
-        "Local projects.\n\n## 2 Eligibility\n\nCharities.\n",
-        [(1, "Purpose: Local projects.", None), (2, "Eligibility: Charities.", None)], "Grants",
-        ("Applicants must provide:", "1. a budget;", "2. a timeline."), id="a-list-before-numbered-headings",
+    pytest.param(  # a list that names none of the numbered headings after it is no table of contents
+        "d.md", "# Decisions\n\nThe Board decided:\n\n1. to approve the budget;\n2. to meet in Lisbon\n\n"
+        "## 1. Budget table\n\nIncome 120,000.\n\n## 2. Treasurer\n\nAn accountant.\n",
+        [(1, "to approve the budget;", None),
+         (2, "to meet in Lisbon 1. Budget table: Income 120,000. 2. Treasurer: An accountant.", None)], "Decisions",
+        ("The Board decided:",), id="a-list-before-numbered-headings",
     ),
     pytest.param(  # paragraphs of one line before numbered headings that end sentences are paragraphs
         "d.md", "# Report\n\n1. We met.\n2. We agreed.\n\n## 1. Annex\nThe list.\n\n## 2. Notes\nNone.\n",
@@ -694,10 +695,11 @@ PARSE_CASES = [
         [(12, "It notes the report (CO/7, para. 14). It regrets the delay.", None), (13, "It asks for more.", None)],
         "T", ("T",), id="a-reference-wrapped-before-its-number",
     ),
-    pytest.param(  # a line ending in "to" goes on: "2." there is the sentence's, not a paragraph repeated
-        "d.txt", "Minutes\n\n1. We met.\n2. It was carried by 6 votes to\n2. Cllr Hughes then left.\n3. We closed.\n",
-        [(1, "We met.", None), (2, "It was carried by 6 votes to 2. Cllr Hughes then left.", None),
-         (3, "We closed.", None)],
+    pytest.param(  # a line ending in "to" goes on: "2." there is the sentence's, not a paragraph going back
+        "d.txt", "Minutes\n\n1. We met.\n2. We voted.\n3. It was carried by 6 votes to\n2. Cllr Hughes then left.\n"
+        "4. We closed.\n",
+        [(1, "We met.", None), (2, "We voted.", None), (3, "It was carried by 6 votes to 2. Cllr Hughes then left.", None),
+         (4, "We closed.", None)],
         "Minutes", ("Minutes",), id="a-number-going-back-mid-sentence",
     ),
     pytest.param(  # a table of contents with leaders to page numbers is header
@@ -734,10 +736,55 @@ PARSE_CASES = [
         [(1, "Claims.", "Purpose"), (2, "Cheapest fare.", "Travel")], "Travel Policy", (),
         id="setext-headings",
     ),
+    pytest.param(  # a sentence over a rule, or a table's header row over its underline, is no setext heading
+        "d.txt", "Minutes\n\n1. The treasurer reported.\n\nThe report was noted.\n------\n\n2. Fees.\n\n"
+        "Service          Fee\n---\n\n3. Hire.\n",
+        [(1, "The treasurer reported. The report was noted. ------", None), (2, "Fees. Service          Fee ---", None),
+         (3, "Hire.", None)], "Minutes", ("Minutes",), id="no-setext-heading",
+    ),
+    pytest.param(  # leaders to a number on every numbered line: a price list, not a table of contents
+        "d.txt", "Prices\n\n1. Main hall, per hour ........ 25\n2. Kitchen, per hour ........ 10\n",
+        [(1, "Main hall, per hour ........ 25", None), (2, "Kitchen, per hour ........ 10", None)], "Prices",
+        ("Prices",), id="a-price-list-with-leaders",
+    ),
+    pytest.param(  # text may open with a stop that belongs to a word, or with an ellipsis
+        "d.md", "# T\n\n1. We use Java.\n2. ...and Go.\n3. .NET services use version 8.\n",
+        [(1, "We use Java.", None), (2, "...and Go.", None), (3, ".NET services use version 8.", None)], "T", (),
+        id="text-opening-with-a-stop",
+    ),
+    pytest.param(  # minute numbers running on under "Item" headings: the minutes are the paragraphs
+        "d.txt", "Minutes\n\nItem 1 - Apologies\n1. None.\n\nItem 2 - Planning\n2. One approved.\n3. One refused.\n\n"
+        "Item 3 - Next meeting\nOn 12 March.\n",
+        [(1, "None. Item 2 - Planning", None), (2, "One approved.", None),
+         (3, "One refused. Item 3 - Next meeting On 12 March.", None)], "Minutes", None,
+        id="minute-numbers-under-items",
+    ),
+    pytest.param(  # roman lines that end no sentence (one too long for a heading) over "1." paragraphs number none
+        "d.txt", "Report\n\nI. Introduction\n\n1. We visited.\n\nII. Conclusions and recommendations of the Special "
+        "Rapporteur to the Human Rights Council\n\n2. Act now.\n\nIII. Annex\n\nA long list of meetings.\n",
+        [(1, "We visited. II. Conclusions and recommendations of the Special Rapporteur to the Human Rights Council",
+          "I. Introduction"), (2, "Act now. III. Annex A long list of meetings.", "I. Introduction")],
+        "Report", None, id="long-roman-headings-over-paragraphs",
+    ),
+    pytest.param(  # an excerpt's one paragraph, after a quoted numbering, is the excerpt's
+        "d.txt", "Extract\n\n(1) ALPHA LTD\n(2) BETA LTD\n\n5. The Buyer shall pay the price.\n",
+        [(5, "The Buyer shall pay the price.", None)], "Extract", ("Extract", "(1) ALPHA LTD", "(2) BETA LTD"),
+        id="an-excerpt-of-one-paragraph",
+    ),
+    pytest.param(  # a title may end in a capitalised "In" or "On"
+        "d.txt", "Staff Check-In\nHuman Resources, 4 March 2024\n\n1. Sign in.\n2. Sign out.\n",
+        [(1, "Sign in.", None), (2, "Sign out.", None)], "Staff Check-In", None, id="a-title-ending-in-in",
+    ),
     pytest.param(  # a line all in bold is a heading in a Word export; the first one is the title
         "d.md", "**CODE OF CONDUCT**\n\n**Role**\n\n**1.** Set direction.\n\n**Conduct**\n\n**2.** Keep secrets.\n",
-        [(1, "Set direction.", "Role"), (2, "Keep secrets.", "Conduct")], "CODE OF CONDUCT", (),
+        [(1, "Set direction.", "Role"), (2, "Keep secrets.", "Conduct")], "CODE OF CONDUCT", ("**CODE OF CONDUCT**",),
         id="bold-lines-as-headings",
+    ),
+    pytest.param(  # one line in bold, a label or a sentence in bold, is text
+        "d.md", "# Rules\n\n1. Sign in.\n\n**Note**\n\n2. Sign out.\n\n**Failure to attend will be recorded.**\n\n"
+        "3. Leave.\n",
+        [(1, "Sign in. **Note**", None), (2, "Sign out. **Failure to attend will be recorded.**", None),
+         (3, "Leave.", None)], "Rules", (), id="bold-lines-as-text",
     ),
     pytest.param(  # minutes: "Item 4" over its text, its "1." list one of them (not the document's paragraphs)
         "d.txt", "Minutes\n\nItem 1 - Apologies\nNone.\n\nItem 2 - Budget\nRESOLVED:\n1. That it be approved.\n"
