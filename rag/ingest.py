@@ -144,6 +144,9 @@ _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 # After a paragraph number, a date rather than a paragraph's text: "3. December 2017"
 _DATE_TEXT = re.compile(r"^(?:January|February|March|April|May|June|July|August|September|October|November|"
                         r"December)\s+\d{4}\W*$", re.IGNORECASE)
+# A date's month and year, in English or German, after its day: "1. Januar 2025 in Kraft", wrapped mid-sentence
+_MONTH_YEAR = re.compile(r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                         r"Januar|Februar|März|Mai|Juni|Juli|Oktober|Dezember)\s+\d{4}\b", re.IGNORECASE)
 # Markdown heading of any level: "## II. Commitments"
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")  # a tab or four spaces before it: code
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
@@ -446,6 +449,10 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             if line:
                 paras[-1][2].append(heading if heading is not None and _MD_HEADING.match(raw) else line)
             continue
+        if match and paras and numbering.number(match) <= paras[-1][0] and len(line) <= 80 \
+                and _indent(raw) < paras[0][4] + 2 and not _ENDS_UNIT.search(line) \
+                and _heads_next(raws, lineno, numbering, paras[-1][0]):
+            heading, match = line, None  # "11. ..." / "1. The parties' submissions" / "12. ...": a numbered subheading
         if match and inner and _indent(raw) >= inner[0] and numbering.number(match) == inner[1] + 1:
             inner, match = (inner[0], inner[1] + 1), None  # the indented list goes on: "   3. ..." after its "2."
         elif match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
@@ -550,7 +557,8 @@ def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, se
     if _DATE_TEXT.match(text) or (text and not text[0].isalnum() and _CLOSES.match(text)):
         return False  # "3. December 2017"; "(see CO/7, para." / "14). It regrets" is no paragraph 14
     if paras and (number in seen or number < last):
-        return _indent(raw) < paras[0][4] + 2
+        # going back: a list indented inside the paragraph, or a date's day ("soll am" / "1. Januar 2025 ...")
+        return _indent(raw) < paras[0][4] + 2 and not _MONTH_YEAR.match(text)
     return True
 
 

@@ -736,6 +736,19 @@ PARSE_CASES = [
         [(1, "Claims.", "Purpose"), (2, "Cheapest fare.", "Travel")], "Travel Policy", (),
         id="setext-headings",
     ),
+    pytest.param(  # a judgment's numbered subheadings start again between its paragraphs: sections, not paragraphs
+        "d.txt", "JUDGMENT\n\n11. The complaint is admissible.\n\nB. Merits\n\n1. The parties' submissions\n\n"
+        "12. The applicant argued.\n\n2. The Court's assessment\n\n13. The Court finds a violation.\n",
+        [(11, "The complaint is admissible. B. Merits", None), (12, "The applicant argued.", "1. The parties' submissions"),
+         (13, "The Court finds a violation.", "2. The Court's assessment")], "JUDGMENT", ("JUDGMENT",),
+        id="numbered-subheadings-between-paragraphs",
+    ),
+    pytest.param(  # a date's day wrapped to the start of a line ("am" / "1. Januar 2025") goes on with the sentence
+        "d.txt", "Stellungnahme\n\n1. Wir begrüßen den Entwurf.\n\n2. Das Gesetz soll am\n1. Januar 2025 in Kraft "
+        "treten.\n\n3. Wir danken.\n",
+        [(1, "Wir begrüßen den Entwurf.", None), (2, "Das Gesetz soll am 1. Januar 2025 in Kraft treten.", None),
+         (3, "Wir danken.", None)], "Stellungnahme", ("Stellungnahme",), id="a-wrapped-date",
+    ),
     pytest.param(  # a sentence over a rule, or a table's header row over its underline, is no setext heading
         "d.txt", "Minutes\n\n1. The treasurer reported.\n\nThe report was noted.\n------\n\n2. Fees.\n\n"
         "Service          Fee\n---\n\n3. Hire.\n",
