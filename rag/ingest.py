@@ -1,9 +1,10 @@
 """Stage 1: read documents and parse them into numbered paragraphs.
 
 A paragraph starts on a line that begins with its number (``1.We``,
-`` 4.We``, ``12. The``, ``**3.** Text``; or ``(1) The``, ``[1] The``, ``§ 1 The``,
-``¶ 1 The``, ``Article 1``, ``Article IV``, ``Section 1.``, ``第一条``, ``（一）``, ``一、``, or ``## 1. Fees`` /
-``## 1 Fees`` over its text in a document the usual way cannot parse, see :func:`parse_text`)
+`` 4.We``, ``12. The``, ``**3.** Text``, ``1\\. The``; or ``(1) The``, ``[1] The``, ``§ 1 The``,
+``¶ 1 The``, ``Article 1`` (``Artículo 1``, ``Art. 1er``), ``Article IV``, ``Section 1.``, ``Item 1 - Apologies``,
+``II. RECOMMENDS``, ``第一条`` (``第 1 條``), ``（一）``, ``一、``, or ``## 1. Fees`` / ``## 1 Fees`` over its text in a
+document the usual way cannot parse, see :func:`parse_text`)
 and runs until the next numbered line or section heading, across wrapped
 lines and blank lines. Lines before the first paragraph are the document's
 header (metadata, not a paragraph).
@@ -47,7 +48,8 @@ class Numbering:
     """How a document numbers its paragraphs: ``para`` matches a line that opens one (group 1 the number,
     group "text" its text), ``bare`` a line holding only the number (its text on the lines below); ``value``
     reads the number. ``often_heading``: its lines are as often headings over paragraphs numbered the usual
-    way, so they replace the usual numbering (see :func:`parse_text`) only where some of them hold text."""
+    way, so where the usual numbering parses, they replace it (see :func:`parse_text`) only where its lines are
+    a list that one of them introduces with a colon ("Item 4 - Budget" / "RESOLVED:" / "1. That ...")."""
 
     name: str
     para: re.Pattern
@@ -96,10 +98,11 @@ _HEADING_MARK = r"(?:#{1,6}\s+)?"
 _DASH = r"(?P<dash>\s*[–—-](?=\s))?"  # "Article 1 – Purpose": a title follows
 _ARABIC = r"\s*(\d{1,6})(?![.,]?\d|[A-Za-z(])"  # "1", not "1.2", "1,000", "1a" or "1(c)"
 # "IV" up to "XCIX"; not "IIII", "Ia" or "C" (lettered articles "A", "B", "C" are no roman numerals)
-_ROMAN = r"\s+(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))(?![A-Za-z0-9])"
+_ROMAN_VALUE = r"(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
+_ROMAN = rf"\s+{_ROMAN_VALUE}(?![A-Za-z0-9])"
 _ARTICLE = r"(?:Article|ARTICLE|Art\.|ART\.|Artículo|ARTÍCULO|Artigo|ARTIGO|Artikel|ARTIKEL|Articolo|ARTICOLO)"
-# an article's number: "1", and the first one's "1er" (French), "1º" / "1°" (Spanish, Portuguese, Italian)
-_ARTICLE_NUMBER = r"\s*(\d{1,6})(?:er|º|°)?(?![.,]?\d|[A-Za-z(])"
+# an article's number: "1", and the first one's "1er" (French), "1º" / "1.º" / "1°" (Spanish, Portuguese, Italian)
+_ARTICLE_NUMBER = r"\s*(\d{1,6})(?:er|\.?[º°])?(?![.,]?\d|[A-Za-z(])"
 _MD_LEAD = r"(?<!\t)(?<!\s{4})#{1,6}\s+"  # a Markdown heading's marks, not a code block's comment
 _ZH = "[一二两三四五六七八九十][零〇一二两三四五六七八九十百]*"  # a Chinese numeral: "三", "十二", "一百零五"
 NUMBERINGS = (
@@ -121,8 +124,7 @@ NUMBERINGS = (
                own="Item {}"),
     # resolutions and recommendations: "II. RECOMMENDS that ..." (as often the headings over "1." paragraphs,
     # "II. Commitments": then they are its sections)
-    _numbering("I.", r"(?=[IVXL])((?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))\.(?=\s)", "IVXL", value=roman_number,
-               often_heading=True, own="{}"),
+    _numbering("I.", rf"{_ROMAN_VALUE}\.(?=\s)", "IVXL", value=roman_number, often_heading=True, own="{}"),
     # Chinese: "第一条" (the articles of a law or regulation), "（一）" (a notice's items; as often a list inside
     # one of its paragraphs), "一、" (as often the headings over those)
     _numbering("第一条", rf"第\s*({_ZH}|\d{{1,4}})\s*[条條]", "第", value=zh_number, own="第{}条"),
@@ -160,8 +162,9 @@ _PLAIN_HEADING = re.compile(
 _ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})(?:[.:]?\s*[–—-]\s+\S.*|:)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
-# Text that closes what came before: ")." or ". It regrets" after "para." / "14" (not ".NET", "...at home", "[...]")
-_CLOSES = re.compile(r"^(?:[,;:)\]]|\.(?!\.))[.,;:)\]]*(?:\s|$)")
+# Text that closes what came before: "." or ". It regrets" after "para." / "14)" (not ".NET", "...at home", "[...]",
+# nor "1.) Members" numbered with a stop and a bracket)
+_CLOSES = re.compile(r"^(?:[,;:]|\.(?!\.))[.,;:)\]]*(?:\s|$)")
 # A setext heading's underline, and the lines above one that are none: numbered, listed, a heading or a quote
 _UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.MULTILINE)
 _NOT_SETEXT = re.compile(r"^\s*(?:[\d(\[§¶#>|*+-]|第)|^\s{4}")
@@ -179,12 +182,15 @@ _NOTES = re.compile(r"^(?:#{1,6}\s+)?(?:\*\*)?(?:(?:foot|end)?notes(?: to editor
 # Intro", "## 2 Leave" after "## 1. Scope"
 _NEXT_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(?:\*\*)?(\d{1,6})(?:\*\*)?[.):]?(?:\*\*)?\s+(?P<text>\S.*)$")
 _NOTES_STARTS = "#*NnFfEeRrSsWwBb注脚参"  # the characters such a line can start with: most lines are tried no further
-# A line that ends a sentence or a clause (closing quotes or brackets may follow).
-_ENDS_UNIT = re.compile(r"[.!?;:。！？；：…][\"'”’)\]」』》]*$")
-_ENDS_SENTENCE = re.compile(r"[.!?。！？…][\"'”’)\]」』》]*$")
+# How a line ends. A unit of text, where a wrapped line would not stop: a sentence (a full stop, "!", "?" or "…")
+# or a clause (";", ":"), closing quotes or brackets after it. A plain-text heading ends in neither, nor in a comma
+# (_CLAUSE_ENDS); a header line that goes on in the next ends in a clause's mark or a comma (_RUNS_ON)
+_STOPS, _PAUSES, _COMMAS, _CLOSERS = ".!?。！？…", ";:；：", ",，", "\"'”’)\\]」』》"
+_ENDS_UNIT = re.compile(rf"[{_STOPS}{_PAUSES}][{_CLOSERS}]*$")
+_CLAUSE_ENDS = tuple(".;:,。；：，")  # what no plain-text heading ends with ("I. Purpose", not "I. Purpose:")
 # A line ending in a word that wants what follows: "as set out in" / "Article III." names an article, it opens none
-_DANGLING = re.compile(r"\b(?:in|under|to|of|by|with|see|per|from|at|on|for|and|or|than|between|pursuant|"
-                       r"accordance|according)$", re.IGNORECASE)
+_WANTING = "in|under|to|of|by|with|see|per|from|at|on|for|and|or|than|between|pursuant|accordance|according"
+_DANGLING = re.compile(rf"\b(?:{_WANTING})$", re.IGNORECASE)
 # A numbered line this far past the last paragraph, inside a sentence, is wrapped text ("2017. They").
 _MAX_JUMP = 10
 
@@ -217,9 +223,12 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     """Parse one document's text into a :class:`Document` of numbered paragraphs.
 
     The usual numbering ("1.") first. When it finds no paragraphs, or numbers it cannot accept (an
-    Article's "1." paragraphs restarting in every Article), the other ways that begin before it are tried;
-    when it parses the document, only those whose numbered lines enclose all of its own (then its
-    "paragraphs" are one list inside a "§ 2" or a "(2)"). Numbered recitals before the first "1." decision,
+    Article's "1." paragraphs restarting in every Article), or only one paragraph, not the first, on an
+    indented line (a stray "      2．" of a notice's attachments list), the other ways that begin before it are
+    tried; when it parses the document, only those whose numbered lines enclose all of its own (then its
+    "paragraphs" are one list inside a "§ 2" or a "(2)"; for a way as often headings, "Item 4 - Budget" or "II.
+    Review", a list that one of its lines introduces with a colon), and numbered headings below their table of
+    contents, which the usual way would read as the paragraphs. Numbered recitals before the first "1." decision,
     or a "(1) (2)" list inside an excerpt's paragraph "12.", leave it as it was. Of the other ways that
     parse the document, "(1) (2)" lines that all lie inside one paragraph of another are a list there ("Sec.
     2 ... We accept:" / "(1) cards;" / "(2) vouchers.") and drop out, as do numbered Markdown headings ("## 1.
@@ -237,13 +246,15 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     [1, 2]
     """
     # a byte order mark inside the text (files joined with `cat`) would hide the number after it
-    raws = [_unescaped(raw) for raw in text.replace("\ufeff", "").splitlines()]
+    raws = text.replace("\ufeff", "").splitlines()
+    code = _code_lines(raws) if "```" in text or "~~~" in text else [False] * len(raws)
+    raws = [raw if code[i] else _unescaped(raw) for i, raw in enumerate(raws)]
     if _UNDERLINE.search(text):  # most documents have no setext heading
-        raws = _setext(raws)
-    lines, contents = _numbered_lines(raws)
+        raws = _setext(raws, code)
+    lines, contents = _numbered_lines(raws, code)
     usual = lines[NUMBERINGS[0].name]
     try:
-        document, opened, footnoted = _parse(text, raws, lines[NUMBERINGS[0].name], path, label_with_doc,
+        document, opened, footnoted = _parse(text, raws, code, lines[NUMBERINGS[0].name], path, label_with_doc,
                                              NUMBERINGS[0], contents)
     except CorpusError as error:
         document, opened, footnoted, failure = None, [], False, error
@@ -267,11 +278,11 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
     else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
         # (numbered headings: where the "1." lines are one list under one of them, "## 2. Agenda" / "1. Budget")
-        # (a way as often headings over the usual paragraphs, "Section 2 Means", "Item 3 - Budget", "II. Review": not
-        # where each of its lines is a heading, unless the usual lines are a list one of them introduces with a
-        # colon, "Item 4 - Budget" / "RESOLVED:" / "1. That ...")
+        # (a way as often headings over the usual paragraphs, "Section 2 Means", "Item 3 - Budget", "II. Review":
+        # only where the usual lines are a list one of them introduces with a colon, "Item 4 - Budget" /
+        # "RESOLVED:" / "1. That ...")
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and encloses(n, lines[n.name], usual) and (
-                  n.titles or not n.often_heading or not all(_headlike(raws[i]) for i in lines[n.name])
+                  n.titles or not n.often_heading
                   or in_one_paragraph(usual, lines[n.name]) and _introduced(raws, usual[0] + 1))]
     # numbered headings below their table of contents, which the usual way reads as the paragraphs, the last one
     # running on over all of them ("Contents" / "1. Purpose" / "2. Scope" / "## 1. Purpose" ...)
@@ -281,8 +292,8 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     parsed = []
     for numbering in others:
         try:
-            other, its, its_notes = _parse(text, raws, lines[numbering.name], path, label_with_doc, numbering,
-                                           contents)
+            other, its, its_notes = _parse(text, raws, code, lines[numbering.name], path, label_with_doc,
+                                           numbering, contents)
         except CorpusError:
             continue
         if opened and numbering not in below and not stray and not encloses(numbering, its, opened) and not (
@@ -346,39 +357,58 @@ def own_name(number: int, numbering: str) -> str | None:
     return way.own.format(spelled(number) if spelled else number)
 
 
-def _numbered_lines(raws: list[str]) -> tuple[dict[str, list[int]], set[int]]:
+def _code_lines(raws: list[str]) -> list[bool]:
+    """For each line, whether it is in fenced code (``` or ~~~), its fences included: its lines are text,
+    whatever they look like."""
+    code, fenced = [], False
+    for raw in raws:
+        fence = _FENCE.match(raw) is not None
+        fenced = fenced != fence  # a fence line opens or closes the block
+        code.append(fenced or fence)
+    return code
+
+
+def _numbered_lines(raws: list[str], code: list[bool]) -> tuple[dict[str, list[int]], set[int]]:
     """For each of :data:`NUMBERINGS`, the indexes of the lines (outside fenced code) it would number: one
     pass over the text's lines for all of them; and the indexes of the numbered lines of a table of contents
-    ("1. Introduction ....... 2"), which number nothing, unless nothing else is numbered (then they are a
-    price list's, "1. Main hall, per hour ........ 25")."""
+    ("1. Introduction ....... 2"), which number nothing: lines with leaders to a page number before the body,
+    whose numbers come back in the body (elsewhere such lines are a price list's, "1. Main hall ........ 25")."""
     found: dict[str, list[int]] = {n.name: [] for n in NUMBERINGS}
-    leaders: dict[str, list[int]] = {n.name: [] for n in NUMBERINGS}
+    leaders: dict[str, list[tuple[int, int]]] = {n.name: [] for n in NUMBERINGS}  # (line, number) with leaders
     trying: dict[str, list[Numbering]] = {}  # by a line's first character, the numberings that may open it
-    fenced = False
     for i, raw in enumerate(raws):
-        fence = _FENCE.match(raw) is not None
-        fenced = fenced != fence
-        if fenced or fence:
+        if code[i]:
             continue
         first = raw.lstrip()[:1]
         if first not in trying:
             trying[first] = [n for n in NUMBERINGS if first and n.may_open(first)]
-        contents = None  # whether the line is a table of contents' (asked once, of a numbered line only)
+        contents = None  # whether the line has leaders to a page number (asked once, of a numbered line only)
         for n in trying[first]:
-            if n.para.match(raw) or n.bare.match(raw):
+            match = n.para.match(raw) or n.bare.match(raw)
+            if match:
                 contents = _in_contents(raw) if contents is None else contents
-                (leaders if contents else found)[n.name].append(i)
-    if not any(found.values()):
-        return leaders, set()
-    return found, {i for numbered in leaders.values() for i in numbered}
+                if contents:
+                    leaders[n.name].append((i, n.number(match)))
+                else:
+                    found[n.name].append(i)
+    skipped: set[int] = set()
+    for n in NUMBERINGS:  # a table of contents comes before the body, and its numbers come back there
+        if not leaders[n.name]:
+            continue
+        body = {n.number(n.para.match(raws[i]) or n.bare.match(raws[i])) for i in found[n.name]}
+        start = found[n.name][0] if found[n.name] else -1
+        contents = [i for i, number in leaders[n.name] if i < start and number in body]
+        skipped.update(contents)
+        found[n.name] = sorted({*found[n.name], *(i for i, _ in leaders[n.name] if i not in contents)})
+    return found, skipped
 
 
-def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, label_with_doc: bool,
-           numbering: Numbering, contents: set[int] | frozenset[int] = frozenset()
+def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], path: str | Path,
+           label_with_doc: bool, numbering: Numbering, contents: set[int] | frozenset[int] = frozenset()
            ) -> tuple[Document, list[int], bool]:
-    """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried;
-    ``numbered``: the indexes of those it numbers, and ``contents``, of a table of contents' lines, which open no
-    paragraph, see :func:`_numbered_lines`), the
+    """The document as ``numbering`` reads it (``raws``: its lines, split once for every numbering tried, and
+    ``code``, which of them are fenced code; ``numbered``: the indexes of those it numbers, and ``contents``, of a
+    table of contents' lines, which open no paragraph, see :func:`_numbered_lines`), the
     numbers of the lines that open its paragraphs, and whether it read footnotes: its numbers that start again
     after a "Notes" or "References" line and rise to the end, never past the last paragraph's, are that
     paragraph's text. So are its numbered Markdown subheadings that start again under its headings ("### 1.
@@ -393,10 +423,10 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
     seen: set[int] = set()  # numbers so far: a repeat is found in O(1), not by scanning (archives are large)
 
     previous = ""  # the line before this one, stripped; "" after a blank line or a heading
-    fenced = False  # inside a fenced code block
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     articles = _article_headings(raws, numbering)
-    bolds = _bold_headings(raws, numbering)
+    bolds = _bold_headings(raws, code, numbering)
+    h1_sections = None  # whether "#" headings are sections (see _h1_sections), found where first asked
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
     unfollowed: list[tuple[list[str], int, str]] = []  # section headings since the last paragraph opened, and where
@@ -404,9 +434,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
     top, unnumbered = _heading_levels(raws, numbered, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
-        fence = _FENCE.match(raw) is not None
-        fenced = fenced != fence  # a fence line opens or closes the block
-        if fenced or fence:  # "1. step one" in a code block is the block's text
+        if code[lineno - 1]:  # "1. step one" in a code block is the block's text
             if paras:
                 paras[-1][2].append(line)
             elif line:
@@ -418,7 +446,7 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
         wrapped = bool(paras) and continues
         dangling = continues and _DANGLING.search(previous) is not None  # "... as set out in"
         previous = line
-        if paras and line[:1] in _NOTES_STARTS and _heads_notes(line):
+        if paras and _heads_notes(line):
             notes = True
         elif notes and _MD_HEADING.match(raw):
             notes = False  # "Notes" / "Mary took notes." / "## Day 2" / "1. ...": the notes ended
@@ -430,17 +458,18 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             # "## 2 macOS Setup", "## 3 `config.yaml`" after "## 1 Prerequisites"; "## 2 Leave" after "## 1. Scope"
             loose = _NEXT_HEADING.match(raw)
             match = loose if loose and int(loose.group(1)) == paras[-1][0] + 1 else None
-        if match and wrapped and numbering.number(match) > paras[-1][0] + _MAX_JUMP:
+        number = numbering.number(match) if match else 0  # read once: most lines are asked several things below
+        if match and wrapped and number > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
-        if match and dangling and paras and numbering.number(match) < paras[-1][0]:
+        if match and dangling and paras and number < paras[-1][0]:
             match = None  # "... carried by 6 votes to" / "2. Cllr Hughes then ..." goes on with the sentence
         if match and continues and numbering is not NUMBERINGS[0] and (
-                (paras and numbering.number(match) != paras[-1][0] + 1) or (dangling and not match.group("text"))):
+                (paras and number != paras[-1][0] + 1) or (dangling and not match.group("text"))):
             # "... as provided in" / "§ 1 of the Tax Code." or "as set out in" / "Article III." is a reference,
             # not a section (but "The club rows" / "Article 2." is the next Article)
             match = None
-        if match and notes and paras and numbering.number(match) <= paras[-1][0]:
-            tails = tails or _tails(raws, numbering)
+        if match and notes and paras and number <= paras[-1][0]:
+            tails = tails or _tails(raws, code, numbering)
             # "Notes" / "[1] Decision of 3 May." / "[2] ...": the last paragraph's footnotes, where the numbers
             # rise to the end and never again past it
             highest, rising = tails[lineno - 1]
@@ -449,15 +478,15 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
             if line:
                 paras[-1][2].append(heading if heading is not None and _MD_HEADING.match(raw) else line)
             continue
-        if match and paras and numbering.number(match) <= paras[-1][0] and len(line) <= 80 \
+        if match and paras and number <= paras[-1][0] and len(line) <= 80 \
                 and _indent(raw) < paras[0][4] + 2 and not _ENDS_UNIT.search(line) \
                 and _heads_next(raws, lineno, numbering, paras[-1][0]):
             heading, match = line, None  # "11. ..." / "1. The parties' submissions" / "12. ...": a numbered subheading
-        if match and inner and _indent(raw) >= inner[0] and numbering.number(match) == inner[1] + 1:
+        if match and inner and _indent(raw) >= inner[0] and number == inner[1] + 1:
             inner, match = (inner[0], inner[1] + 1), None  # the indented list goes on: "   3. ..." after its "2."
-        elif match and not _numbers_a_paragraph(raw, numbering.number(match), match, paras, seen):
+        elif match and not _numbers_a_paragraph(raw, number, match, paras, seen):
             if paras and _indent(raw) >= paras[0][4] + 2:
-                inner = (_indent(raw), numbering.number(match))  # an indented list inside the last paragraph
+                inner = (_indent(raw), number)  # an indented list inside the last paragraph
             match = None
         if match and unnumbered and _depth(raw) in unnumbered:
             match = None  # "### 1. Who may join" under "## 1. Membership": a numbered subheading, its text
@@ -487,15 +516,16 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
                 header.append(heading)  # "## Overview" before "## 1. Install": a sibling, no section over them
                 previous = ""
                 continue
+            if title is not None and _depth(raw) == 1 and h1_sections is None:
+                h1_sections = _h1_sections(raws, code)  # once per document, not once per such heading
             if paras or _opens_section(raw) or lineno - 1 in bolds or (
-                    title is not None and _depth(raw) == 1 and _h1_sections(raws)):
+                    title is not None and _depth(raw) == 1 and h1_sections):
                 section = heading  # ("# Scope" after the title "# Policy", where "#" headings head the sections)
                 if paras:  # where no paragraph follows it ("## Annex" / "The list."), the last one's text
                     unfollowed.append((paras[-1][2], len(paras[-1][2]), heading))
                 previous = ""
                 continue
         if match:
-            number = numbering.number(match)
             _check_order(path, paras, seen, number, lineno)
             titled = numbering.titles or bool(match.groupdict().get("dash"))  # its line names the paragraph's title
             indent = _indent(raw)
@@ -512,13 +542,15 @@ def _parse(text: str, raws: list[str], numbered: list[int], path: str | Path, la
         elif line:
             header.append(heading if heading is not None and _MD_HEADING.match(raw) else line)  # "# 北京倡议"
 
-    for lines, at, heading in reversed(unfollowed):  # no text is lost: a signature's "Registrar" over "-----" either
-        lines.insert(at, _as_title(heading))
+    for k in range(len(unfollowed) - 1, -1, -1):  # no text is lost: a signature's "Registrar" over "-----" either
+        lines, at, heading = unfollowed[k]
+        followed = at < (unfollowed[k + 1][1] if k + 1 < len(unfollowed) else len(lines))
+        lines.insert(at, _as_title(heading) if followed else heading)  # "Annex: The list."; "Registrar" at the end
     if not paras:
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
             "'(1) We ...', '[1] We ...', '§ 1 We ...', '¶ 1 We ...', 'Article 1', 'Article I', 'Section 1', "
-            "'第一条', '（一）', '一、' or '## 1. Title')."
+            "'Item 1', 'I. Decides ...', '第一条', '（一）', '一、' or '## 1. Title')."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
@@ -562,31 +594,23 @@ def _numbers_a_paragraph(raw: str, number: int, match: re.Match, paras: list, se
     return True
 
 
-def _h1_sections(raws: list[str]) -> bool:
+def _h1_sections(raws: list[str], code: list[bool]) -> bool:
     """Whether a document's "#" headings are its sections, not only its title (or a title and a subtitle): there
-    are three or more."""
-    count, fenced = 0, False
-    for raw in raws:
-        fence = _FENCE.match(raw) is not None
-        fenced = fenced != fence
-        count += not (fenced or fence) and raw.startswith("#") and _depth(raw) == 1  # not a "# comment" in code
-    return count >= 3
+    are three or more, outside code (a "# comment" there is none)."""
+    return sum(1 for i, raw in enumerate(raws) if not code[i] and raw.startswith("#") and _depth(raw) == 1) >= 3
 
 
-def _setext(raws: list[str]) -> list[str]:
+def _setext(raws: list[str], code: list[bool]) -> list[str]:
     """``raws`` with each setext heading ("Travel" over "------", "Policy" over "======") written as the "#" heading
     it is ("## Travel"), its underline blank: one line of text after a blank line, underlined about its length
     (at least half), outside fenced code; not a numbered or listed line, a sentence ("The report was noted." over
     a rule) or a table's header row ("Service      Fee" over "---")."""
-    fenced = False
     for i, raw in enumerate(raws):
-        fence = _FENCE.match(raw) is not None
-        fenced = fenced != fence
-        if fenced or fence or i == 0 or not _UNDERLINE.match(raw):
+        if code[i] or i == 0 or code[i - 1] or not _UNDERLINE.match(raw):
             continue
         above = raws[i - 1].strip()
         if above and (i == 1 or not raws[i - 2].strip()) and not _NOT_SETEXT.match(raws[i - 1]) \
-                and not _ENDS_SENTENCE.search(above) and "  " not in above and 2 * len(raw.strip()) >= len(above):
+                and not _ENDS_UNIT.search(above) and "  " not in above and 2 * len(raw.strip()) >= len(above):
             raws[i - 1], raws[i] = ("# " if "=" in raw else "## ") + above, ""
     return raws
 
@@ -698,7 +722,7 @@ def _heading_levels(raws: list[str], numbered: list[int], numbering: Numbering) 
     return top, unnumbered
 
 
-def _tails(raws: list[str], numbering: Numbering) -> list[tuple[int, bool]]:
+def _tails(raws: list[str], code: list[bool], numbering: Numbering) -> list[tuple[int, bool]]:
     """For each line, the highest number ``numbering`` reads on it or on any line after it (0 for none), and
     whether those numbers only rise: where numbers start again after a "Notes" line, whether they are notes to
     the end (never past the last paragraph again, never starting over but under another such line: "Sources").
@@ -708,8 +732,8 @@ def _tails(raws: list[str], numbering: Numbering) -> list[tuple[int, bool]]:
     for i in range(len(raws) - 1, -1, -1):
         highest, rising = tails[i + 1]
         line = raws[i].strip()
-        match = numbering.para.match(raws[i]) or numbering.bare.match(raws[i])
-        if _heads_notes(line):
+        match = None if code[i] else numbering.para.match(raws[i]) or numbering.bare.match(raws[i])
+        if not code[i] and _heads_notes(line):
             following = None  # "Notes" / "1. ..." / "2. ..." / "Sources" / "1. ...": each block rises on its own
         elif match:
             number = numbering.number(match)
@@ -795,27 +819,23 @@ def _article_headings(raws: list[str], numbering: Numbering) -> bool:
     return found
 
 
-_CLAUSE_ENDS = (".", ",", ";", ":", "。", "，", "；", "：")
-# A line wrapped mid-sentence, its last word (in lower case: "Staff Check-In", "Moving On" are titles) wanting more
-_TRAILS_OFF = re.compile(r"\s(?:in|under|to|of|by|with|from|at|on|for|and|or|than|between|the|a|an)$")
+# A header line wrapped mid-sentence, its last word wanting more (_WANTING, in lower case: "Staff Check-In" and
+# "Moving On" are titles)
+_TRAILS_OFF = re.compile(rf"\s(?:{_WANTING}|the|a|an)$")
 # A header line that goes on in the next (a footnote mark may follow: "Whereas:[1]", "各部门：", "The Assembly,"),
 # or a numbered item ("(1) The protection of ...")
-_RUNS_ON = re.compile(r"[,;:，；：。](?:\[\d+\]|\(\d+\))?$|^(?:\(\d{1,4}\)|\[\d{1,4}\]|\d{1,4}[.)])\s")
+_RUNS_ON = re.compile(rf"[{_PAUSES}{_COMMAS}。](?:\[\d+\]|\(\d+\))?$|^(?:\(\d{{1,4}}\)|\[\d{{1,4}}\]|\d{{1,4}}[.)])\s")
 
 
-def _headlike(raw: str) -> bool:
-    """Whether ``raw`` reads as a heading: one by :func:`_heading`'s rules, or a line that ends no sentence ("II.
-    Conclusions and recommendations of the Special Rapporteur to the Human Rights Council", too long for those)."""
-    return _heading(raw) is not None or not _ENDS_SENTENCE.search(raw.strip())
-
-
-def _bold_headings(raws: list[str], numbering: Numbering) -> set[int]:
+def _bold_headings(raws: list[str], code: list[bool], numbering: Numbering) -> set[int]:
     """The lines all in bold that are headings in a document parsed with ``numbering`` (a Word export's
     "**Conduct**"): short, no sentence or label ("**Note:**", "**ACTION: JS to ...**"), each followed by a line it
-    numbers, and two or more such (a document's way with headings, not one line in bold)."""
+    numbers, and two or more such (a document's way with headings, not one line in bold); outside code, and not
+    the document's first line (its title)."""
     found = set()
+    first = next((i for i, raw in enumerate(raws) if raw.strip()), -1)
     for i, raw in enumerate(raws):
-        bold = _BOLD_LINE.match(raw) if "**" in raw else None
+        bold = _BOLD_LINE.match(raw) if "**" in raw and not code[i] and i != first else None
         if bold is None or ":" in bold.group(1) or _ENDS_UNIT.search(bold.group(1).strip()):
             continue
         j = i + 1

@@ -271,6 +271,8 @@ def asks_what_it_says(question: str) -> bool:
     (True, True)
     >>> asks_what_it_says("What does paragraph 12 say about football?"), asks_what_it_says("What is the UN's role?")
     (False, False)
+    >>> asks_what_it_says("What does item 3 say?"), asks_what_it_says("Which items were deferred?")
+    (True, False)
     """
     rest, named = question, False
     for pattern in (_LABEL, _NEGATIVE, _BRACKET, _EN, _UNIT["article", True], _UNIT["section", True],

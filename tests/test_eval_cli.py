@@ -61,6 +61,21 @@ def test_rescore_scores_the_stored_answers_with_todays_metric_and_keeps_the_judg
     assert json.loads((run / "metrics.json").read_text()) == metrics
 
 
+def test_rescore_drops_the_scores_of_a_question_that_changed_kind(tmp_path):
+    # q2 was answerable when the run was scored; the set now says it is not: its answerable-only scores must go
+    dataset = _dataset(tmp_path, [
+        {"id": "q1", "question": "How many points open?", "gold_paragraphs": [4], "answerable": True,
+         "key_facts": ["four|4"]},
+        {"id": "q2", "question": "Who won the cup?", "gold_paragraphs": [], "answerable": False}])
+    run = _finished_run(tmp_path, dataset)
+    stored = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    stored[1].update({"fact_recall": 1.0, "cites_correct": 1.0, "r1": 1.0})
+    (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in stored))
+    rescore(run)
+    q2 = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()][1]
+    assert "declined" in q2 and not {"fact_recall", "cites_correct", "r1"} & set(q2)
+
+
 def test_rescore_of_a_run_whose_question_left_the_set_says_which(tmp_path):
     dataset = _dataset(tmp_path, [{"id": "q1", "question": "How many points open?", "gold_paragraphs": [4],
                                    "answerable": True, "key_facts": ["four|4"]}])

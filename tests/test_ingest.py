@@ -769,15 +769,43 @@ PARSE_CASES = [
         "d.txt", "Minutes\n\nItem 1 - Apologies\n1. None.\n\nItem 2 - Planning\n2. One approved.\n3. One refused.\n\n"
         "Item 3 - Next meeting\nOn 12 March.\n",
         [(1, "None. Item 2 - Planning", None), (2, "One approved.", None),
-         (3, "One refused. Item 3 - Next meeting On 12 March.", None)], "Minutes", None,
+         (3, "One refused. Item 3 - Next meeting On 12 March.", None)], "Minutes", ("Minutes", "Item 1 - Apologies"),
         id="minute-numbers-under-items",
     ),
-    pytest.param(  # roman lines that end no sentence (one too long for a heading) over "1." paragraphs number none
-        "d.txt", "Report\n\nI. Introduction\n\n1. We visited.\n\nII. Conclusions and recommendations of the Special "
-        "Rapporteur to the Human Rights Council\n\n2. Act now.\n\nIII. Annex\n\nA long list of meetings.\n",
-        [(1, "We visited. II. Conclusions and recommendations of the Special Rapporteur to the Human Rights Council",
-          "I. Introduction"), (2, "Act now. III. Annex A long list of meetings.", "I. Introduction")],
-        "Report", None, id="long-roman-headings-over-paragraphs",
+    pytest.param(  # roman headings with full stops over "1." paragraphs number none of them
+        "d.txt", "Act\n\nI. General provisions.\n1. This Act applies.\n2. It binds all.\nII. Final provisions.\n"
+        "3. It enters into force.\n",
+        [(1, "This Act applies.", None), (2, "It binds all. II. Final provisions.", None),
+         (3, "It enters into force.", None)], "Act", ("Act", "I. General provisions."),
+        id="roman-lines-over-paragraphs",
+    ),
+    pytest.param(  # a stop and a bracket: "1.)"
+        "d.txt", "Rules\n\n1.) Members pay.\n2.) Fees are due.\n",
+        [(1, ") Members pay.", None), (2, ") Fees are due.", None)], "Rules", ("Rules",), id="a-stop-and-a-bracket",
+    ),
+    pytest.param(  # leaders to a number inside the body, or before it with numbers that never come back: no contents
+        "d.txt", "T\n\n1. Hall ........ 25\n2. The hall is let by the hour.\n3. Kitchen ........ 10\n",
+        [(1, "Hall ........ 25", None), (2, "The hall is let by the hour.", None), (3, "Kitchen ........ 10", None)],
+        "T", ("T",), id="leaders-in-the-body",
+    ),
+    pytest.param(  # Portuguese articles: "Artigo 1.º"
+        "d.txt", "Lei\n\nArtigo 1.º Portugal é uma República.\nArtigo 2.º A soberania reside no povo.\n",
+        [(1, "Portugal é uma República.", None), (2, "A soberania reside no povo.", None)], "Lei", ("Lei",),
+        id="portuguese-articles",
+    ),
+    pytest.param(  # a label over a rule is no setext heading: "Signed:" stays the last paragraph's text
+        "d.md", "# T\n\n1. A.\n2. B.\n\nSigned:\n--------\n\nJ. Smith\n",
+        [(1, "A.", None), (2, "B. Signed: -------- J. Smith", None)], "T", (), id="a-label-over-a-rule",
+    ),
+    pytest.param(  # a heading at the very end is kept, as it is: "Registrar" signs the decision
+        "d.txt", "Notice\n\n1. The appeal is dismissed.\n2. No order as to costs.\n\nRegistrar\n---------\n",
+        [(1, "The appeal is dismissed.", None), (2, "No order as to costs. Registrar", None)], "Notice", ("Notice",),
+        id="a-heading-at-the-end",
+    ),
+    pytest.param(  # the document's first line in bold is its title, not a heading; lines in bold in code are code
+        "d.md", "**CODE**\n\n**1.** Set direction.\n\n**Conduct**\n\n**2.** Keep secrets.\n\n```\n**x**\n3. y\n```\n",
+        [(1, "Set direction. **Conduct**", None), (2, "Keep secrets. ``` **x** 3. y ```", None)], "CODE", ("**CODE**",),
+        id="bold-title-and-bold-in-code",
     ),
     pytest.param(  # an excerpt's one paragraph, after a quoted numbering, is the excerpt's
         "d.txt", "Extract\n\n(1) ALPHA LTD\n(2) BETA LTD\n\n5. The Buyer shall pay the price.\n",

@@ -347,8 +347,8 @@ MINUTES = ("Board minutes\n\nItem 1 - Apologies\nNone were received.\n\nItem 2 -
     (LAW, "第一条", "第二条讲了什么？", [2]),
     (MINUTES, "Item 1", "What was decided under item 2?", [2]),
 ])
-def test_articles_in_roman_numerals_and_sections_name_their_paragraphs(write, make_settings, retriever_for, text,
-                                                                        numbering, question, first):
+def test_articles_in_roman_numerals_sections_and_items_name_their_paragraphs(write, make_settings, retriever_for,
+                                                                              text, numbering, question, first):
     retriever = retriever_for(make_settings(write("doc.txt", text)))
     assert retriever.index.documents[0]["numbering"] == numbering
     hits = retriever.search(question, k=3).hits
