@@ -3,8 +3,8 @@
 A paragraph starts on a line that begins with its number (``1.We``,
 `` 4.We``, ``12. The``, ``**3.** Text``, ``1\\. The``; or ``(1) The``, ``[1] The``, ``§ 1 The``,
 ``¶ 1 The``, ``Article 1`` (``Artículo 1``, ``Art. 1er``), ``Article IV``, ``Section 1.``, ``Item 1 - Apologies``,
-``II. RECOMMENDS``, ``第一条`` (``第 1 條``), ``（一）``, ``一、``, or ``## 1. Fees`` / ``## 1 Fees`` over its text in a
-document the usual way cannot parse, see :func:`parse_text`)
+``II. RECOMMENDS``, ``第一条`` (``第 1 條``), ``（一）``, ``一、``, or ``## 1. Fees`` / ``## 1 Fees`` / a standard's ``1 Scope``
+over its text in a document the usual way cannot parse, see :func:`parse_text`)
 and runs until the next numbered line or section heading, across wrapped
 lines and blank lines. Lines before the first paragraph are the document's
 header (metadata, not a paragraph).
@@ -60,6 +60,9 @@ class Numbering:
     often_list: bool = False  # its lines are as often a list inside one paragraph of another numbering
     starts: str = ""  # the characters its lines can start with ("0": any digit): most lines are tried no further
     counts_from_one: bool = False  # headings that number paragraphs only at a depth where one is numbered 1
+    # numbers paragraphs only where its first line is numbered 1 and each line has text under it ("10 Downing Street",
+    # "1 Cup flour" / "2 Eggs" are none)
+    from_one: bool = False
     own: str = ""  # what the document calls paragraph {} ("Article {}", see own_name); "": just its number
 
     def number(self, match: re.Match) -> int:
@@ -72,8 +75,8 @@ class Numbering:
 
 def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = "",
                value: Callable[[str], int] = int, often_heading: bool = False, named: bool = False,
-               titles: bool = False, often_list: bool = False, own: str = "", counts_from_one: bool = False
-               ) -> Numbering:
+               titles: bool = False, often_list: bool = False, own: str = "", counts_from_one: bool = False,
+               from_one: bool = False) -> Numbering:
     """``number`` with group 1 the number, ``starts`` the characters it starts with ("0" for any digit; "*" and
     the lead's are added); ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
@@ -83,7 +86,7 @@ def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = 
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
                      re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading=often_heading,
                      titles=titles, often_list=often_list, starts=starts + "*" + ("#" if lead else ""), own=own,
-                     counts_from_one=counts_from_one)
+                     counts_from_one=counts_from_one, from_one=from_one)
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
@@ -140,6 +143,10 @@ NUMBERINGS = (
     # pay" is a title), and only headings as deep as one numbered 1 count ("# 5 Steps to Better Sleep" is one)
     _numbering("## 1", r"(\d{1,6})(?=(?:\*\*)?\s+(?:\*\*)?[^\W\d_a-z])", "", _MD_LEAD, often_heading=True, titles=True,
                counts_from_one=True),
+    # Standards number their clauses so in plain text: "1 Scope", "4 Test procedure" over their text (a short title
+    # with a capital and no stop; as often headings over paragraphs numbered the usual way)
+    _numbering("1 Scope", r"(\d{1,3})(?=[ \t]+[A-Z][^.!?:;]{0,60}$)", "0", often_heading=True, titles=True,
+               from_one=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -289,6 +296,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     below = [n for n in NUMBERINGS[1:] if n.titles and lines[n.name] and opened and not footnoted
              and lines[n.name][0] >= opened[-1] and _contents_of(raws, opened, lines[n.name], n)]
     others += [n for n in below if n not in others]
+    others = [n for n in others if not n.from_one or _clauses(raws, lines[n.name], n)]
     parsed = []
     for numbering in others:
         try:
@@ -355,6 +363,15 @@ def own_name(number: int, numbering: str) -> str | None:
         return None
     spelled = {roman_number: roman_numeral, zh_number: zh_numeral}.get(way.value)
     return way.own.format(spelled(number) if spelled else number)
+
+
+def _clauses(raws: list[str], numbered: list[int], numbering: Numbering) -> bool:
+    """Whether the ``numbered`` lines are clauses' headings over their text, numbered from 1 ("1 Scope" / "This
+    document ..."), not addresses ("10 Downing Street") or a list ("1 Cup flour" / "2 Eggs")."""
+    first = raws[numbered[0]]
+    if numbering.number(numbering.para.match(first) or numbering.bare.match(first)) != 1:
+        return False
+    return all(any(raws[k].strip() for k in range(i + 1, j)) for i, j in zip(numbered, numbered[1:]))
 
 
 def _code_lines(raws: list[str]) -> list[bool]:
@@ -550,7 +567,7 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
             "'(1) We ...', '[1] We ...', '§ 1 We ...', '¶ 1 We ...', 'Article 1', 'Article I', 'Section 1', "
-            "'Item 1', 'I. Decides ...', '第一条', '（一）', '一、' or '## 1. Title')."
+            "'Item 1', 'I. Decides ...', '第一条', '（一）', '一、', '## 1. Title' or '1 Scope' over its text)."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str

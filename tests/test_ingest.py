@@ -779,6 +779,19 @@ PARSE_CASES = [
          (3, "It enters into force.", None)], "Act", ("Act", "I. General provisions."),
         id="roman-lines-over-paragraphs",
     ),
+    pytest.param(  # a standard's clauses, "4 Test procedure" over its text (and its "1) 2)" list)
+        "d.txt", "ISO 45678\n\n1 Scope\n\nThis document covers chairs.\n\n2 Test procedure\n\nTests run in order:\n"
+        "1) stability;\n2) strength.\n\n3 Test report\n\nThe report gives the results.\n",
+        [(1, "Scope: This document covers chairs.", None),
+         (2, "Test procedure: Tests run in order: 1) stability; 2) strength.", None),
+         (3, "Test report: The report gives the results.", None)], "ISO 45678", ("ISO 45678",),
+        id="clauses-of-a-standard",
+    ),
+    pytest.param(  # "1 Cup flour" / "2 Eggs" with nothing under them are a list, not clauses
+        "d.txt", "Cake\n\n1 Cup flour\n2 Eggs\n\nMethod:\n1. Mix.\n2. Bake.\n",
+        [(1, "Mix.", None), (2, "Bake.", None)], "Cake", ("Cake", "1 Cup flour", "2 Eggs", "Method:"),
+        id="ingredients-are-no-clauses",
+    ),
     pytest.param(  # a stop and a bracket: "1.)"
         "d.txt", "Rules\n\n1.) Members pay.\n2.) Fees are due.\n",
         [(1, ") Members pay.", None), (2, ") Fees are due.", None)], "Rules", ("Rules",), id="a-stop-and-a-bracket",
