@@ -283,6 +283,10 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # where it parses only by reading numbers that start again after "Notes" as footnotes: "[2] She raises two
         # grounds:" / "1. ..." / "2. ..." / "[3] ..." / "Notes" / "1. R v Smith." is a "[1]" judgment)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
+        # numbered headings over "1." paragraphs that run on from one heading to the next are their sections, though
+        # the numbers start again later (a report's "Conclusions" / "1. ..."): that restart is the error, the
+        # headings number nothing
+        others = [n for n in others if not (n.titles and _runs_across(raws, usual, lines[n.name]))]
     else:  # the others that enclose every usual paragraph: "§ 2 Terms:" / "1. fees;" / "2. dues." / "§ 3 ..."
         # (numbered headings: where the "1." lines are one list under one of them, "## 2. Agenda" / "1. Budget")
         # (a way as often headings over the usual paragraphs, "Section 2 Means", "Item 3 - Budget", "II. Review":
@@ -363,6 +367,20 @@ def own_name(number: int, numbering: str) -> str | None:
         return None
     spelled = {roman_number: roman_numeral, zh_number: zh_numeral}.get(way.value)
     return way.own.format(spelled(number) if spelled else number)
+
+
+def _runs_across(raws: list[str], usual: list[int], headings: list[int]) -> bool:
+    """Whether the usual numbers on lines ``usual`` go on from under one of the ``headings`` to under the next
+    ("## 1 Introduction" / "1." / "2." / "## 2 Waiting times" / "3."), rather than starting again under each."""
+    way = NUMBERINGS[0]
+    under: list[list[int]] = [[] for _ in headings]
+    k = 0
+    for i in usual:
+        while k + 1 < len(headings) and headings[k + 1] < i:
+            k += 1
+        if headings[k] < i:
+            under[k].append(way.number(way.para.match(raws[i]) or way.bare.match(raws[i])))
+    return any(a and b and b[0] == a[-1] + 1 for a, b in zip(under, under[1:]))
 
 
 def _clauses(raws: list[str], numbered: list[int], numbering: Numbering) -> bool:

@@ -1106,10 +1106,13 @@ def test_bad_input_is_one_sentence_naming_file_and_problem(write, tmp_path, one_
         # nor past a heading: the notes ended
         ("## Day 1\n1. Welcome.\n2. Panels.\n\nNotes\nMary took notes.\n\n## Day 2\n1. Welcome back.\n", 9,
          "paragraph number 1 appears twice"),
+        # numbers that run on across numbered headings, then start again: the headings are sections, not paragraphs
+        ("# Report\n\n## 1 Introduction\n1. We met.\n2. We heard.\n\n## 2 Waiting\n3. Waits grew.\n\n"
+         "## Conclusions\n1. Waits are too long.\n", 11, "paragraph number 1 appears twice"),
     ],
     ids=["repeat-of-previous", "decrease", "repeat-of-earlier", "repeat-under-one-section",
          "numbers-restarting-under-notes-then-going-on", "notes-then-numbers-starting-again",
-         "notes-then-a-heading-then-numbers-starting-again"],
+         "notes-then-a-heading-then-numbers-starting-again", "numbers-running-across-headings-then-starting-again"],
 )
 def test_numbering_errors_name_the_line(write, one_sentence, text, line, problem):
     path = write("numbers.txt", text)
