@@ -60,8 +60,9 @@ class Numbering:
     often_list: bool = False  # its lines are as often a list inside one paragraph of another numbering
     starts: str = ""  # the characters its lines can start with ("0": any digit): most lines are tried no further
     counts_from_one: bool = False  # headings that number paragraphs only at a depth where one is numbered 1
-    # numbers paragraphs only where its first line is numbered 1 and each line has text under it ("10 Downing Street",
-    # "1 Cup flour" / "2 Eggs" are none)
+    # numbers paragraphs only where its first line is numbered 1, each line has text under it ("10 Downing Street",
+    # "1 Cup flour" / "2 Eggs" are none), and the usual numbering's lines are a list one of them introduces with a
+    # colon ("4 Test procedure" / "in this order:" / "1) ..."): alone, "1 Bathroom" and "2 Acacia Avenue" look the same
     from_one: bool = False
     own: str = ""  # what the document calls paragraph {} ("Article {}", see own_name); "": just its number
 
@@ -144,7 +145,7 @@ NUMBERINGS = (
     _numbering("## 1", r"(\d{1,6})(?=(?:\*\*)?\s+(?:\*\*)?[^\W\d_a-z])", "", _MD_LEAD, often_heading=True, titles=True,
                counts_from_one=True),
     # Standards number their clauses so in plain text: "1 Scope", "4 Test procedure" over their text (a short title
-    # with a capital and no stop; as often headings over paragraphs numbered the usual way)
+    # with a capital and no stop), read only where the usual way reads a list inside one clause (see from_one)
     _numbering("1 Scope", r"(\d{1,3})(?=[ \t]+[A-Z][^.!?:;]{0,60}$)", "0", often_heading=True, titles=True,
                from_one=True),
 )
@@ -282,7 +283,8 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     if document is None or footnoted or stray:  # the others that begin before the usual way (or where it has none; or
         # where it parses only by reading numbers that start again after "Notes" as footnotes: "[2] She raises two
         # grounds:" / "1. ..." / "2. ..." / "[3] ..." / "Notes" / "1. R v Smith." is a "[1]" judgment)
-        others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])]
+        others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])
+                  and not n.from_one]  # "1 Bathroom", "2 Acacia Avenue": no clauses without the usual way's list
         # numbered headings over "1." paragraphs that run on from one heading to the next are their sections, though
         # the numbers start again later (a report's "Conclusions" / "1. ..."): that restart is the error, the
         # headings number nothing
@@ -293,7 +295,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # only where the usual lines are a list one of them introduces with a colon, "Item 4 - Budget" /
         # "RESOLVED:" / "1. That ...")
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and encloses(n, lines[n.name], usual) and (
-                  n.titles or not n.often_heading
+                  n.titles and not n.from_one or not n.often_heading
                   or in_one_paragraph(usual, lines[n.name]) and _introduced(raws, usual[0] + 1))]
     # numbered headings below their table of contents, which the usual way reads as the paragraphs, the last one
     # running on over all of them ("Contents" / "1. Purpose" / "2. Scope" / "## 1. Purpose" ...)
@@ -370,8 +372,8 @@ def own_name(number: int, numbering: str) -> str | None:
 
 
 def _runs_across(raws: list[str], usual: list[int], headings: list[int]) -> bool:
-    """Whether the usual numbers on lines ``usual`` go on from under one of the ``headings`` to under the next
-    ("## 1 Introduction" / "1." / "2." / "## 2 Waiting times" / "3."), rather than starting again under each."""
+    """Whether the usual numbers on lines ``usual`` go on from under each of the ``headings`` to under the next
+    that has any ("## 1 Introduction" / "1." / "2." / "## 2 Waiting times" / "3."), rather than starting again."""
     way = NUMBERINGS[0]
     under: list[list[int]] = [[] for _ in headings]
     k = 0
@@ -380,7 +382,9 @@ def _runs_across(raws: list[str], usual: list[int], headings: list[int]) -> bool
             k += 1
         if headings[k] < i:
             under[k].append(way.number(way.para.match(raws[i]) or way.bare.match(raws[i])))
-    return any(a and b and b[0] == a[-1] + 1 for a, b in zip(under, under[1:]))
+    pairs = [(a, b) for a, b in zip(under, under[1:]) if a and b]
+    return bool(pairs) and all(b[0] == a[-1] + 1 for a, b in pairs)  # under every one ("## 2. Configuration" / "4."
+    # after "## 1. Installation" / "3." and "## 3. Removal" / "1." start again: steps under headings)
 
 
 def _clauses(raws: list[str], numbered: list[int], numbering: Numbering) -> bool:

@@ -787,6 +787,17 @@ PARSE_CASES = [
          (3, "Test report: The report gives the results.", None)], "ISO 45678", ("ISO 45678",),
         id="clauses-of-a-standard",
     ),
+    pytest.param(  # addresses with text under them, before a judgment's "1." paragraphs, are header, not clauses
+        "d.txt", "Counsel:\n1 King Street Chambers\ninstructed by A.\n2 Temple Gardens\ninstructed by B.\n\n"
+        "1. This is an appeal.\n2. It fails.\n",
+        [(1, "This is an appeal.", None), (2, "It fails.", None)], None, None, id="addresses-are-no-clauses",
+    ),
+    pytest.param(  # steps that run on under one heading and start again under the next number under the headings
+        "d.md", "# Guide\n\n## 1. Install\n1. Download.\n2. Unpack.\n\n## 2. Configure\n3. Edit.\n\n"
+        "## 3. Remove\n1. Delete.\n",
+        [(1, "Install: 1. Download. 2. Unpack.", None), (2, "Configure: 3. Edit.", None), (3, "Remove: 1. Delete.", None)],
+        "Guide", (), id="steps-restarting-under-some-headings",
+    ),
     pytest.param(  # "1 Cup flour" / "2 Eggs" with nothing under them are a list, not clauses
         "d.txt", "Cake\n\n1 Cup flour\n2 Eggs\n\nMethod:\n1. Mix.\n2. Bake.\n",
         [(1, "Mix.", None), (2, "Bake.", None)], "Cake", ("Cake", "1 Cup flour", "2 Eggs", "Method:"),
