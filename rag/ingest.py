@@ -69,6 +69,10 @@ class Numbering:
     def number(self, match: re.Match) -> int:
         return self.value(match.group(1))
 
+    def match(self, raw: str) -> re.Match | None:
+        """The line ``raw`` as one of its lines: one that opens a paragraph, or holds only the number."""
+        return self.para.match(raw) or self.bare.match(raw)
+
     def may_open(self, first: str) -> bool:
         """Whether a line whose first character (after spaces) is ``first`` can be one of its lines."""
         return first in self.starts or (first.isdecimal() and "0" in self.starts)
@@ -152,11 +156,11 @@ NUMBERINGS = (
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 # After a paragraph number, a date rather than a paragraph's text: "3. December 2017"
-_DATE_TEXT = re.compile(r"^(?:January|February|March|April|May|June|July|August|September|October|November|"
-                        r"December)\s+\d{4}\W*$", re.IGNORECASE)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE_TEXT = re.compile(rf"^(?:{_MONTHS})\s+\d{{4}}\W*$", re.IGNORECASE)
 # A date's month and year, in English or German, after its day: "1. Januar 2025 in Kraft", wrapped mid-sentence
-_MONTH_YEAR = re.compile(r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-                         r"Januar|Februar|März|Mai|Juni|Juli|Oktober|Dezember)\s+\d{4}\b", re.IGNORECASE)
+_MONTH_YEAR = re.compile(rf"^(?:{_MONTHS}|Januar|Februar|März|Mai|Juni|Juli|Oktober|Dezember)\s+\d{{4}}\b",
+                         re.IGNORECASE)
 # Markdown heading of any level: "## II. Commitments"
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")  # a tab or four spaces before it: code
 # Plain-text section heading: a roman numeral or "Section/Part/Chapter N", then a short title.
@@ -381,7 +385,7 @@ def _runs_across(raws: list[str], usual: list[int], headings: list[int]) -> bool
         while k + 1 < len(headings) and headings[k + 1] < i:
             k += 1
         if headings[k] < i:
-            under[k].append(way.number(way.para.match(raws[i]) or way.bare.match(raws[i])))
+            under[k].append(way.number(way.match(raws[i])))
     pairs = [(a, b) for a, b in zip(under, under[1:]) if a and b]
     return bool(pairs) and all(b[0] == a[-1] + 1 for a, b in pairs)  # under every one ("## 2. Configuration" / "4."
     # after "## 1. Installation" / "3." and "## 3. Removal" / "1." start again: steps under headings)
@@ -391,7 +395,7 @@ def _clauses(raws: list[str], numbered: list[int], numbering: Numbering) -> bool
     """Whether the ``numbered`` lines are clauses' headings over their text, numbered from 1 ("1 Scope" / "This
     document ..."), not addresses ("10 Downing Street") or a list ("1 Cup flour" / "2 Eggs")."""
     first = raws[numbered[0]]
-    if numbering.number(numbering.para.match(first) or numbering.bare.match(first)) != 1:
+    if numbering.number(numbering.match(first)) != 1:
         return False
     return all(any(raws[k].strip() for k in range(i + 1, j)) for i, j in zip(numbered, numbered[1:]))
 
@@ -423,7 +427,7 @@ def _numbered_lines(raws: list[str], code: list[bool]) -> tuple[dict[str, list[i
             trying[first] = [n for n in NUMBERINGS if first and n.may_open(first)]
         contents = None  # whether the line has leaders to a page number (asked once, of a numbered line only)
         for n in trying[first]:
-            match = n.para.match(raw) or n.bare.match(raw)
+            match = n.match(raw)
             if match:
                 contents = _in_contents(raw) if contents is None else contents
                 if contents:
@@ -434,7 +438,7 @@ def _numbered_lines(raws: list[str], code: list[bool]) -> tuple[dict[str, list[i
     for n in NUMBERINGS:  # a table of contents comes before the body, and its numbers come back there
         if not leaders[n.name]:
             continue
-        body = {n.number(n.para.match(raws[i]) or n.bare.match(raws[i])) for i in found[n.name]}
+        body = {n.number(n.match(raws[i])) for i in found[n.name]}
         start = found[n.name][0] if found[n.name] else -1
         contents = [i for i, number in leaders[n.name] if i < start and number in body]
         skipped.update(contents)
@@ -709,11 +713,16 @@ def _plain(title: str) -> str:
 def _heads_next(raws: list[str], lineno: int, numbering: Numbering, last: int) -> bool:
     """Whether the first line with text after line ``lineno`` (1-based) opens paragraph ``last + 1``: a heading
     with no text of its own ("## 2.1 Findings" / "3. ...") is the section of the paragraphs it heads."""
-    for i in range(lineno, len(raws)):  # no slice: a document may have thousands of such headings
-        if raws[i].strip():
-            match = numbering.para.match(raws[i]) or numbering.bare.match(raws[i])  # "3." alone, its text below
-            return match is not None and numbering.number(match) == last + 1
-    return False
+    match = numbering.match(_next_text(raws, lineno - 1))  # "3." alone, its text below
+    return match is not None and numbering.number(match) == last + 1
+
+
+def _next_text(raws: list[str], i: int) -> str:
+    """The first line with text after line index ``i``; "" past the last."""
+    for j in range(i + 1, len(raws)):  # no slice: a document may have thousands of lines to ask this of
+        if raws[j].strip():
+            return raws[j]
+    return ""
 
 
 def _subheading_of(heading: str, number: int) -> bool:
@@ -732,7 +741,7 @@ def _heading_levels(raws: list[str], numbered: list[int], numbering: Numbering) 
     for i in numbered:  # the lines it numbers, outside fenced code
         raw = raws[i]
         if _depth(raw):
-            number = numbering.number(numbering.para.match(raw) or numbering.bare.match(raw))
+            number = numbering.number(numbering.match(raw))
             if not (1800 <= number <= 2100 and number > highest + _MAX_JUMP):  # "# 2024 Report": a title
                 headings.append((_depth(raw), number))
                 highest = max(highest, number)
@@ -771,7 +780,7 @@ def _tails(raws: list[str], code: list[bool], numbering: Numbering) -> list[tupl
     for i in range(len(raws) - 1, -1, -1):
         highest, rising = tails[i + 1]
         line = raws[i].strip()
-        match = None if code[i] else numbering.para.match(raws[i]) or numbering.bare.match(raws[i])
+        match = None if code[i] else numbering.match(raws[i])
         if not code[i] and _heads_notes(line):
             following = None  # "Notes" / "1. ..." / "2. ..." / "Sources" / "1. ...": each block rises on its own
         elif match:
@@ -846,13 +855,9 @@ def _article_headings(raws: list[str], numbering: Numbering) -> bool:
     a colon, an amendment's quoted text)."""
     found = False
     for i, raw in enumerate(raws):
-        if not _ARTICLE_HEADING.match(raw) or numbering.para.match(raw) or numbering.bare.match(raw):
+        if not _ARTICLE_HEADING.match(raw) or numbering.match(raw):
             continue
-        j = i + 1
-        while j < len(raws) and not raws[j].strip():
-            j += 1
-        following = raws[j] if j < len(raws) else ""
-        if not (numbering.para.match(following) or numbering.bare.match(following)):
+        if not numbering.match(_next_text(raws, i)):
             return False
         found = True
     return found
@@ -877,10 +882,7 @@ def _bold_headings(raws: list[str], code: list[bool], numbering: Numbering) -> s
         bold = _BOLD_LINE.match(raw) if "**" in raw and not code[i] and i != first else None
         if bold is None or ":" in bold.group(1) or _ENDS_UNIT.search(bold.group(1).strip()):
             continue
-        j = i + 1
-        while j < len(raws) and not raws[j].strip():
-            j += 1
-        if j < len(raws) and (numbering.para.match(raws[j]) or numbering.bare.match(raws[j])):
+        if numbering.match(_next_text(raws, i)):
             found.add(i)
     return found if len(found) >= 2 else set()
 

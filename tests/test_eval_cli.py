@@ -43,18 +43,25 @@ def _finished_run(tmp_path: Path, dataset: Path) -> Path:
     return run
 
 
-def test_rescore_scores_the_stored_answers_with_todays_metric_and_keeps_the_judges_scores(tmp_path):
-    dataset = _dataset(tmp_path, [
-        {"id": "q1", "question": "How many points open?", "gold_paragraphs": [4], "answerable": True,
+# the set the finished run answered: one answerable question, one not
+ROWS = [{"id": "q1", "question": "How many points open?", "gold_paragraphs": [4], "answerable": True,
          "key_facts": ["four|4"]},
-        {"id": "q2", "question": "Who won the cup?", "gold_paragraphs": [], "answerable": False}])
+        {"id": "q2", "question": "Who won the cup?", "gold_paragraphs": [], "answerable": False}]
+
+
+def _results(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+
+
+def test_rescore_scores_the_stored_answers_with_todays_metric_and_keeps_the_judges_scores(tmp_path):
+    dataset = _dataset(tmp_path, ROWS)
     run = _finished_run(tmp_path, dataset)
     metrics = rescore(run)
     assert metrics["key_fact_recall"] == 0.0  # "24 hours" and "[4]" state no 4
     assert metrics["cites_correct_rate"] == 1.0 and metrics["declined_unanswerable"] == 1.0
     assert metrics["latency_p50_s"] == 1.0 and metrics["alce_citation_precision"] == 0.8
     assert metrics["precision_answers"] == 1
-    stored = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    stored = _results(run)
     assert stored[0]["fact_recall"] == 0.0 and stored[0]["answer"] == "Points open within 24 hours [4]."
     report = (run / "report.md").read_text()
     assert "| key_fact_recall | 0.000 |" in report and "citation recall 0.900, citation precision 0.800" in report
@@ -63,22 +70,18 @@ def test_rescore_scores_the_stored_answers_with_todays_metric_and_keeps_the_judg
 
 def test_rescore_drops_the_scores_of_a_question_that_changed_kind(tmp_path):
     # q2 was answerable when the run was scored; the set now says it is not: its answerable-only scores must go
-    dataset = _dataset(tmp_path, [
-        {"id": "q1", "question": "How many points open?", "gold_paragraphs": [4], "answerable": True,
-         "key_facts": ["four|4"]},
-        {"id": "q2", "question": "Who won the cup?", "gold_paragraphs": [], "answerable": False}])
+    dataset = _dataset(tmp_path, ROWS)
     run = _finished_run(tmp_path, dataset)
-    stored = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    stored = _results(run)
     stored[1].update({"fact_recall": 1.0, "cites_correct": 1.0, "r1": 1.0})
     (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in stored))
     rescore(run)
-    q2 = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()][1]
+    q2 = _results(run)[1]
     assert "declined" in q2 and not {"fact_recall", "cites_correct", "r1"} & set(q2)
 
 
 def test_rescore_of_a_run_whose_question_left_the_set_says_which(tmp_path):
-    dataset = _dataset(tmp_path, [{"id": "q1", "question": "How many points open?", "gold_paragraphs": [4],
-                                   "answerable": True, "key_facts": ["four|4"]}])
+    dataset = _dataset(tmp_path, ROWS[:1])
     run = _finished_run(tmp_path, dataset)
     with pytest.raises(RagError, match="question 'q2' is no longer in"):
         rescore(run)
@@ -148,7 +151,7 @@ def test_replay_reads_the_runs_drafts_back_through_todays_checks(tmp_path, monke
     run_dir, index = tmp_path / "run", tmp_path / "index"
     assert main(["run", "--dataset", str(dataset), "--out", str(run_dir), "--answerer", "fake",
                  "--corpus", str(BEIJING), "--index", str(index)]) == 0
-    rows = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    rows = _results(run_dir)
     assert rows[0]["citations"] == [12] and rows[0]["draft"]
     # as if the model had drafted otherwise: an invented claim for q1, and a timeout at q2
     rows[0]["draft"] = "Mars has two moons [12]."
@@ -158,7 +161,7 @@ def test_replay_reads_the_runs_drafts_back_through_todays_checks(tmp_path, monke
 
     assert main(["replay", str(run_dir), "--out", str(tmp_path / "replay")]) == 0  # the index the run recorded
     printed = capsys.readouterr().out
-    replayed = [json.loads(line) for line in (tmp_path / "replay" / "results.jsonl").read_text().splitlines()]
+    replayed = _results(tmp_path / "replay")
     metrics = json.loads((tmp_path / "replay" / "metrics.json").read_text())
     # q1's invented draft is not in the text, nor at the second reading (the same stored draft), and the fake
     # judge does not find the answer in the passages: declined; q2 times out again and falls back to the
