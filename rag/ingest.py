@@ -40,7 +40,7 @@ from .refs import roman_number, roman_numeral, zh_number, zh_numeral
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 10  # bump when parsing changes what paragraphs come out: indexes rebuild
+PARSER_VERSION = 11  # bump when parsing changes what paragraphs (or titles) come out: indexes rebuild
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,10 @@ _PLAIN_HEADING = re.compile(
 _ARTICLE_HEADING = re.compile(rf"^\s*{_HEADING_MARK}{_ARTICLE}(?:{_ARABIC}|{_ROMAN})(?:[.:]?\s*[–—-]\s+\S.*|:)?\s*$")
 _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
+# A Markdown file's front matter: YAML between "---" lines (closed by "---" or "..."), or TOML between "+++"
+_FRONT_MATTER = {"---": ("---", "..."), "+++": ("+++",)}
+_KEY = re.compile(r"[A-Za-z_][\w-]*\s*[:=]")  # "title: ..." (YAML), "title = ..." (TOML)
+_TITLE_KEY = re.compile(r"title\s*[:=]\s*(?P<title>.*)", re.I)
 # Text that closes what came before: "." or ". It regrets" after "para." / "14)" (not ".NET", "...at home", "[...]",
 # nor "1.) Members" numbered with a stop and a bracket)
 _CLOSES = re.compile(r"^(?:[,;:]|\.(?!\.))[.,;:)\]]*(?:\s|$)")
@@ -940,11 +944,20 @@ def _title_from_header(header: list[str]) -> str | None:
     """The shortest header line that names no year and does not run on: the title, not the date, place or
     event, nor an addressee ("各部门：", "To all staff:", "The General Assembly,"), a numbered item or a line
     wrapped mid-sentence ("Recalling the obligations under"). A full stop may end it ("Helping Hands, Inc.").
+    A Markdown file's front matter names its title (``title: Staff Handbook``) or none: its keys are no title.
 
     >>> _title_from_header(["2017-12-04 16:41:27", "The CPC in Dialogue with World Political Parties",
     ...                     "北京倡议 Beijing Initiative", "Beijing, 3 December 2017"])
     '北京倡议 Beijing Initiative'
     """
+    closes = _FRONT_MATTER.get(header[0].strip()) if header else None
+    end = next((i for i, line in enumerate(header[1:], 1) if line.strip() in closes), None) if closes else None
+    if end is not None and any(_KEY.match(line) for line in header[1:end]):  # not a title between rules
+        for line in header[1:end]:  # "title: Staff Handbook"; the other keys are no title
+            title = (key := _TITLE_KEY.fullmatch(line.strip())) and key["title"].strip().strip("'\"").strip()
+            if title and re.search(r"\w", title):  # not a YAML block's "|" or ">-"
+                return title
+        header = header[end + 1:]
     lines = [line.replace("**", "").strip() for line in header]  # "**CODE OF CONDUCT**"
     lines = [line for line in lines
              if line and not _DATE_ONLY.match(line) and not _RUNS_ON.search(line) and not _TRAILS_OFF.search(line)]

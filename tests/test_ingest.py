@@ -840,6 +840,23 @@ PARSE_CASES = [
         "d.txt", "Staff Check-In\nHuman Resources, 4 March 2024\n\n1. Sign in.\n2. Sign out.\n",
         [(1, "Sign in.", None), (2, "Sign out.", None)], "Staff Check-In", None, id="a-title-ending-in-in",
     ),
+    pytest.param(  # a Markdown file's front matter: its "title:" is the title, its other keys are none
+        "d.md", "---\nlayout: page\ntitle: 'Staff Handbook'\ndate: 2024-03-01\n---\n\n1. Sign in.\n2. Sign out.\n",
+        [(1, "Sign in.", None), (2, "Sign out.", None)], "Staff Handbook",
+        ("---", "layout: page", "title: 'Staff Handbook'", "date: 2024-03-01", "---"), id="front-matter-title",
+    ),
+    pytest.param(
+        "d.md", "+++\ntitle = \"Hugo Page\"\n+++\n\n1. Sign in.\n2. Sign out.\n",
+        [(1, "Sign in.", None), (2, "Sign out.", None)], "Hugo Page", None, id="toml-front-matter-title",
+    ),
+    pytest.param(
+        "d.md", "---\nlayout: post\ntags: [hr]\n...\nHow we work\n\n1. Sign in.\n2. Sign out.\n",
+        [(1, "Sign in.", None), (2, "Sign out.", None)], "How we work", None, id="front-matter-without-a-title",
+    ),
+    pytest.param(  # a title between rules is no front matter
+        "d.txt", "---\nMEMO\n---\n\n1. Sign in.\n2. Sign out.\n",
+        [(1, "Sign in.", None), (2, "Sign out.", None)], "MEMO", None, id="a-title-between-rules",
+    ),
     pytest.param(  # a line all in bold is a heading in a Word export; the first one is the title
         "d.md", "**CODE OF CONDUCT**\n\n**Role**\n\n**1.** Set direction.\n\n**Conduct**\n\n**2.** Keep secrets.\n",
         [(1, "Set direction.", "Role"), (2, "Keep secrets.", "Conduct")], "CODE OF CONDUCT", ("**CODE OF CONDUCT**",),
