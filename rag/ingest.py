@@ -4,7 +4,8 @@ A paragraph starts on a line that begins with its number (``1.We``,
 `` 4.We``, ``12. The``, ``**3.** Text``, ``1\\. The``; or ``(1) The``, ``[1] The``, ``§ 1 The``,
 ``¶ 1 The``, ``Article 1`` (``Artículo 1``, ``Art. 1er``), ``Article IV``, ``Section 1.``, ``Item 1 - Apologies``,
 ``II. RECOMMENDS``, ``第一条`` (``第 1 條``), ``（一）``, ``一、``, or ``## 1. Fees`` / ``## 1 Fees`` / a standard's ``1 Scope``
-over its text in a document the usual way cannot parse, see :func:`parse_text`)
+over its text in a document the usual way cannot parse, see :func:`parse_text`; where nothing else parses, clauses
+``1.1``, ``1.2``, ``2.1`` are lines of paragraphs 1 and 2)
 and runs until the next numbered line or section heading, across wrapped
 lines and blank lines. Lines before the first paragraph are the document's
 header (metadata, not a paragraph).
@@ -64,6 +65,9 @@ class Numbering:
     # "1 Cup flour" / "2 Eggs" are none), and the usual numbering's lines are a list one of them introduces with a
     # colon ("4 Test procedure" / "in this order:" / "1) ..."): alone, "1 Bathroom" and "2 Acacia Avenue" look the same
     from_one: bool = False
+    # its lines are clauses, several to a paragraph: "1.1", "1.2" and "2.1" are lines of paragraphs 1 and 2, tried only
+    # where no other way parses (see _decimal_clauses)
+    grouped: bool = False
     own: str = ""  # what the document calls paragraph {} ("Article {}", see own_name); "": just its number
 
     def number(self, match: re.Match) -> int:
@@ -81,7 +85,7 @@ class Numbering:
 def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = "",
                value: Callable[[str], int] = int, often_heading: bool = False, named: bool = False,
                titles: bool = False, often_list: bool = False, own: str = "", counts_from_one: bool = False,
-               from_one: bool = False) -> Numbering:
+               from_one: bool = False, grouped: bool = False) -> Numbering:
     """``number`` with group 1 the number, ``starts`` the characters it starts with ("0" for any digit; "*" and
     the lead's are added); ``lead`` may come before it ("## "), ``dash`` after it ("–"). A
     ``named`` number ("§ 4", "Article 55", "Section 2") does not open a paragraph whose text starts in lower
@@ -91,7 +95,7 @@ def _numbering(name: str, number: str, starts: str, lead: str = "", dash: str = 
     return Numbering(name, re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?{dash}\s*{text}(?P<text>.*)$"),
                      re.compile(rf"^\s*{lead}(?:\*\*)?{number}(?:\*\*)?\s*$"), value, often_heading=often_heading,
                      titles=titles, often_list=often_list, starts=starts + "*" + ("#" if lead else ""), own=own,
-                     counts_from_one=counts_from_one, from_one=from_one)
+                     counts_from_one=counts_from_one, from_one=from_one, grouped=grouped)
 
 
 # "1.We", " 4.We", "12. The", "3) The", "**3.** The", "3．" (full-width stop): the usual way. A digit right
@@ -152,6 +156,9 @@ NUMBERINGS = (
     # with a capital and no stop), read only where the usual way reads a list inside one clause (see from_one)
     _numbering("1 Scope", r"(\d{1,3})(?=[ \t]+[A-Z][^.!?:;]{0,60}$)", "0", often_heading=True, titles=True,
                from_one=True),
+    # Policies, contracts and standards number clauses "1.1", "1.2", "2.1" with no "1." line over them: paragraph 2
+    # is clauses 2.1, 2.2 ..., each on its own line with its number kept in the text ("1 Scope" over "1.1" heads it)
+    _numbering("1.1", r"(?=(\d{1,3})\.[1-9]\d{0,2}\.?\s)", "0", grouped=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -292,7 +299,8 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # where it parses only by reading numbers that start again after "Notes" as footnotes: "[2] She raises two
         # grounds:" / "1. ..." / "2. ..." / "[3] ..." / "Notes" / "1. R v Smith." is a "[1]" judgment)
         others = [n for n in NUMBERINGS[1:] if lines[n.name] and (not usual or lines[n.name][0] < usual[0])
-                  and not n.from_one]  # "1 Bathroom", "2 Acacia Avenue": no clauses without the usual way's list
+                  and not n.from_one and not n.grouped]  # "1 Bathroom", "2 Acacia Avenue": no clauses without the
+        #                                                             usual way's list
         # numbered headings over "1." paragraphs that run on from one heading to the next are their sections, though
         # the numbers start again later (a report's "Conclusions" / "1. ..."): that restart is the error, the
         # headings number nothing
@@ -302,7 +310,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # (a way as often headings over the usual paragraphs, "Section 2 Means", "Item 3 - Budget", "II. Review":
         # only where the usual lines are a list one of them introduces with a colon, "Item 4 - Budget" /
         # "RESOLVED:" / "1. That ...")
-        others = [n for n in NUMBERINGS[1:] if lines[n.name] and encloses(n, lines[n.name], usual) and (
+        others = [n for n in NUMBERINGS[1:] if lines[n.name] and not n.grouped and encloses(n, lines[n.name], usual) and (
                   n.titles and not n.from_one or not n.often_heading
                   or in_one_paragraph(usual, lines[n.name]) and _introduced(raws, usual[0] + 1))]
     # numbered headings below their table of contents, which the usual way reads as the paragraphs, the last one
@@ -326,9 +334,14 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
             continue
         if len(other.paragraphs) >= (2 if usual else 1):
             parsed.append((numbering, other, its, its_notes))
+    if not parsed and document is None:
+        # "1.1", "1.2", "2.1", with no "1." line (one whose parse failed reports why) and no other way: clauses,
+        # grouped by their first number
+        decimal = next(n for n in NUMBERINGS if n.grouped)
+        if not usual and _decimal_clauses(raws, lines[decimal.name]):
+            return _parse(text, raws, code, lines[decimal.name], path, label_with_doc, decimal, contents)[0]
+        raise failure from None
     if not parsed:
-        if document is None:
-            raise failure from None
         return document
     # a way that needs no footnotes beats one that does: "(1) (2)" recitals, then Articles, then "Notes" / "(1) OJ
     # L 119." would parse as recitals with the Articles inside the last one
@@ -473,6 +486,7 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     articles = _article_headings(raws, numbering)
     bolds = _bold_headings(raws, code, numbering)
+    group_heads = _group_headings(raws, numbered) if numbering.grouped else set()
     h1_sections = None  # whether "#" headings are sections (see _h1_sections), found where first asked
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
@@ -506,6 +520,10 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
             loose = _NEXT_HEADING.match(raw)
             match = loose if loose and int(loose.group(1)) == paras[-1][0] + 1 else None
         number = numbering.number(match) if match else 0  # read once: most lines are asked several things below
+        if match and numbering.grouped and paras and number == paras[-1][0]:
+            match = None  # "1.2 ..." after "1.1 ...": the next clause of paragraph 1, a line of its text
+        if heading is None and lineno - 1 in group_heads:
+            heading = line.split(None, 1)[1]  # "2 Leave" over "2.1 ...": "Leave", the section of paragraph 2
         if match and wrapped and number > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
         if match and dangling and paras and number < paras[-1][0]:
@@ -565,7 +583,7 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
                 continue
             if title is not None and _depth(raw) == 1 and h1_sections is None:
                 h1_sections = _h1_sections(raws, code)  # once per document, not once per such heading
-            if paras or _opens_section(raw) or lineno - 1 in bolds or (
+            if paras or _opens_section(raw) or lineno - 1 in bolds or lineno - 1 in group_heads or (
                     title is not None and _depth(raw) == 1 and h1_sections):
                 section = heading  # ("# Scope" after the title "# Policy", where "#" headings head the sections)
                 if paras:  # where no paragraph follows it ("## Annex" / "The list."), the last one's text
@@ -597,7 +615,8 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
         raise CorpusError(
             f"{path}: no numbered paragraphs found (expected lines such as '1. We ...', '1.We ...', "
             "'(1) We ...', '[1] We ...', '§ 1 We ...', '¶ 1 We ...', 'Article 1', 'Article I', 'Section 1', "
-            "'Item 1', 'I. Decides ...', '第一条', '（一）', '一、', '## 1. Title' or '1 Scope' over its text)."
+            "'Item 1', 'I. Decides ...', '第一条', '（一）', '一、', '## 1. Title' or '1 Scope' over its text, or clauses "
+            "'1.1 ...', '1.2 ...', '2.1 ...')."
         )
     _warn_gaps(path, [p[0] for p in paras])
     label = (lambda n: f"{doc_id}:{n}") if label_with_doc else str
@@ -727,6 +746,33 @@ def _next_text(raws: list[str], i: int) -> str:
         if raws[j].strip():
             return raws[j]
     return ""
+
+
+_CLAUSE = re.compile(r"^\s*(\d{1,3})\.(\d{1,3})")
+_CLAUSE_TITLE = re.compile(r"^\s*(\d{1,3})[ \t]+[^\W\d_][^.!?;:,]{0,60}$")  # "2 Leave", "3 Data protection"
+
+
+def _decimal_clauses(raws: list[str], numbered: list[int]) -> bool:
+    """Whether the lines ``numbered`` as clauses ("1.1 ...") number a document's clauses: two or more, the first
+    one's second number 1, and each next one either the next clause of its paragraph (1.2 after 1.1) or the first
+    of a later one (2.1 after 1.3); a list of versions or measures ("2.5 percent", "1.4 released") is none."""
+    pairs = [tuple(map(int, _CLAUSE.match(raws[i]).groups())) for i in numbered]
+    if len(pairs) < 2 or pairs[0][1] != 1:
+        return False
+    return all(b == (a[0], a[1] + 1) or (b[0] > a[0] and b[1] == 1) for a, b in zip(pairs, pairs[1:]))
+
+
+def _group_headings(raws: list[str], numbered: list[int]) -> set[int]:
+    """The lines that head a paragraph of clauses: "2 Leave" right over "2.1 ..." (blank lines between)."""
+    found = set()
+    for i in numbered:
+        k = i - 1
+        while k >= 0 and not raws[k].strip():
+            k -= 1
+        title = _CLAUSE_TITLE.match(raws[k]) if k >= 0 else None
+        if title and title.group(1) == _CLAUSE.match(raws[i]).group(1) and _CLAUSE.match(raws[i]).group(2) == "1":
+            found.add(k)
+    return found
 
 
 def _subheading_of(heading: str, number: int) -> bool:

@@ -44,8 +44,8 @@ class Document:
     paragraphs: tuple[Paragraph, ...]
     sha256: str
     numbering: str = "1."  # how its paragraphs are numbered: "1.", "(1)", "[1]", "§ 1", "¶ 1", "Article 1",
-    #                        "Article I", "Section 1", "Item 1", "I.", "第一条", "（一）", "一、", "## 1.", "## 1" or
-    #                        "1 Scope" (see rag.ingest.NUMBERINGS)
+    #                        "Article I", "Section 1", "Item 1", "I.", "第一条", "（一）", "一、", "## 1.", "## 1",
+    #                        "1 Scope", or "1.1" (clauses, several to a paragraph; see rag.ingest.NUMBERINGS)
 
 
 @dataclass(frozen=True)

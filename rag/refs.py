@@ -67,7 +67,9 @@ _NEGATIVE = re.compile(r"(?:(?<![A-Za-z])paragraphs?|(?<![A-Za-z])paras?(?![A-Za
 _PRONOUN_I = (r"I\s+(?:am|have|mean|meant|mentioned|quoted|cited|referred|noted|saw|found|asked|think|thought|need|"
               r"want|wrote|looked)\b")
 _ROMAN_NUM = rf"(?-i:(?!{_PRONOUN_I})[IVXLC]+)(?![A-Za-z0-9])"
-_UNIT_NAMES = {"article": r"articles?|arts?\.", "section": r"sections?|secs?\.", "item": r"items?"}
+_UNIT_NAMES = {"article": r"articles?|arts?\.", "section": r"sections?|secs?\.", "item": r"items?",
+               "clause": r"clauses?|cl\."}
+_SUBCLAUSE = re.compile(r"(?<![\d.])(\d+)(?:\.\d+)+")  # "2.1", "2.2.1": a clause of paragraph 2 (see unit_refs)
 _UNIT = {(unit, roman): re.compile(
     rf"(?<![A-Za-z])(?:{names})\s*(?:no\.?\s*)?"
     + (_NUM_LIST.replace(_NUM, rf"(?:{_NUM}|{_ROMAN_NUM})") if roman else _NUM_LIST),
@@ -200,6 +202,18 @@ def unit_refs(question: str, unit: str = "article", roman: bool = False) -> list
         tokens = (_UNIT_TOKEN if roman else _EN_TOKEN).findall(m.group(1))
         out.extend(n for n in _expand(tokens, lambda t: int(t) if t.isdigit() else roman_number(t)) if n not in out)
     return out
+
+
+def whole_clauses(question: str) -> str:
+    """The question with each clause number cut to its paragraph's: in a document of clauses numbered "1.1", "1.2",
+    "2.1" (rag.ingest), paragraph 2 holds clauses 2.1 and 2.2, so "clause 2.1" names paragraph 2.
+
+    >>> whole_clauses("Do clauses 1.2 and 2.1.3 apply, or 第3.1条?")
+    'Do clauses 1 and 2 apply, or 第3条?'
+    >>> unit_refs(whole_clauses("Compare cl. 1.2 with section 4.1"), "clause"), paragraph_refs(whole_clauses("第3.1条"))
+    ([1], [3])
+    """
+    return _SUBCLAUSE.sub(r"\1", question)
 
 
 def label_refs(question: str) -> list[tuple[str, int]]:

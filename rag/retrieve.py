@@ -27,14 +27,15 @@ from collections import defaultdict
 from .embed import Embedder
 from .index import Index
 from .records import Hit, Paragraph, SearchResult
-from .refs import label_refs, paragraph_refs, position_refs, unit_refs
+from .refs import label_refs, paragraph_refs, position_refs, unit_refs, whole_clauses
 from .settings import Settings
 
 DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
 # (unit, roman numerals, numbering): a question's "Article 3" names paragraph 3 of a document numbered "Article 1"
 UNIT_NUMBERINGS = (("article", False, "Article 1"), ("article", True, "Article I"), ("section", False, "Section 1"),
                    ("article", False, "第一条"),  # a Chinese law's "第三条" is its Article 3
-                   ("item", False, "Item 1"))  # minutes' "Item 3"
+                   ("item", False, "Item 1"),  # minutes' "Item 3"
+                   ("clause", False, "1.1"), ("section", False, "1.1"))  # "clause 2.1", "section 2.1": paragraph 2
 _LATIN = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -71,6 +72,7 @@ class Retriever:
         # "Article 3" (or "Article III", "Section 3") names paragraph 3 where a document is numbered so (rag.ingest)
         numberings = {d.get("numbering") for d in getattr(index, "documents", [])}
         self._units = [(unit, roman) for unit, roman, name in UNIT_NUMBERINGS if name in numberings]
+        self._clauses = "1.1" in numberings  # "clause 2.1" names paragraph 2 (see whole_clauses)
         # "the first / last paragraph": of each document, in the document's own order
         self._by_position = {"first": [ps[0] for ps in by_doc.values()], "last": [ps[-1] for ps in by_doc.values()],
                              "penultimate": [ps[-2] for ps in by_doc.values() if len(ps) > 1]}
@@ -89,9 +91,10 @@ class Retriever:
         timings: dict[str, float] = {}
         rankings = self.rankings(translation or query, timings)
         fused = self._fuse(rankings)
-        numbers = paragraph_refs(query)
+        named = whole_clauses(query) if self._clauses else query
+        numbers = paragraph_refs(named)
         for unit, roman in self._units:
-            numbers += [n for n in unit_refs(query, unit, roman) if n not in numbers]
+            numbers += [n for n in unit_refs(named, unit, roman) if n not in numbers]
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
         # "water:3": that document's paragraph; a name no document has is no reference ("Note:3")
         labelled = [ref for ref in label_refs(query) if ref[0] in self._docs]

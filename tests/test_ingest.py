@@ -853,6 +853,17 @@ PARSE_CASES = [
         "d.md", "---\nlayout: post\ntags: [hr]\n...\nHow we work\n\n1. Sign in.\n2. Sign out.\n",
         [(1, "Sign in.", None), (2, "Sign out.", None)], "How we work", None, id="front-matter-without-a-title",
     ),
+    pytest.param(  # clauses "1.1", "1.2", "2.1" with no "1." line: paragraph 2 is clauses 2.1 and 2.2 ("2 Leave" heads it)
+        "policy.txt", "Leave Policy\n\n1 Scope\n\n1.1 Staff.\n1.2 From May.\n\n2 Leave\n\n2.1 Book early,\ntwo weeks ahead.\n"
+        "2.2 Ask.\n2.2.1 In writing.\n3.1 Days lapse.\n",
+        [(1, "1.1 Staff. 1.2 From May.", "Scope"), (2, "2.1 Book early, two weeks ahead. 2.2 Ask. 2.2.1 In writing.", "Leave"),
+         (3, "3.1 Days lapse.", "Leave")], "Leave Policy", ("Leave Policy",), id="decimal-clauses-grouped-by-their-first-number",
+    ),
+    pytest.param(  # where "1." lines number the paragraphs, their clauses are their text
+        "policy.txt", "Policy\n\n1. Scope\n1.1 Staff.\n1.2 From May.\n2. Leave\n2.1 Book early.\n",
+        [(1, "Scope 1.1 Staff. 1.2 From May.", None), (2, "Leave 2.1 Book early.", None)], "Policy", None,
+        id="decimal-clauses-under-numbered-paragraphs",
+    ),
     pytest.param(  # a title between rules is no front matter
         "d.txt", "---\nMEMO\n---\n\n1. Sign in.\n2. Sign out.\n",
         [(1, "Sign in.", None), (2, "Sign out.", None)], "MEMO", None, id="a-title-between-rules",
@@ -1070,6 +1081,10 @@ def _make_bad(write, tmp_path: Path, case: str) -> Path:
     if case == "markdown-link-definitions":  # "[1]: https://..." numbers no paragraph
         return write("bad.md", "# tool\n\nConverts CSV. See the [docs][1].\n\n[1]: https://example.com/docs\n"
                                "[2]: https://example.com/issues\n")
+    if case == "decimals-that-are-no-clauses":  # versions, not clauses 1.1, 1.2, 2.1 ...
+        return write("bad.txt", "Releases\n\n2.5 came out in May.\n1.4 came out in March.\n")
+    if case == "duplicate-number-over-clauses":  # the "1." lines' error, not their clauses read alone
+        return write("bad.txt", "1. Scope\n1.1 Staff.\n1.2 From May.\n1. Leave\n")
     if case == "duplicate-number":
         return write("bad.txt", "1. One.\n2. Two.\n2. Two again.\n")
     if case == "out-of-order-number":
@@ -1096,6 +1111,8 @@ BAD_CASES = [
     pytest.param("no-numbered-paragraphs", "no numbered paragraphs", id="no-numbered-paragraphs"),
     pytest.param("markdown-link-definitions", "no numbered paragraphs", id="markdown-link-definitions"),
     pytest.param("duplicate-number", "appears twice", id="duplicate-number"),
+    pytest.param("decimals-that-are-no-clauses", "no numbered paragraphs", id="decimals-that-are-no-clauses"),
+    pytest.param("duplicate-number-over-clauses", "appears twice", id="duplicate-number-over-clauses"),
     pytest.param("out-of-order-number", "numbers must increase", id="out-of-order-number"),
     pytest.param("non-utf8-bytes", "not UTF-8", id="non-utf8-bytes"),
     pytest.param("empty-file", "empty", id="empty-file"),

@@ -335,6 +335,8 @@ TERMS = ("Bike Share Terms\n\nSection 1. Riders must be sixteen or older.\nSecti
 LAW = "数据安全法\n\n第一条　为了规范数据处理活动，制定本法。\n第二条　本法适用于境内。\n第三条　国家统筹发展和安全。\n"
 MINUTES = ("Board minutes\n\nItem 1 - Apologies\nNone were received.\n\nItem 2 - Budget\nThe board agreed:\n"
            "1. to approve the budget;\n2. to raise rents.\n\nItem 3 - Close\nThe meeting closed at eight.\n")
+POLICY = ("Leave Policy\n\n1 Scope\n1.1 This policy applies to all staff.\n1.2 It starts in May.\n\n2 Booking\n"
+          "2.1 Book leave two weeks ahead.\n2.2 Your manager approves it in writing.\n3.1 Unused days lapse.\n")
 
 
 @pytest.mark.parametrize(("text", "numbering", "question", "first"), [
@@ -346,6 +348,9 @@ MINUTES = ("Board minutes\n\nItem 1 - Apologies\nNone were received.\n\nItem 2 -
     (LAW, "第一条", "What does Article 3 say?", [3]),
     (LAW, "第一条", "第二条讲了什么？", [2]),
     (MINUTES, "Item 1", "What was decided under item 2?", [2]),
+    (POLICY, "1.1", "What does clause 2.2 say?", [2]),
+    (POLICY, "1.1", "Compare clauses 1.2 and 2.1 with section 3.1", [1, 2, 3]),
+    (POLICY, "1.1", "第3.1条说了什么？", [3]),
 ])
 def test_articles_in_roman_numerals_sections_and_items_name_their_paragraphs(write, make_settings, retriever_for,
                                                                               text, numbering, question, first):
