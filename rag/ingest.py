@@ -158,7 +158,7 @@ NUMBERINGS = (
                from_one=True),
     # Policies, contracts and standards number clauses "1.1", "1.2", "2.1" with no "1." line over them: paragraph 2
     # is clauses 2.1, 2.2 ..., each on its own line with its number kept in the text ("1 Scope" over "1.1" heads it)
-    _numbering("1.1", r"(?=(\d{1,3})\.[1-9]\d{0,2}\.?\s)", "0", grouped=True),
+    _numbering("1.1", r"(?=(\d{1,3})\.[1-9]\d{0,2}\.?(?:\*\*)?\s)", "0", grouped=True),
 )
 # A fenced code block (``` or ~~~): its lines are text, whatever they look like
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -183,8 +183,10 @@ _DATE_ONLY = re.compile(r"^[\d\s:\-/.年月日]+$")
 _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A Markdown file's front matter: YAML between "---" lines (closed by "---" or "..."), or TOML between "+++"
 _FRONT_MATTER = {"---": ("---", "..."), "+++": ("+++",)}
+_CONTENTS_TITLE = re.compile(r"(?:table of )?contents:?|目\s*录", re.IGNORECASE)
+_LEADING_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})*\.?\s")
 _KEY = re.compile(r"[A-Za-z_][\w-]*\s*[:=]")  # "title: ..." (YAML), "title = ..." (TOML)
-_TITLE_KEY = re.compile(r"title\s*[:=]\s*(?P<title>.*)", re.I)
+_TITLE_KEY = re.compile(r"title\s*[:=]\s*(?:([\"'])(?P<quoted>.*?)\1.*|(?P<plain>.*))", re.I)
 # Text that closes what came before: "." or ". It regrets" after "para." / "14)" (not ".NET", "...at home", "[...]",
 # nor "1.) Members" numbered with a stop and a bracket)
 _CLOSES = re.compile(r"^(?:[,;:]|\.(?!\.))[.,;:)\]]*(?:\s|$)")
@@ -338,8 +340,9 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # "1.1", "1.2", "2.1", with no "1." line (one whose parse failed reports why) and no other way: clauses,
         # grouped by their first number
         decimal = next(n for n in NUMBERINGS if n.grouped)
-        if not usual and _decimal_clauses(raws, lines[decimal.name]):
-            return _parse(text, raws, code, lines[decimal.name], path, label_with_doc, decimal, contents)[0]
+        clauses = _clause_lines(raws, lines[decimal.name]) if not usual else []
+        if len(clauses) >= 2:
+            return _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
         raise failure from None
     if not parsed:
         return document
@@ -486,7 +489,8 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     articles = _article_headings(raws, numbering)
     bolds = _bold_headings(raws, code, numbering)
-    group_heads = _group_headings(raws, numbered) if numbering.grouped else set()
+    clauses = set(numbered) if numbering.grouped else set()  # see _clause_lines
+    group_heads = _group_headings(raws, numbered) if numbering.grouped else {}
     h1_sections = None  # whether "#" headings are sections (see _h1_sections), found where first asked
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
@@ -495,6 +499,8 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
     top, unnumbered = _heading_levels(raws, numbered, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
         line = raw.strip()
+        if lineno - 1 in clauses:  # "**1.1**\tStaff." -> "1.1 Staff."
+            line = _CLAUSE_NUMBER.sub(r"\1 ", line, count=1)
         if code[lineno - 1]:  # "1. step one" in a code block is the block's text
             if paras:
                 paras[-1][2].append(line)
@@ -520,10 +526,10 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
             loose = _NEXT_HEADING.match(raw)
             match = loose if loose and int(loose.group(1)) == paras[-1][0] + 1 else None
         number = numbering.number(match) if match else 0  # read once: most lines are asked several things below
-        if match and numbering.grouped and paras and number == paras[-1][0]:
+        if numbering.grouped and (lineno - 1 not in clauses or paras and number == paras[-1][0]):
             match = None  # "1.2 ..." after "1.1 ...": the next clause of paragraph 1, a line of its text
-        if heading is None and lineno - 1 in group_heads:
-            heading = line.split(None, 1)[1]  # "2 Leave" over "2.1 ...": "Leave", the section of paragraph 2
+        if lineno - 1 in group_heads:
+            heading = group_heads[lineno - 1]  # "2 Leave" over "2.1 ...": "Leave", the section of paragraph 2
         if match and wrapped and number > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
         if match and dangling and paras and number < paras[-1][0]:
@@ -594,13 +600,15 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
             _check_order(path, paras, seen, number, lineno)
             titled = numbering.titles or bool(match.groupdict().get("dash"))  # its line names the paragraph's title
             indent = _indent(raw)
-            opening = match.group("text").strip()
+            opening = line if numbering.grouped else match.group("text").strip()  # a clause keeps its number
             if numbering.titles:  # "## **1. Fees**", "## 1. Fees ##": the title alone
                 opening = re.sub(r"\s+#+$", "", opening).replace("**", "").strip()
             paras.append((number, section, [opening], lineno, indent, titled, _depth(raw) if numbering.titles else 0))
             seen.add(number)
             unfollowed.clear()
             inner = None
+            if numbering.grouped:
+                section = None  # a heading over clause 2.1 is paragraph 2's alone
         elif paras:
             if line:
                 paras[-1][2].append(line)
@@ -748,30 +756,46 @@ def _next_text(raws: list[str], i: int) -> str:
     return ""
 
 
-_CLAUSE = re.compile(r"^\s*(\d{1,3})\.(\d{1,3})")
-_CLAUSE_TITLE = re.compile(r"^\s*(\d{1,3})[ \t]+[^\W\d_][^.!?;:,]{0,60}$")  # "2 Leave", "3 Data protection"
+_CLAUSE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})\.(\d{1,3})\.?(?:\*\*)?\s+(?:\*\*)?(?P<first>\S)")
+_CLAUSE_NUMBER = re.compile(r"^(?:\*\*)?(\d{1,3}\.\d{1,3}\.?)(?:\*\*)?\s+")
+# "2 Leave", "2.0 SCOPE", "**3 Data protection**", "4 Complaints." right over clause 2.1 (3.1, 4.1): paragraph 2's heading
+_CLAUSE_TITLE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})(?:\.0)?[ \t]+([^\W\d_][^.!?;:,*]{0,60})\.?(?:\*\*)?\s*$")
 
 
-def _decimal_clauses(raws: list[str], numbered: list[int]) -> bool:
-    """Whether the lines ``numbered`` as clauses ("1.1 ...") number a document's clauses: two or more, the first
-    one's second number 1, and each next one either the next clause of its paragraph (1.2 after 1.1) or the first
-    of a later one (2.1 after 1.3); a list of versions or measures ("2.5 percent", "1.4 released") is none."""
-    pairs = [tuple(map(int, _CLAUSE.match(raws[i]).groups())) for i in numbered]
-    if len(pairs) < 2 or pairs[0][1] != 1:
-        return False
-    return all(b == (a[0], a[1] + 1) or (b[0] > a[0] and b[1] == 1) for a, b in zip(pairs, pairs[1:]))
-
-
-def _group_headings(raws: list[str], numbered: list[int]) -> set[int]:
-    """The lines that head a paragraph of clauses: "2 Leave" right over "2.1 ..." (blank lines between)."""
-    found = set()
+def _clause_lines(raws: list[str], numbered: list[int]) -> list[int]:
+    """Of the lines ``numbered`` as clauses ("1.1 ..."), those that are: each the next clause of its paragraph
+    (1.2 after 1.1) or the first of a later one (2.1 after 1.3), from 1.1 (a standard's "3.1 cleaning" under "1 Scope"
+    over its text would leave that text in the header); a line whose text
+    starts in lower case ("1.1 million", "3.1 is not supported") or that goes out of turn after a line that runs on
+    ("interest at" / "3.5 percent a year") is text. Empty where one goes out of turn otherwise: a list of versions
+    ("2.5 ..." before "1.4 ..."), no clauses."""
+    kept: list[int] = []
+    last: tuple[int, int] | None = None
     for i in numbered:
+        clause = _CLAUSE.match(raws[i])
+        if clause is None or clause["first"].islower():
+            continue
+        major, minor = int(clause[1]), int(clause[2])
+        if last is None and (major, minor) == (1, 1) or last and ((major, minor) == (last[0], last[1] + 1) or major > last[0] and minor == 1):
+            kept.append(i)
+            last = (major, minor)
+        elif not (i and raws[i - 1].strip() and not _ENDS_UNIT.search(raws[i - 1].strip())):
+            return []
+    return kept
+
+
+def _group_headings(raws: list[str], clauses: list[int]) -> dict[int, str]:
+    """The lines that head a paragraph of ``clauses``, with their heading: "2 Leave" right over "2.1 ..." (blank
+    lines between), "Leave"."""
+    found = {}
+    for i in clauses:
         k = i - 1
         while k >= 0 and not raws[k].strip():
             k -= 1
         title = _CLAUSE_TITLE.match(raws[k]) if k >= 0 else None
-        if title and title.group(1) == _CLAUSE.match(raws[i]).group(1) and _CLAUSE.match(raws[i]).group(2) == "1":
-            found.add(k)
+        clause = _CLAUSE.match(raws[i])
+        if title and title[1] == clause[1] and clause[2] == "1":
+            found[k] = title[2].strip()
     return found
 
 
@@ -1000,13 +1024,19 @@ def _title_from_header(header: list[str]) -> str | None:
     end = next((i for i, line in enumerate(header[1:], 1) if line.strip() in closes), None) if closes else None
     if end is not None and any(_KEY.match(line) for line in header[1:end]):  # not a title between rules
         for line in header[1:end]:  # "title: Staff Handbook"; the other keys are no title
-            title = (key := _TITLE_KEY.fullmatch(line.strip())) and key["title"].strip().strip("'\"").strip()
+            key = _TITLE_KEY.fullmatch(line.strip())
+            title = key and (key["plain"].split(" #")[0].strip() if key["quoted"] is None else key["quoted"])  # "# draft"
             if title and re.search(r"\w", title):  # not a YAML block's "|" or ">-"
                 return title
         header = header[end + 1:]
     lines = [line.replace("**", "").strip() for line in header]  # "**CODE OF CONDUCT**"
-    lines = [line for line in lines
-             if line and not _DATE_ONLY.match(line) and not _RUNS_ON.search(line) and not _TRAILS_OFF.search(line)]
+    # a line after one that trails off is its end ("made between Jane Smith and" / "Tom Brown (the Tenant)."); lines
+    # that start with a number, where two or more do, are a table of contents ("1 Introduction" / "2 Passwords")
+    after = [False] + [bool(_TRAILS_OFF.search(a)) for a in lines[:-1]]
+    listed = sum(bool(_LEADING_NUMBER.match(line)) for line in lines) >= 2
+    lines = [line for line, wrapped in zip(lines, after)
+             if line and not wrapped and not (listed and _LEADING_NUMBER.match(line)) and not _CONTENTS_TITLE.fullmatch(line)
+             and not _DATE_ONLY.match(line) and not _RUNS_ON.search(line) and not _TRAILS_OFF.search(line)]
     candidates = [line for line in lines if not _YEAR.search(line)]
     if candidates:
         return min(candidates, key=len)

@@ -68,7 +68,7 @@ _PRONOUN_I = (r"I\s+(?:am|have|mean|meant|mentioned|quoted|cited|referred|noted|
               r"want|wrote|looked)\b")
 _ROMAN_NUM = rf"(?-i:(?!{_PRONOUN_I})[IVXLC]+)(?![A-Za-z0-9])"
 _UNIT_NAMES = {"article": r"articles?|arts?\.", "section": r"sections?|secs?\.", "item": r"items?",
-               "clause": r"clauses?|cl\."}
+               "clause": r"(?:sub-?)?clauses?|cl\.?"}
 _SUBCLAUSE = re.compile(r"(?<![\d.])(\d+)(?:\.\d+)+")  # "2.1", "2.2.1": a clause of paragraph 2 (see unit_refs)
 _UNIT = {(unit, roman): re.compile(
     rf"(?<![A-Za-z])(?:{names})\s*(?:no\.?\s*)?"
@@ -210,8 +210,10 @@ def whole_clauses(question: str) -> str:
 
     >>> whole_clauses("Do clauses 1.2 and 2.1.3 apply, or 第3.1条?")
     'Do clauses 1 and 2 apply, or 第3条?'
-    >>> unit_refs(whole_clauses("Compare cl. 1.2 with section 4.1"), "clause"), paragraph_refs(whole_clauses("第3.1条"))
-    ([1], [3])
+    >>> unit_refs(whole_clauses("Compare cl. 1.2 and Cl 2.3 with section 4.1 and subclause 5.2"), "clause")
+    [1, 2, 5]
+    >>> paragraph_refs(whole_clauses("第3.1条"))
+    [3]
     """
     return _SUBCLAUSE.sub(r"\1", question)
 

@@ -857,12 +857,39 @@ PARSE_CASES = [
         "policy.txt", "Leave Policy\n\n1 Scope\n\n1.1 Staff.\n1.2 From May.\n\n2 Leave\n\n2.1 Book early,\ntwo weeks ahead.\n"
         "2.2 Ask.\n2.2.1 In writing.\n3.1 Days lapse.\n",
         [(1, "1.1 Staff. 1.2 From May.", "Scope"), (2, "2.1 Book early, two weeks ahead. 2.2 Ask. 2.2.1 In writing.", "Leave"),
-         (3, "3.1 Days lapse.", "Leave")], "Leave Policy", ("Leave Policy",), id="decimal-clauses-grouped-by-their-first-number",
+         (3, "3.1 Days lapse.", None)], "Leave Policy", ("Leave Policy",), id="decimal-clauses-grouped-by-their-first-number",
+    ),
+    pytest.param(  # "**1.1**", a tab after the number, "2.0 SCOPE" and "3 Email." as headings
+        "sop.md", "SOP 12\n\n1.0 PURPOSE\n\n**1.1**\tStaff.\n\n**2.0 SCOPE**\n\n2.1 All sites.\n\n3 Email.\n\n3.1 Be brief.\n",
+        [(1, "1.1 Staff.", "PURPOSE"), (2, "2.1 All sites.", "SCOPE"), (3, "3.1 Be brief.", "Email")], "SOP 12", None,
+        id="decimal-clauses-in-bold-under-headings-of-every-kind",
+    ),
+    pytest.param(  # out of turn after a line that runs on, or in lower case: the clause's text, not a clause
+        "loan.txt", "Loan terms\n\n1.1 Interest runs at\n3.5 percent a year.\n1.2 Subject to clause\n2.1 the lender may\n"
+        "1.1 million be lent.\n2.1 Repay monthly.\n",
+        [(1, "1.1 Interest runs at 3.5 percent a year. 1.2 Subject to clause 2.1 the lender may 1.1 million be lent.",
+          None), (2, "2.1 Repay monthly.", None)], "Loan terms", None, id="decimals-in-a-clause-text",
+    ),
+    pytest.param(  # a table of contents in the header names no title, nor does "Contents"
+        "it.txt", "IT Policy\nContents\n1 Email\n2 Web\n\n1 Email\n1.1 Be brief.\n2 Web\n2.1 Log off.\n",
+        [(1, "1.1 Be brief.", "Email"), (2, "2.1 Log off.", "Web")], "IT Policy", None, id="decimal-clauses-after-contents",
+    ),
+    pytest.param(  # the end of a header line that trails off is no title
+        "lease.txt", "TENANCY AGREEMENT\nMade on 1 June 2024 between Jane Smith and\nTom Brown.\n\n1.1 Pay rent.\n1.2 Keep pets out.\n",
+        [(1, "1.1 Pay rent. 1.2 Keep pets out.", None)], "TENANCY AGREEMENT", None, id="a-title-not-the-end-of-a-wrapped-line",
     ),
     pytest.param(  # where "1." lines number the paragraphs, their clauses are their text
         "policy.txt", "Policy\n\n1. Scope\n1.1 Staff.\n1.2 From May.\n2. Leave\n2.1 Book early.\n",
         [(1, "Scope 1.1 Staff. 1.2 From May.", None), (2, "Leave 2.1 Book early.", None)], "Policy", None,
         id="decimal-clauses-under-numbered-paragraphs",
+    ),
+    pytest.param(  # a comment after the title; a quoted title keeps its "#"
+        "d.md", "---\ntitle: Office Rules # draft\n---\n\n1. Sign in.\n2. Sign out.\n",
+        [(1, "Sign in.", None), (2, "Sign out.", None)], "Office Rules", None, id="front-matter-title-with-a-comment",
+    ),
+    pytest.param(
+        "d.md", "---\ntitle: 'Rule #1: Be Kind' # draft\n---\n\n1. Sign in.\n2. Sign out.\n",
+        [(1, "Sign in.", None), (2, "Sign out.", None)], "Rule #1: Be Kind", None, id="front-matter-quoted-title",
     ),
     pytest.param(  # a title between rules is no front matter
         "d.txt", "---\nMEMO\n---\n\n1. Sign in.\n2. Sign out.\n",
@@ -1085,6 +1112,9 @@ def _make_bad(write, tmp_path: Path, case: str) -> Path:
         return write("bad.txt", "Releases\n\n2.5 came out in May.\n1.4 came out in March.\n")
     if case == "duplicate-number-over-clauses":  # the "1." lines' error, not their clauses read alone
         return write("bad.txt", "1. Scope\n1.1 Staff.\n1.2 From May.\n1. Leave\n")
+    if case == "clauses-not-from-1-1":  # a standard's "3.1 cleaning" under "1 Scope" over its text: no clauses from 1.1
+        return write("bad.txt", "ABC 1:2023\n\n1 Scope\nThis document applies.\n\n3 Terms\n3.1 cleaning\n\n4 Rules\n"
+                                "4.1 General\nDocument it.\n4.2 Staff\nTrain them.\n")
     if case == "duplicate-number":
         return write("bad.txt", "1. One.\n2. Two.\n2. Two again.\n")
     if case == "out-of-order-number":
@@ -1111,6 +1141,7 @@ BAD_CASES = [
     pytest.param("no-numbered-paragraphs", "no numbered paragraphs", id="no-numbered-paragraphs"),
     pytest.param("markdown-link-definitions", "no numbered paragraphs", id="markdown-link-definitions"),
     pytest.param("duplicate-number", "appears twice", id="duplicate-number"),
+    pytest.param("clauses-not-from-1-1", "no numbered paragraphs", id="clauses-not-from-1-1"),
     pytest.param("decimals-that-are-no-clauses", "no numbered paragraphs", id="decimals-that-are-no-clauses"),
     pytest.param("duplicate-number-over-clauses", "appears twice", id="duplicate-number-over-clauses"),
     pytest.param("out-of-order-number", "numbers must increase", id="out-of-order-number"),
