@@ -3,7 +3,9 @@ paragraphs it cites, re-cite or drop what is unsupported. One module owns this.
 
 A citation is ``[6]``, ``[3, 7]``, ``[3-5]``, ``[doc:6]`` or the full-width
 ``【6】``. ``[0]`` and numbers the corpus lacks are never silently mapped to
-some paragraph: they are removed and reported.
+some paragraph: they are removed and reported. A clause that a paragraph of the
+context holds (``[2.2]``, where paragraph 2 is clauses 2.1 and 2.2) is read as
+that paragraph, and reported so.
 
 >>> parse_labels("Peace matters [3, 5-6] and [doc:2].")
 ['3', '5', '6', 'doc:2']
@@ -71,6 +73,7 @@ class Verification:
     claims: list[Claim]
     invalid: list[str]  # labels removed: not in the corpus, or not in the context
     known: set[str] = field(default_factory=set)  # every label the corpus has
+    clauses: list[tuple[str, str]] = field(default_factory=list)  # ("2.2", "2"): a clause cited as its paragraph
 
     @property
     def kept(self) -> list[Claim]:
@@ -80,8 +83,9 @@ class Verification:
         return " ".join(render_sentence(c.text, c.labels) for c in self.kept)
 
     def changes(self) -> list[str]:
-        notes = [f"removed citation [{label}] ({'not among the passages given' if label in self.known else 'no such paragraph'})"
-                 for label in self.invalid]
+        notes = [f"read [{clause}] as [{label}], the paragraph that holds clause {clause}" for clause, label in self.clauses]
+        notes += [f"removed citation [{label}] ({'not among the passages given' if label in self.known else 'no such paragraph'})"
+                  for label in self.invalid]
         for c in self.claims:
             trimmed = [l for l in c.cited if l not in c.labels]
             if c.status == "checked" and trimmed:
@@ -183,6 +187,7 @@ def verify(answer: str, context: Sequence[Paragraph], known: set[str], support: 
     dropped too, however well supported: it answers nothing.
     """
     by_label = {p.label: p for p in context}
+    answer, clauses = cited_clauses(answer, by_label)
     claims: list[Claim] = []
     invalid: list[str] = []
     for text, labels in split_claims(answer):
@@ -215,7 +220,34 @@ def verify(answer: str, context: Sequence[Paragraph], known: set[str], support: 
         if claim.status != "dropped" and restates is not None and restates(text):
             claim.status, claim.why = "dropped", "it only restates the question"
         claims.append(claim)
-    return Verification(claims, invalid, set(known))
+    return Verification(claims, invalid, set(known), clauses)
+
+
+# "[2.2]", "[doc:2.2]": a clause, in a document whose paragraphs hold clauses 2.1, 2.2 ... (rag.ingest)
+_CLAUSE_CITATION = re.compile(r"[\[【]\s*((?:[\w.-]+:)?)(\d+)\.(\d+)\s*[\]】]")
+
+
+def cited_clauses(answer: str, by_label: dict[str, Paragraph]) -> tuple[str, list[tuple[str, str]]]:
+    """The answer with each citation of a clause that a paragraph of ``by_label`` holds ("[2.2]", where the text
+    of paragraph 2 has its clause "2.2 ...") made a citation of that paragraph ("[2]"), and those read so. Any other
+    "[2.2]" stays as written: no paragraph's number.
+
+    >>> p = Paragraph("d", 2, "2.1 Book early. 2.2 Ask your manager.", "2")
+    >>> cited_clauses("Ask first [2.2]. Or [2.9].", {"2": p})
+    ('Ask first [2]. Or [2.9].', [('2.2', '2')])
+    """
+    read: list[tuple[str, str]] = []
+
+    def paragraph(m: re.Match) -> str:
+        label = f"{m[1]}{m[2]}"
+        held = by_label.get(label)
+        if held is None or not re.search(rf"(?:^|\s){m[2]}\.{m[3]}\.?\s", held.text):
+            return m[0]
+        if (f"{m[2]}.{m[3]}", label) not in read:
+            read.append((f"{m[2]}.{m[3]}", label))
+        return f"[{label}]"
+
+    return _CLAUSE_CITATION.sub(paragraph, answer), read
 
 
 def render_sentence(text: str, labels: list[str]) -> str:

@@ -155,6 +155,17 @@ def test_citation_outside_the_context_is_removed_and_reported(label):
     assert (claim.status, claim.labels) == ("recited", ["5"])
 
 
+def test_a_cited_clause_is_its_paragraph_where_the_paragraph_holds_it():
+    clauses = Paragraph("d", 2, "2.1 Book leave early. 2.2 Your manager approves leave.", "2")
+    v = verify("Your manager approves leave [2.2]. Book leave early [2.7].", [clauses, P5], KNOWN, lexical_support,
+               threshold=0.5)
+    assert [(c.status, c.labels) for c in v.claims] == [("checked", ["2"]), ("dropped", [])]
+    assert v.clauses == [("2.2", "2")] and "read [2.2] as [2], the paragraph that holds clause 2.2" in v.changes()
+    # a clause no paragraph holds is no citation ("[2.7]", "[5.1]" of a paragraph with no clauses): never cited
+    assert "[2.7]" not in v.text()
+    assert check("Peace is like air and sunshine [5.1].").clauses == []
+
+
 def test_unsupported_sentence_is_recited_to_the_paragraph_that_supports_it():
     v = check("Fairness and justice require equal rights [5].")
     [claim] = v.claims
