@@ -336,6 +336,12 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
             continue
         if len(other.paragraphs) >= (2 if usual else 1):
             parsed.append((numbering, other, its, its_notes))
+    lazy = _lazy_numbers(raws, usual) if document is None and Path(path).suffix.lower() in SUFFIXES[1:] else None
+    if not parsed and lazy is not None:  # a Markdown list whose every item is "1." is numbered 1, 2, 3 where it shows
+        try:
+            return _parse(text, lazy, code, usual, path, label_with_doc, NUMBERINGS[0], contents)[0]
+        except CorpusError:
+            pass  # its own error, as numbered: "1." repeating is not what went wrong
     if not parsed and document is None:
         # "1.1", "1.2", "2.1", with no "1." line (one whose parse failed reports why) and no other way: clauses,
         # grouped by their first number
@@ -760,6 +766,23 @@ _CLAUSE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})\.(\d{1,3})\.?(?:\*\*)?\s+(?:\*\*)?
 _CLAUSE_NUMBER = re.compile(r"^(?:\*\*)?(\d{1,3}\.\d{1,3}\.?)(?:\*\*)?\s+")
 # "2 Leave", "2.0 SCOPE", "**3 Data protection**", "4 Complaints." right over clause 2.1 (3.1, 4.1): paragraph 2's heading
 _CLAUSE_TITLE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})(?:\.0)?[ \t]+([^\W\d_][^.!?;:,*]{0,60})\.?(?:\*\*)?\s*$")
+
+
+def _lazy_numbers(raws: list[str], usual: list[int]) -> list[str] | None:
+    """The lines with a Markdown list's lazy numbers written out, where every item at the list's own indent is
+    "1." (CommonMark shows "1." / "1." / "1." as 1, 2, 3): the items numbered 1, 2, 3 as they show. None where any
+    other number is among them, or fewer than two."""
+    top = min((_indent(raws[i]) for i in usual), default=0)
+    items = [i for i in usual if _indent(raws[i]) == top]
+    if len(items) < 2 or any(NUMBERINGS[0].number(NUMBERINGS[0].match(raws[i])) != 1 for i in items):
+        return None
+    shown = list(raws)
+    for number, i in enumerate(items, start=1):
+        shown[i] = _LAZY_ONE.sub(rf"\g<1>{number}", raws[i], count=1)
+    return shown
+
+
+_LAZY_ONE = re.compile(r"^(\s*(?:\*\*)?)1(?!\d)")
 
 
 def _clause_lines(raws: list[str], numbered: list[int]) -> list[int]:

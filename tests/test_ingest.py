@@ -891,6 +891,11 @@ PARSE_CASES = [
         "d.md", "---\ntitle: 'Rule #1: Be Kind' # draft\n---\n\n1. Sign in.\n2. Sign out.\n",
         [(1, "Sign in.", None), (2, "Sign out.", None)], "Rule #1: Be Kind", None, id="front-matter-quoted-title",
     ),
+    pytest.param(  # Markdown's lazy numbering: items all "1." show as 1, 2, 3 (a nested list's stay its text)
+        "rules.md", "# Rules\n\n1. Be kind.\n1. Be on time:\n   1. early;\n   1. ready.\n1. Tidy up.\n",
+        [(1, "Be kind.", None), (2, "Be on time: 1. early; 1. ready.", None), (3, "Tidy up.", None)], "Rules", None,
+        id="markdown-lazy-numbering",
+    ),
     pytest.param(  # a title between rules is no front matter
         "d.txt", "---\nMEMO\n---\n\n1. Sign in.\n2. Sign out.\n",
         [(1, "Sign in.", None), (2, "Sign out.", None)], "MEMO", None, id="a-title-between-rules",
@@ -1115,6 +1120,8 @@ def _make_bad(write, tmp_path: Path, case: str) -> Path:
     if case == "clauses-not-from-1-1":  # a standard's "3.1 cleaning" under "1 Scope" over its text: no clauses from 1.1
         return write("bad.txt", "ABC 1:2023\n\n1 Scope\nThis document applies.\n\n3 Terms\n3.1 cleaning\n\n4 Rules\n"
                                 "4.1 General\nDocument it.\n4.2 Staff\nTrain them.\n")
+    if case == "lazy-numbering-in-text":  # only Markdown shows "1." / "1." as 1, 2
+        return write("bad.txt", "1. One.\n1. Two.\n")
     if case == "duplicate-number":
         return write("bad.txt", "1. One.\n2. Two.\n2. Two again.\n")
     if case == "out-of-order-number":
@@ -1141,6 +1148,7 @@ BAD_CASES = [
     pytest.param("no-numbered-paragraphs", "no numbered paragraphs", id="no-numbered-paragraphs"),
     pytest.param("markdown-link-definitions", "no numbered paragraphs", id="markdown-link-definitions"),
     pytest.param("duplicate-number", "appears twice", id="duplicate-number"),
+    pytest.param("lazy-numbering-in-text", "appears twice", id="lazy-numbering-in-text"),
     pytest.param("clauses-not-from-1-1", "no numbered paragraphs", id="clauses-not-from-1-1"),
     pytest.param("decimals-that-are-no-clauses", "no numbered paragraphs", id="decimals-that-are-no-clauses"),
     pytest.param("duplicate-number-over-clauses", "appears twice", id="duplicate-number-over-clauses"),
