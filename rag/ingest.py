@@ -346,7 +346,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # "1.1", "1.2", "2.1", with no "1." line (one whose parse failed reports why) and no other way: clauses,
         # grouped by their first number
         decimal = next(n for n in NUMBERINGS if n.grouped)
-        clauses = _clause_lines(raws, lines[decimal.name]) if not usual else []
+        clauses = _clause_lines(raws, code, lines[decimal.name]) if not usual else []
         if len(clauses) >= 2:
             return _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
         raise failure from None
@@ -495,8 +495,9 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
     roman = 0  # the last roman-numeral section heading's value ("II." -> 2)
     articles = _article_headings(raws, numbering)
     bolds = _bold_headings(raws, code, numbering)
-    clauses = set(numbered) if numbering.grouped else set()  # see _clause_lines
-    group_heads = _group_headings(raws, numbered) if numbering.grouped else {}
+    # the clauses' lines, and the headings among them ("2 Leave" over its text or over "2.1 ..."): see _clause_lines
+    clauses = set(numbered) if numbering.grouped else set()
+    group_heads = {i: head["text"].strip() for i in clauses if (head := _CLAUSE_TITLE.match(raws[i]))}
     h1_sections = None  # whether "#" headings are sections (see _h1_sections), found where first asked
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
@@ -532,10 +533,11 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
             loose = _NEXT_HEADING.match(raw)
             match = loose if loose and int(loose.group(1)) == paras[-1][0] + 1 else None
         number = numbering.number(match) if match else 0  # read once: most lines are asked several things below
-        if numbering.grouped and (lineno - 1 not in clauses or paras and number == paras[-1][0]):
+        if lineno - 1 in group_heads:  # "2 Leave" opens paragraph 2, its section "Leave"
+            match, heading = _CLAUSE_TITLE.match(raw), None
+            number = int(match[1])
+        elif numbering.grouped and (lineno - 1 not in clauses or paras and number == paras[-1][0]):
             match = None  # "1.2 ..." after "1.1 ...": the next clause of paragraph 1, a line of its text
-        if lineno - 1 in group_heads:
-            heading = group_heads[lineno - 1]  # "2 Leave" over "2.1 ...": "Leave", the section of paragraph 2
         if match and wrapped and number > paras[-1][0] + _MAX_JUMP:
             match = None  # "...until December" / "2017. They ended well." is not paragraph 2017
         if match and dangling and paras and number < paras[-1][0]:
@@ -595,7 +597,7 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
                 continue
             if title is not None and _depth(raw) == 1 and h1_sections is None:
                 h1_sections = _h1_sections(raws, code)  # once per document, not once per such heading
-            if paras or _opens_section(raw) or lineno - 1 in bolds or lineno - 1 in group_heads or (
+            if paras or _opens_section(raw) or lineno - 1 in bolds or (
                     title is not None and _depth(raw) == 1 and h1_sections):
                 section = heading  # ("# Scope" after the title "# Policy", where "#" headings head the sections)
                 if paras:  # where no paragraph follows it ("## Annex" / "The list."), the last one's text
@@ -607,6 +609,8 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
             titled = numbering.titles or bool(match.groupdict().get("dash"))  # its line names the paragraph's title
             indent = _indent(raw)
             opening = line if numbering.grouped else match.group("text").strip()  # a clause keeps its number
+            if lineno - 1 in group_heads:
+                opening, section = "", group_heads[lineno - 1]
             if numbering.titles:  # "## **1. Fees**", "## 1. Fees ##": the title alone
                 opening = re.sub(r"\s+#+$", "", opening).replace("**", "").strip()
             paras.append((number, section, [opening], lineno, indent, titled, _depth(raw) if numbering.titles else 0))
@@ -764,8 +768,8 @@ def _next_text(raws: list[str], i: int) -> str:
 
 _CLAUSE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})\.(\d{1,3})\.?(?:\*\*)?\s+(?:\*\*)?(?P<first>\S)")
 _CLAUSE_NUMBER = re.compile(r"^(?:\*\*)?(\d{1,3}\.\d{1,3}\.?)(?:\*\*)?\s+")
-# "2 Leave", "2.0 SCOPE", "**3 Data protection**", "4 Complaints." right over clause 2.1 (3.1, 4.1): paragraph 2's heading
-_CLAUSE_TITLE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})(?:\.0)?[ \t]+([^\W\d_][^.!?;:,*]{0,60})\.?(?:\*\*)?\s*$")
+# "2 Leave", "2.0 SCOPE", "**3 Data protection**", "4 Complaints.": the heading that opens paragraph 2 (3, 4) of clauses
+_CLAUSE_TITLE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})(?:\.0)?[ \t]+(?P<text>(?![a-z])[^\W\d_][^.!?;:,*]{0,60})\.?(?:\*\*)?\s*$")
 
 
 def _lazy_numbers(raws: list[str], usual: list[int]) -> list[str] | None:
@@ -785,16 +789,27 @@ def _lazy_numbers(raws: list[str], usual: list[int]) -> list[str] | None:
 _LAZY_ONE = re.compile(r"^(\s*(?:\*\*)?)1(?!\d)")
 
 
-def _clause_lines(raws: list[str], numbered: list[int]) -> list[int]:
-    """Of the lines ``numbered`` as clauses ("1.1 ..."), those that are: each the next clause of its paragraph
-    (1.2 after 1.1) or the first of a later one (2.1 after 1.3), from 1.1 (a standard's "3.1 cleaning" under "1 Scope"
-    over its text would leave that text in the header); a line whose text
-    starts in lower case ("1.1 million", "3.1 is not supported") or that goes out of turn after a line that runs on
-    ("interest at" / "3.5 percent a year") is text. Empty where one goes out of turn otherwise: a list of versions
-    ("2.5 ..." before "1.4 ..."), no clauses."""
+def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> list[int]:
+    """The lines that number a document's clauses, of those ``numbered`` as clauses ("1.1 ...") and of its headings
+    that number the paragraphs the clauses make ("2 Leave", "2.0 SCOPE"): from 1 (1.1, or a heading "1 Scope"),
+    each the next clause of its paragraph (1.2 after 1.1, 2.1 under "2 Leave") or a later paragraph's heading or
+    first clause (3 or 3.1 after 2.4). A heading has text or a clause under it, before the next one ("1 Cup flour"
+    / "2 Eggs" are a list). A clause line whose text starts in lower case ("1.1 million", "3.1 cleaning", a term a
+    standard defines) or that goes out of turn after a line that runs on ("interest at" / "3.5 percent a year") is
+    text, and so is a heading out of turn. Empty where a clause goes out of turn otherwise (a list of versions,
+    "2.5 ..." before "1.4 ..."), or where no clause is found."""
+    clauses = set(numbered)
+    heads = {i for i, raw in enumerate(raws) if not code[i] and i not in clauses and _CLAUSE_TITLE.match(raw)}
     kept: list[int] = []
     last: tuple[int, int] | None = None
-    for i in numbered:
+    for i in sorted(clauses | heads):
+        if i in heads:
+            major = int(_CLAUSE_TITLE.match(raws[i])[1])
+            below = next((j for j in range(i + 1, len(raws)) if raws[j].strip()), None)
+            if (major == 1 if last is None else major > last[0]) and below is not None and below not in heads:
+                kept.append(i)
+                last = (major, 0)
+            continue
         clause = _CLAUSE.match(raws[i])
         if clause is None or clause["first"].islower():
             continue
@@ -804,22 +819,7 @@ def _clause_lines(raws: list[str], numbered: list[int]) -> list[int]:
             last = (major, minor)
         elif not (i and raws[i - 1].strip() and not _ENDS_UNIT.search(raws[i - 1].strip())):
             return []
-    return kept
-
-
-def _group_headings(raws: list[str], clauses: list[int]) -> dict[int, str]:
-    """The lines that head a paragraph of ``clauses``, with their heading: "2 Leave" right over "2.1 ..." (blank
-    lines between), "Leave"."""
-    found = {}
-    for i in clauses:
-        k = i - 1
-        while k >= 0 and not raws[k].strip():
-            k -= 1
-        title = _CLAUSE_TITLE.match(raws[k]) if k >= 0 else None
-        clause = _CLAUSE.match(raws[i])
-        if title and title[1] == clause[1] and clause[2] == "1":
-            found[k] = title[2].strip()
-    return found
+    return kept if any(i in clauses for i in kept) else []
 
 
 def _subheading_of(heading: str, number: int) -> bool:

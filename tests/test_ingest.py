@@ -864,6 +864,17 @@ PARSE_CASES = [
         [(1, "1.1 Staff.", "PURPOSE"), (2, "2.1 All sites.", "SCOPE"), (3, "3.1 Be brief.", "Email")], "SOP 12", None,
         id="decimal-clauses-in-bold-under-headings-of-every-kind",
     ),
+    pytest.param(  # a standard: headings "1 Scope" over their text or over clauses; "3.1 cleaning" is a defined term
+        "std.txt", "ABC 1:2023\n\n1 Scope\nThis document applies.\n\n3 Terms\n3.1 cleaning\nremoving dirt\n\n4 Rules\n"
+        "4.1 General\nDocument it.\n4.2 Staff\nTrain them.\n",
+        [(1, "This document applies.", "Scope"), (3, "3.1 cleaning removing dirt", "Terms"),
+         (4, "4.1 General Document it. 4.2 Staff Train them.", "Rules")], "ABC 1:2023", ("ABC 1:2023",),
+        id="a-standard-s-headed-clauses",
+    ),
+    pytest.param(  # a list of numbered lines with nothing under them is no headings: a recipe's ingredients
+        "cake.txt", "Cake\n\n1 Cup flour\n2 Eggs\n\n1.1 Mix them.\n1.2 Bake.\n",
+        [(1, "1.1 Mix them. 1.2 Bake.", None)], "Cake", ("Cake", "1 Cup flour", "2 Eggs"), id="ingredients-over-clauses",
+    ),
     pytest.param(  # out of turn after a line that runs on, or in lower case: the clause's text, not a clause
         "loan.txt", "Loan terms\n\n1.1 Interest runs at\n3.5 percent a year.\n1.2 Subject to clause\n2.1 the lender may\n"
         "1.1 million be lent.\n2.1 Repay monthly.\n",
@@ -1117,9 +1128,8 @@ def _make_bad(write, tmp_path: Path, case: str) -> Path:
         return write("bad.txt", "Releases\n\n2.5 came out in May.\n1.4 came out in March.\n")
     if case == "duplicate-number-over-clauses":  # the "1." lines' error, not their clauses read alone
         return write("bad.txt", "1. Scope\n1.1 Staff.\n1.2 From May.\n1. Leave\n")
-    if case == "clauses-not-from-1-1":  # a standard's "3.1 cleaning" under "1 Scope" over its text: no clauses from 1.1
-        return write("bad.txt", "ABC 1:2023\n\n1 Scope\nThis document applies.\n\n3 Terms\n3.1 cleaning\n\n4 Rules\n"
-                                "4.1 General\nDocument it.\n4.2 Staff\nTrain them.\n")
+    if case == "clauses-not-from-1":  # an excerpt's clauses 3.1 and 3.2: what comes before them is unknown
+        return write("bad.txt", "Extract\n\n3.1 Pay monthly.\n3.2 Pay on time.\n")
     if case == "lazy-numbering-in-text":  # only Markdown shows "1." / "1." as 1, 2
         return write("bad.txt", "1. One.\n1. Two.\n")
     if case == "duplicate-number":
@@ -1149,7 +1159,7 @@ BAD_CASES = [
     pytest.param("markdown-link-definitions", "no numbered paragraphs", id="markdown-link-definitions"),
     pytest.param("duplicate-number", "appears twice", id="duplicate-number"),
     pytest.param("lazy-numbering-in-text", "appears twice", id="lazy-numbering-in-text"),
-    pytest.param("clauses-not-from-1-1", "no numbered paragraphs", id="clauses-not-from-1-1"),
+    pytest.param("clauses-not-from-1", "no numbered paragraphs", id="clauses-not-from-1"),
     pytest.param("decimals-that-are-no-clauses", "no numbered paragraphs", id="decimals-that-are-no-clauses"),
     pytest.param("duplicate-number-over-clauses", "appears twice", id="duplicate-number-over-clauses"),
     pytest.param("out-of-order-number", "numbers must increase", id="out-of-order-number"),
