@@ -27,6 +27,7 @@ December`` / ``2017. They``) nor a plain-text heading (``...agree that`` /
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import re
@@ -336,6 +337,16 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
             continue
         if len(other.paragraphs) >= (2 if usual else 1):
             parsed.append((numbering, other, its, its_notes))
+    # "1.1 The Tenant must:" / "(1) pay;" / "(2) clean." / "1.2 ...": clauses, where every line numbered another way is
+    # in a list that a line among them introduces with a colon
+    decimal = next(n for n in NUMBERINGS if n.grouped)
+    clauses = _clause_lines(raws, code, lines[decimal.name]) if lines[decimal.name] else []
+    listed = [lines[n.name] for n in NUMBERINGS if n is not decimal and lines[n.name]]
+    if len(clauses) >= 2 and listed and all(_listed_in(raws, clauses, its) for its in listed):
+        try:
+            return _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
+        except CorpusError:
+            pass
     lazy = _lazy_numbers(raws, usual) if document is None and Path(path).suffix.lower() in SUFFIXES[1:] else None
     if not parsed and lazy is not None:  # a Markdown list whose every item is "1." is numbered 1, 2, 3 where it shows
         try:
@@ -345,9 +356,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     if not parsed and document is None:
         # "1.1", "1.2", "2.1", with no "1." line (one whose parse failed reports why) and no other way: clauses,
         # grouped by their first number
-        decimal = next(n for n in NUMBERINGS if n.grouped)
-        clauses = _clause_lines(raws, code, lines[decimal.name]) if not usual else []
-        if len(clauses) >= 2:
+        if len(clauses) >= 2 and not usual:
             return _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
         raise failure from None
     if not parsed:
@@ -767,6 +776,7 @@ def _next_text(raws: list[str], i: int) -> str:
 
 
 _CLAUSE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})\.(\d{1,3})\.?(?:\*\*)?\s+(?:\*\*)?(?P<first>\S)")
+_HEAD_STARTS = set("0123456789*")
 _CLAUSE_NUMBER = re.compile(r"^(?:\*\*)?(\d{1,3}\.\d{1,3}\.?)(?:\*\*)?\s+")
 # "2 Leave", "2.0 SCOPE", "**3 Data protection**", "4 Complaints.": the heading that opens paragraph 2 (3, 4) of clauses
 _CLAUSE_TITLE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})(?:\.0)?[ \t]+(?P<text>(?![a-z])[^\W\d_][^.!?;:,*]{0,60})\.?(?:\*\*)?\s*$")
@@ -799,7 +809,8 @@ def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> lis
     text, and so is a heading out of turn. Empty where a clause goes out of turn otherwise (a list of versions,
     "2.5 ..." before "1.4 ..."), or where no clause is found."""
     clauses = set(numbered)
-    heads = {i for i, raw in enumerate(raws) if not code[i] and i not in clauses and _CLAUSE_TITLE.match(raw)}
+    heads = {i for i, raw in enumerate(raws) if raw.lstrip()[:1] in _HEAD_STARTS and not code[i] and i not in clauses
+             and _CLAUSE_TITLE.match(raw)}
     kept: list[int] = []
     last: tuple[int, int] | None = None
     for i in sorted(clauses | heads):
@@ -820,6 +831,20 @@ def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> lis
         elif not (i and raws[i - 1].strip() and not _ENDS_UNIT.search(raws[i - 1].strip())):
             return []
     return kept if any(i in clauses for i in kept) else []
+
+
+def _listed_in(raws: list[str], clauses: list[int], numbered: list[int]) -> bool:
+    """Whether the lines ``numbered`` another way, those that are no clause heading ("1 Scope"), all come after the
+    first of the ``clauses`` in lists that a line introduces with a colon ("1.1 The Tenant must:" / "(1) pay;")."""
+    heads = set(clauses)
+    rest = [i for i in numbered if i not in heads]
+    if not rest:
+        return True
+    if rest[0] < clauses[0]:
+        return False
+    runs = [rest[0]] + [b for a, b in zip(rest, rest[1:])  # where each list starts: after a clause
+                        if bisect.bisect_right(clauses, a) < len(clauses) and clauses[bisect.bisect_right(clauses, a)] < b]
+    return all(_introduced(raws, i + 1) for i in runs)
 
 
 def _subheading_of(heading: str, number: int) -> bool:

@@ -871,6 +871,16 @@ PARSE_CASES = [
          (4, "4.1 General Document it. 4.2 Staff Train them.", "Rules")], "ABC 1:2023", ("ABC 1:2023",),
         id="a-standard-s-headed-clauses",
     ),
+    pytest.param(  # a list a clause introduces with a colon, numbered "(1)" or "1.", is the clause's text
+        "lease.txt", "Tenancy\n\n1.1 The Tenant must:\n(1) pay;\n(2) clean.\n1.2 No pets.\n2.1 To claim:\n1. fill in;\n2. sign.\n",
+        [(1, "1.1 The Tenant must: (1) pay; (2) clean. 1.2 No pets.", None), (2, "2.1 To claim: 1. fill in; 2. sign.", None)],
+        "Tenancy", None, id="lists-inside-clauses",
+    ),
+    pytest.param(  # a "(1)" list not introduced by a clause: the "(1)" paragraphs, their "1.1" lines text
+        "d.txt", "Terms\n\n(1) Pay rent.\n1.1 Monthly.\n1.2 In advance.\n(2) Keep it clean.\n2.1 Weekly.\n",
+        [(1, "Pay rent. 1.1 Monthly. 1.2 In advance.", None), (2, "Keep it clean. 2.1 Weekly.", None)], "Terms", None,
+        id="clauses-inside-numbered-paragraphs",
+    ),
     pytest.param(  # a list of numbered lines with nothing under them is no headings: a recipe's ingredients
         "cake.txt", "Cake\n\n1 Cup flour\n2 Eggs\n\n1.1 Mix them.\n1.2 Bake.\n",
         [(1, "1.1 Mix them. 1.2 Bake.", None)], "Cake", ("Cake", "1 Cup flour", "2 Eggs"), id="ingredients-over-clauses",
