@@ -185,9 +185,10 @@ _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A Markdown file's front matter: YAML between "---" lines (closed by "---" or "..."), or TOML between "+++"
 _FRONT_MATTER = {"---": ("---", "..."), "+++": ("+++",)}
 _CONTENTS_TITLE = re.compile(r"(?:table of )?contents:?|目\s*录", re.IGNORECASE)
-_LEADING_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})*\.?\s")
+_LEADING_NUMBER = re.compile(r"(\d{1,3})(?:\.\d{1,3})*\.?\s")
 _KEY = re.compile(r"[A-Za-z_][\w-]*\s*[:=]")  # "title: ..." (YAML), "title = ..." (TOML)
-_TITLE_KEY = re.compile(r"title\s*[:=]\s*(?:([\"'])(?P<quoted>.*?)\1.*|(?P<plain>.*))", re.I)
+_TITLE_KEY = re.compile(r"title\s*[:=]\s*(?:(?:'(?P<single>(?:[^']|'')*)'|\"(?P<double>(?:[^\"\\]|\\.)*)\")\s*(?:#.*)?"
+                        r"|(?P<plain>.*))", re.I)
 # Text that closes what came before: "." or ". It regrets" after "para." / "14)" (not ".NET", "...at home", "[...]",
 # nor "1.) Members" numbered with a stop and a bracket)
 _CLOSES = re.compile(r"^(?:[,;:]|\.(?!\.))[.,;:)\]]*(?:\s|$)")
@@ -341,13 +342,16 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     # in a list that a line among them introduces with a colon
     decimal = next(n for n in NUMBERINGS if n.grouped)
     clauses = _clause_lines(raws, code, lines[decimal.name]) if lines[decimal.name] else []
-    listed = [lines[n.name] for n in NUMBERINGS if n is not decimal and lines[n.name]]
+    listed = [lines[n.name] for n in NUMBERINGS if n is not decimal and not n.from_one and lines[n.name]]
     if len(clauses) >= 2 and listed and all(_listed_in(raws, clauses, its) for its in listed):
         try:
-            return _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
+            inside = _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
         except CorpusError:
-            pass
-    lazy = _lazy_numbers(raws, usual) if document is None and Path(path).suffix.lower() in SUFFIXES[1:] else None
+            inside = None
+        if inside is not None and len(inside.paragraphs) >= 2:
+            return inside
+    lazy = _lazy_numbers(raws, usual) if document is None and len(clauses) < 2 \
+        and Path(path).suffix.lower() in SUFFIXES[1:] else None  # among clauses, "1." / "1." is no lazy list
     if not parsed and lazy is not None:  # a Markdown list whose every item is "1." is numbered 1, 2, 3 where it shows
         try:
             return _parse(text, lazy, code, usual, path, label_with_doc, NUMBERINGS[0], contents)[0]
@@ -802,9 +806,9 @@ _LAZY_ONE = re.compile(r"^(\s*(?:\*\*)?)1(?!\d)")
 def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> list[int]:
     """The lines that number a document's clauses, of those ``numbered`` as clauses ("1.1 ...") and of its headings
     that number the paragraphs the clauses make ("2 Leave", "2.0 SCOPE"): from 1 (1.1, or a heading "1 Scope"),
-    each the next clause of its paragraph (1.2 after 1.1, 2.1 under "2 Leave") or a later paragraph's heading or
-    first clause (3 or 3.1 after 2.4). A heading has text or a clause under it, before the next one ("1 Cup flour"
-    / "2 Eggs" are a list). A clause line whose text starts in lower case ("1.1 million", "3.1 cleaning", a term a
+    each the next clause of its paragraph (1.2 after 1.1, 2.1 under "2 Leave") or the next paragraph's heading or a
+    later one's first clause (3 after 2.4, or 4.1). A heading has text or a clause under it, before the next one ("1
+    Cup flour" / "2 Eggs" are a list), and does not go on from a line that runs on ("within" / "30 Business Days"). A clause line whose text starts in lower case ("1.1 million", "3.1 cleaning", a term a
     standard defines) or that goes out of turn after a line that runs on ("interest at" / "3.5 percent a year") is
     text, and so is a heading out of turn. Empty where a clause goes out of turn otherwise (a list of versions,
     "2.5 ..." before "1.4 ..."), or where no clause is found."""
@@ -817,7 +821,9 @@ def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> lis
         if i in heads:
             major = int(_CLAUSE_TITLE.match(raws[i])[1])
             below = next((j for j in range(i + 1, len(raws)) if raws[j].strip()), None)
-            if (major == 1 if last is None else major > last[0]) and below is not None and below not in heads:
+            above = raws[i - 1].strip() if i else ""
+            if major == (last[0] + 1 if last else 1) and below is not None and below not in heads and not (
+                    above and not _ENDS_UNIT.search(above)):  # "... within" / "30 Business Days of delivery."
                 kept.append(i)
                 last = (major, 0)
             continue
@@ -834,14 +840,20 @@ def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> lis
 
 
 def _listed_in(raws: list[str], clauses: list[int], numbered: list[int]) -> bool:
-    """Whether the lines ``numbered`` another way, those that are no clause heading ("1 Scope"), all come after the
-    first of the ``clauses`` in lists that a line introduces with a colon ("1.1 The Tenant must:" / "(1) pay;")."""
+    """Whether the lines ``numbered`` another way, those that are no clause heading ("1 Scope"), all lie among the
+    ``clauses`` (after the first one, each list with one after it) in lists that a line introduces with a colon ("1.1
+    The Tenant must:" / "(1) pay;" / "(2) clean." / "1.2 ..."; after the last one, only a list it introduces itself):
+    not steps after a document's revision history ("1.1 January 2023" / "1.2 May 2024" / "Follow these steps:" /
+    "1. Log the visit.")."""
     heads = set(clauses)
     rest = [i for i in numbered if i not in heads]
     if not rest:
         return True
     if rest[0] < clauses[0]:
         return False
+    after = [i for i in rest if i > clauses[-1]]
+    if after and any(raws[j].strip() for j in range(clauses[-1] + 1, after[0])):
+        return False  # text between the last clause and the list: not its list
     runs = [rest[0]] + [b for a, b in zip(rest, rest[1:])  # where each list starts: after a clause
                         if bisect.bisect_right(clauses, a) < len(clauses) and clauses[bisect.bisect_right(clauses, a)] < b]
     return all(_introduced(raws, i + 1) for i in runs)
@@ -1073,15 +1085,18 @@ def _title_from_header(header: list[str]) -> str | None:
     if end is not None and any(_KEY.match(line) for line in header[1:end]):  # not a title between rules
         for line in header[1:end]:  # "title: Staff Handbook"; the other keys are no title
             key = _TITLE_KEY.fullmatch(line.strip())
-            title = key and (key["plain"].split(" #")[0].strip() if key["quoted"] is None else key["quoted"])  # "# draft"
+            title = key and (key["single"].replace("''", "'") if key["single"] is not None else key["double"]
+                             if key["double"] is not None else key["plain"].split(" #")[0].strip())  # "# draft"
+            title = title and title.replace('\\"', '"')
             if title and re.search(r"\w", title):  # not a YAML block's "|" or ">-"
                 return title
         header = header[end + 1:]
     lines = [line.replace("**", "").strip() for line in header]  # "**CODE OF CONDUCT**"
     # a line after one that trails off is its end ("made between Jane Smith and" / "Tom Brown (the Tenant)."); lines
     # that start with a number, where two or more do, are a table of contents ("1 Introduction" / "2 Passwords")
-    after = [False] + [bool(_TRAILS_OFF.search(a)) for a in lines[:-1]]
-    listed = sum(bool(_LEADING_NUMBER.match(line)) for line in lines) >= 2
+    after = [False] + [bool(_TRAILS_OFF.search(a)) and len(a.split()) >= 6 for a in lines[:-1]]  # not "Sign in"
+    numbers = [int(m[1]) for line in lines if (m := _LEADING_NUMBER.match(line))]
+    listed = len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))  # not "5 Steps to ..." over "12 March"
     lines = [line for line, wrapped in zip(lines, after)
              if line and not wrapped and not (listed and _LEADING_NUMBER.match(line)) and not _CONTENTS_TITLE.fullmatch(line)
              and not _DATE_ONLY.match(line) and not _RUNS_ON.search(line) and not _TRAILS_OFF.search(line)]

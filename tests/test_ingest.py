@@ -865,10 +865,10 @@ PARSE_CASES = [
         id="decimal-clauses-in-bold-under-headings-of-every-kind",
     ),
     pytest.param(  # a standard: headings "1 Scope" over their text or over clauses; "3.1 cleaning" is a defined term
-        "std.txt", "ABC 1:2023\n\n1 Scope\nThis document applies.\n\n3 Terms\n3.1 cleaning\nremoving dirt\n\n4 Rules\n"
-        "4.1 General\nDocument it.\n4.2 Staff\nTrain them.\n",
-        [(1, "This document applies.", "Scope"), (3, "3.1 cleaning removing dirt", "Terms"),
-         (4, "4.1 General Document it. 4.2 Staff Train them.", "Rules")], "ABC 1:2023", ("ABC 1:2023",),
+        "std.txt", "ABC 1:2023\n\n1 Scope\nThis document applies.\n\n2 Terms\n2.1 cleaning\nremoving dirt\n\n3 Rules\n"
+        "3.1 General\nDocument it.\n3.2 Staff\nTrain them.\n",
+        [(1, "This document applies.", "Scope"), (2, "2.1 cleaning removing dirt", "Terms"),
+         (3, "3.1 General Document it. 3.2 Staff Train them.", "Rules")], "ABC 1:2023", ("ABC 1:2023",),
         id="a-standard-s-headed-clauses",
     ),
     pytest.param(  # a list a clause introduces with a colon, numbered "(1)" or "1.", is the clause's text
@@ -880,6 +880,18 @@ PARSE_CASES = [
         "d.txt", "Terms\n\n(1) Pay rent.\n1.1 Monthly.\n1.2 In advance.\n(2) Keep it clean.\n2.1 Weekly.\n",
         [(1, "Pay rent. 1.1 Monthly. 1.2 In advance.", None), (2, "Keep it clean. 2.1 Weekly.", None)], "Terms", None,
         id="clauses-inside-numbered-paragraphs",
+    ),
+    pytest.param(  # steps after a revision history: the steps are the paragraphs, the history is header
+        "lone.txt", "Lone Working\nDocument control\n1.1 January 2023 Approved\n1.2 May 2024 Updated\n\n"
+        "Staff must follow these steps:\n1. Log the visit.\n2. Tell a colleague.\n",
+        [(1, "Log the visit.", None), (2, "Tell a colleague.", None)], "Lone Working", None,
+        id="steps-after-a-revision-history",
+    ),
+    pytest.param(  # a heading goes on from no line that runs on, and is the next one: "30 Business Days" is text
+        "sale.txt", "Sale terms\n\n1 Delivery\n1.1 The Buyer may reject the goods within\n30 Business Days of delivery.\n"
+        "2 Payment\n2.1 Pay on invoice.\n",
+        [(1, "1.1 The Buyer may reject the goods within 30 Business Days of delivery.", "Delivery"),
+         (2, "2.1 Pay on invoice.", "Payment")], "Sale terms", None, id="a-wrapped-line-is-no-clause-heading",
     ),
     pytest.param(  # a list of numbered lines with nothing under them is no headings: a recipe's ingredients
         "cake.txt", "Cake\n\n1 Cup flour\n2 Eggs\n\n1.1 Mix them.\n1.2 Bake.\n",
@@ -916,6 +928,14 @@ PARSE_CASES = [
         "rules.md", "# Rules\n\n1. Be kind.\n1. Be on time:\n   1. early;\n   1. ready.\n1. Tidy up.\n",
         [(1, "Be kind.", None), (2, "Be on time: 1. early; 1. ready.", None), (3, "Tidy up.", None)], "Rules", None,
         id="markdown-lazy-numbering",
+    ),
+    pytest.param(  # a title that starts with a number, over a date: no table of contents
+        "d.txt", "5 Steps to Safer Lifting\nHealth and Safety Team, Northfield Council\n12 March 2024\n\n1. Bend.\n2. Lift.\n",
+        [(1, "Bend.", None), (2, "Lift.", None)], "5 Steps to Safer Lifting", None, id="a-title-starting-with-a-number",
+    ),
+    pytest.param(  # YAML's doubled quote inside a quoted title
+        "d.md", "---\ntitle: 'Children''s Services' # v2\n---\n\n1. Sign in.\n2. Sign out.\n",
+        [(1, "Sign in.", None), (2, "Sign out.", None)], "Children's Services", None, id="front-matter-title-with-a-quote",
     ),
     pytest.param(  # a title between rules is no front matter
         "d.txt", "---\nMEMO\n---\n\n1. Sign in.\n2. Sign out.\n",
