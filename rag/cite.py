@@ -83,7 +83,8 @@ class Verification:
         return " ".join(render_sentence(c.text, c.labels) for c in self.kept)
 
     def changes(self) -> list[str]:
-        notes = [f"read [{clause}] as [{label}], the paragraph that holds clause {clause}" for clause, label in self.clauses]
+        notes = [f"read [{clause}] as [{label}], the paragraph that holds clause {clause}"
+                 for clause, label in self.clauses]
         notes += [f"removed citation [{label}] ({'not among the passages given' if label in self.known else 'no such paragraph'})"
                   for label in self.invalid]
         for c in self.claims:

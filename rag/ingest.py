@@ -4,8 +4,8 @@ A paragraph starts on a line that begins with its number (``1.We``,
 `` 4.We``, ``12. The``, ``**3.** Text``, ``1\\. The``; or ``(1) The``, ``[1] The``, ``§ 1 The``,
 ``¶ 1 The``, ``Article 1`` (``Artículo 1``, ``Art. 1er``), ``Article IV``, ``Section 1.``, ``Item 1 - Apologies``,
 ``II. RECOMMENDS``, ``第一条`` (``第 1 條``), ``（一）``, ``一、``, or ``## 1. Fees`` / ``## 1 Fees`` / a standard's ``1 Scope``
-over its text in a document the usual way cannot parse, see :func:`parse_text`; where nothing else parses, clauses
-``1.1``, ``1.2``, ``2.1`` are lines of paragraphs 1 and 2)
+over its text in a document the usual way cannot parse, see :func:`parse_text`; where nothing else parses, or only
+lists inside them, clauses ``1.1``, ``1.2``, ``2.1`` are lines of paragraphs 1 and 2, under headings ``2 Leave``)
 and runs until the next numbered line or section heading, across wrapped
 lines and blank lines. Lines before the first paragraph are the document's
 header (metadata, not a paragraph).
@@ -67,7 +67,7 @@ class Numbering:
     # colon ("4 Test procedure" / "in this order:" / "1) ..."): alone, "1 Bathroom" and "2 Acacia Avenue" look the same
     from_one: bool = False
     # its lines are clauses, several to a paragraph: "1.1", "1.2" and "2.1" are lines of paragraphs 1 and 2, tried only
-    # where no other way parses (see _decimal_clauses)
+    # where no other way parses, or where the others number lists inside the clauses (see parse_text, _clause_lines)
     grouped: bool = False
     own: str = ""  # what the document calls paragraph {} ("Article {}", see own_name); "": just its number
 
@@ -265,7 +265,10 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     also replace a usual way whose lines are one list under one of them ("## 2. Agenda" / "1. Budget" /
     "2. Hiring" / "## 3. Decisions"). Where the usual way numbers lines at
     all, another must find two paragraphs or more to replace it or its error (one "Section 1 – Purpose" over
-    a list that repeats a number explains nothing). When none parses, the usual way stands, or its error does.
+    a list that repeats a number explains nothing). Clauses "1.1", "1.2", "2.1" (see :func:`_clause_lines`) are the
+    paragraphs' lines where every line numbered another way is in a list among them that a line introduces with a
+    colon, or where nothing else parses and no "1." line exists; a Markdown list of items all "1." is numbered 1,
+    2, 3 where nothing else parses. When none parses, the usual way stands, or its error does.
 
     >>> [(p.number, p.text) for p in parse_text("Act\\n§ 1 Scope: all.\\n§ 2 Fees are due.", "a").paragraphs]
     [(1, 'Scope: all.'), (2, 'Fees are due.')]
@@ -783,7 +786,11 @@ _CLAUSE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})\.(\d{1,3})\.?(?:\*\*)?\s+(?:\*\*)?
 _HEAD_STARTS = set("0123456789*")
 _CLAUSE_NUMBER = re.compile(r"^(?:\*\*)?(\d{1,3}\.\d{1,3}\.?)(?:\*\*)?\s+")
 # "2 Leave", "2.0 SCOPE", "**3 Data protection**", "4 Complaints.": the heading that opens paragraph 2 (3, 4) of clauses
-_CLAUSE_TITLE = re.compile(r"^\s*(?:\*\*)?(\d{1,3})(?:\.0)?[ \t]+(?P<text>(?![a-z])[^\W\d_][^.!?;:,*]{0,60})\.?(?:\*\*)?\s*$")
+_CLAUSE_TITLE = re.compile(
+    r"^\s*(?:\*\*)?(\d{1,3})(?:\.0)?[ \t]+(?P<text>(?![a-z])[^\W\d_][^.!?;:,*]{0,60})\.?(?:\*\*)?\s*$")
+
+
+_LAZY_ONE = re.compile(r"^(\s*(?:\*\*)?)1(?!\d)")
 
 
 def _lazy_numbers(raws: list[str], usual: list[int]) -> list[str] | None:
@@ -800,17 +807,15 @@ def _lazy_numbers(raws: list[str], usual: list[int]) -> list[str] | None:
     return shown
 
 
-_LAZY_ONE = re.compile(r"^(\s*(?:\*\*)?)1(?!\d)")
-
-
 def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> list[int]:
     """The lines that number a document's clauses, of those ``numbered`` as clauses ("1.1 ...") and of its headings
     that number the paragraphs the clauses make ("2 Leave", "2.0 SCOPE"): from 1 (1.1, or a heading "1 Scope"),
     each the next clause of its paragraph (1.2 after 1.1, 2.1 under "2 Leave") or the next paragraph's heading or a
     later one's first clause (3 after 2.4, or 4.1). A heading has text or a clause under it, before the next one ("1
-    Cup flour" / "2 Eggs" are a list), and does not go on from a line that runs on ("within" / "30 Business Days"). A clause line whose text starts in lower case ("1.1 million", "3.1 cleaning", a term a
-    standard defines) or that goes out of turn after a line that runs on ("interest at" / "3.5 percent a year") is
-    text, and so is a heading out of turn. Empty where a clause goes out of turn otherwise (a list of versions,
+    Cup flour" / "2 Eggs" are a list), and does not go on from a line that runs on ("within" / "30 Business Days").
+    A clause line whose text starts in lower case ("1.1 million", "3.1 cleaning", a term a standard defines) or that
+    goes out of turn after a line that runs on ("interest at" / "3.5 percent a year") is text, and so is a heading
+    out of turn. Empty where a clause goes out of turn otherwise (a list of versions,
     "2.5 ..." before "1.4 ..."), or where no clause is found."""
     clauses = set(numbered)
     heads = {i for i, raw in enumerate(raws) if raw.lstrip()[:1] in _HEAD_STARTS and not code[i] and i not in clauses
@@ -831,7 +836,7 @@ def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> lis
         if clause is None or clause["first"].islower():
             continue
         major, minor = int(clause[1]), int(clause[2])
-        if last is None and (major, minor) == (1, 1) or last and ((major, minor) == (last[0], last[1] + 1) or major > last[0] and minor == 1):
+        if (major, minor) == ((last[0], last[1] + 1) if last else (1, 1)) or last and major > last[0] and minor == 1:
             kept.append(i)
             last = (major, minor)
         elif not (i and raws[i - 1].strip() and not _ENDS_UNIT.search(raws[i - 1].strip())):
@@ -854,8 +859,9 @@ def _listed_in(raws: list[str], clauses: list[int], numbered: list[int]) -> bool
     after = [i for i in rest if i > clauses[-1]]
     if after and any(raws[j].strip() for j in range(clauses[-1] + 1, after[0])):
         return False  # text between the last clause and the list: not its list
-    runs = [rest[0]] + [b for a, b in zip(rest, rest[1:])  # where each list starts: after a clause
-                        if bisect.bisect_right(clauses, a) < len(clauses) and clauses[bisect.bisect_right(clauses, a)] < b]
+    # where each list starts: its first line, and each after a clause
+    runs = [rest[0]] + [b for a, b in zip(rest, rest[1:]) if (k := bisect.bisect_right(clauses, a)) < len(clauses)
+                        and clauses[k] < b]
     return all(_introduced(raws, i + 1) for i in runs)
 
 
@@ -1074,7 +1080,8 @@ def _title_from_header(header: list[str]) -> str | None:
     """The shortest header line that names no year and does not run on: the title, not the date, place or
     event, nor an addressee ("各部门：", "To all staff:", "The General Assembly,"), a numbered item or a line
     wrapped mid-sentence ("Recalling the obligations under"). A full stop may end it ("Helping Hands, Inc.").
-    A Markdown file's front matter names its title (``title: Staff Handbook``) or none: its keys are no title.
+    A Markdown file's front matter names its title (``title: Staff Handbook``) or none: its keys are no title; nor
+    is "Contents", a table of contents' numbered line, or the end of a long line that trails off ("... and").
 
     >>> _title_from_header(["2017-12-04 16:41:27", "The CPC in Dialogue with World Political Parties",
     ...                     "北京倡议 Beijing Initiative", "Beijing, 3 December 2017"])
@@ -1092,14 +1099,15 @@ def _title_from_header(header: list[str]) -> str | None:
                 return title
         header = header[end + 1:]
     lines = [line.replace("**", "").strip() for line in header]  # "**CODE OF CONDUCT**"
-    # a line after one that trails off is its end ("made between Jane Smith and" / "Tom Brown (the Tenant)."); lines
-    # that start with a number, where two or more do, are a table of contents ("1 Introduction" / "2 Passwords")
+    # a line after a long one that trails off is its end ("made between Jane Smith and" / "Tom Brown (the Tenant).");
+    # lines that start with a number, where those count 1, 2, 3, are a table of contents ("1 Introduction" / "2 Email")
     after = [False] + [bool(_TRAILS_OFF.search(a)) and len(a.split()) >= 6 for a in lines[:-1]]  # not "Sign in"
     numbers = [int(m[1]) for line in lines if (m := _LEADING_NUMBER.match(line))]
     listed = len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))  # not "5 Steps to ..." over "12 March"
     lines = [line for line, wrapped in zip(lines, after)
-             if line and not wrapped and not (listed and _LEADING_NUMBER.match(line)) and not _CONTENTS_TITLE.fullmatch(line)
-             and not _DATE_ONLY.match(line) and not _RUNS_ON.search(line) and not _TRAILS_OFF.search(line)]
+             if line and not wrapped and not (listed and _LEADING_NUMBER.match(line))
+             and not _CONTENTS_TITLE.fullmatch(line) and not _DATE_ONLY.match(line) and not _RUNS_ON.search(line)
+             and not _TRAILS_OFF.search(line)]
     candidates = [line for line in lines if not _YEAR.search(line)]
     if candidates:
         return min(candidates, key=len)
