@@ -68,7 +68,7 @@ _PRONOUN_I = (r"I\s+(?:am|have|mean|meant|mentioned|quoted|cited|referred|noted|
               r"want|wrote|looked)\b")
 _ROMAN_NUM = rf"(?-i:(?!{_PRONOUN_I})[IVXLC]+)(?![A-Za-z0-9])"
 _UNIT_NAMES = {"article": r"articles?|arts?\.", "section": r"sections?|secs?\.", "item": r"items?",
-               "clause": r"(?:sub-?)?clauses?|cl\.?"}
+               "clause": r"(?:sub-?)?clauses?|cl\.?", "part": r"parts?|pt\."}
 _SUBCLAUSE = re.compile(r"(?<![\d.])(\d+)(?:\.\d+)+")  # "2.1", "2.2.1": a clause of paragraph 2 (see unit_refs)
 _UNIT = {(unit, roman): re.compile(
     rf"(?<![A-Za-z])(?:{names})\s*(?:no\.?\s*)?"
@@ -212,6 +212,8 @@ def whole_clauses(question: str) -> str:
     'Do clauses 1 and 2 apply, or 第3条?'
     >>> unit_refs(whole_clauses("Compare cl. 1.2 and Cl 2.3 with section 4.1 and subclause 5.2"), "clause")
     [1, 2, 5]
+    >>> unit_refs("What is in part 9?", "part")
+    [9]
     >>> paragraph_refs(whole_clauses("第3.1条"))
     [3]
     """

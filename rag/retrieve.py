@@ -35,7 +35,8 @@ DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
 UNIT_NUMBERINGS = (("article", False, "Article 1"), ("article", True, "Article I"), ("section", False, "Section 1"),
                    ("article", False, "第一条"),  # a Chinese law's "第三条" is its Article 3
                    ("item", False, "Item 1"),  # minutes' "Item 3"
-                   ("clause", False, "1.1"), ("section", False, "1.1"))  # "clause 2.1", "section 2.1": paragraph 2
+                   # in a document of clauses, "clause 2.1", "section 2.1" and "part 2" name paragraph 2
+                   ("clause", False, "1.1"), ("section", False, "1.1"), ("part", False, "1.1"))
 _LATIN = re.compile(r"[A-Za-z]")
 _LETTER = re.compile(r"[^\W\d_]")
 

@@ -171,16 +171,16 @@ class SentenceScorer:
 
     def support(self, claim: str, p: Paragraph) -> tuple[float, str]:
         """How well ``p`` supports ``claim`` (0..1) and the best supporting sentence."""
-        facts = NAMED_PARAGRAPHS.sub(" ", claim)  # "paragraphs 10 and 13": where, not what
+        facts = _clock(NAMED_PARAGRAPHS.sub(" ", claim))  # "paragraphs 10 and 13": where, not what
         numbers = set(_NUMBER.findall(facts))
-        missing = {n for n in numbers if not _states_number(p.text, n, facts)}
+        missing = {n for n in numbers if not _states_number(_clock(p.text), n, facts)}
         embedder, multilingual = self._embedder_for(claim)
         sents, words, vectors, usable = self._paragraph(p, embedder, facts)
         claim_words = _content_words(facts)
         lexical = [_coverage(claim_words, w) for w in words]
         if numbers:
             lexical = [min(1.0, lx + NUMBER_ANCHOR_BONUS)
-                       if lx >= NUMBER_ANCHOR_COVERAGE and numbers <= set(_NUMBER.findall(s)) else lx
+                       if lx >= NUMBER_ANCHOR_COVERAGE and numbers <= set(_NUMBER.findall(_clock(s))) else lx
                        for lx, s in zip(lexical, sents)]
         if vectors is None:
             sims = np.zeros(len(sents))
@@ -193,10 +193,23 @@ class SentenceScorer:
                   for lx, sm, ok, sent in zip(lexical, sims, usable, sents)]
         # of sentences that score alike (each states every word of "The fee in 2021 was 9 euros"), the one
         # that states the claim's numbers too is its quote
-        best = max(range(len(scores)), key=lambda i: (scores[i], len(numbers & set(_NUMBER.findall(sents[i])))))
+        best = max(range(len(scores)), key=lambda i: (scores[i], len(numbers & set(_NUMBER.findall(_clock(sents[i]))))))
         facts_words = set().union(*(w for w, ok in zip(words, usable) if ok))
         score = max(scores[best], _coverage(claim_words, facts_words) * 0.9)
         return (0.0 if missing else score), sents[best]
+
+
+# A time of day, "9.30 am" or "9:30 a.m.": one way of writing it, so that "9:30 am" states the "9.30 am" of a text
+_CLOCK = re.compile(r"\b(\d{1,2})[.:](\d{2})(?=\s*(?:am|pm|a\.m\.|p\.m\.)(?![A-Za-z]))", re.IGNORECASE)
+
+
+def _clock(text: str) -> str:
+    """``text`` with its times of day written "9:30 am".
+
+    >>> _clock("Ring before 9.30 am, or by 5.15 p.m.; 3.50 euros.")
+    'Ring before 9:30 am, or by 5:15 p.m.; 3.50 euros.'
+    """
+    return _CLOCK.sub(r"\1:\2", text)
 
 
 # A number the claim measures in a unit (rag.units: "180 km") is not stated by a text that counts something

@@ -185,6 +185,14 @@ def test_refusal_messages_follow_the_question_language():
         ("How long is my route history kept?", "Route history is kept for a year.", False),
         ("How long will the programme run?", "It runs until 2030.", False),
         ("What range of topics was discussed?", "Innovation and the Belt and Road.", False),
+        # a time on a kind of pay, or paid leave, is no sum of money; a rate of pay is one
+        ("How long is maternity leave, and how much of it is on full pay?", "52 weeks, 18 weeks at full pay.", False),
+        ("How much sick pay could I get?", "3 months at full pay and 3 months at half pay.", False),
+        ("How much sick pay could I get?", "Sick pay depends on service.", True),
+        ("How much paid leave do I get for training?", "Up to 10 days a year.", False),
+        ("What is the weekly rate of statutory maternity pay?", "18 weeks at full pay.", True),
+        ("What is the rate of pay for overtime?", "Overtime is paid at time and a half.", False),
+        ("What is the rate of pay during a career break?", "It is paid at 50 percent of basic salary.", False),
     ],
 )
 def test_a_question_asking_for_a_number_money_or_a_measure_against_text_stating_none(question, text, lacks):

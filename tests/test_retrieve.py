@@ -351,6 +351,7 @@ POLICY = ("Leave Policy\n\n1 Scope\n1.1 This policy applies to all staff.\n1.2 I
     (POLICY, "1.1", "What does clause 2.2 say?", [2]),
     (POLICY, "1.1", "Compare clauses 1.2 and 2.1 with section 3.1", [1, 2, 3]),
     (POLICY, "1.1", "第3.1条说了什么？", [3]),
+    (POLICY, "1.1", "What is in part 2?", [2]),
 ])
 def test_articles_in_roman_numerals_sections_and_items_name_their_paragraphs(write, make_settings, retriever_for,
                                                                               text, numbering, question, first):

@@ -10,7 +10,7 @@ from rag.chunk import split_sentences
 from rag.records import Paragraph
 from rag.support import SentenceScorer, restates
 
-P1 = Paragraph("d", 1, "We, the over 600 delegates from over 120 countries, met in Beijing. "
+P1 = Paragraph("d", 1, "We, the over 600 delegates from over 120 countries, met in Beijing at 9.30 am. "
                        "The meeting ran from 30th November to 3rd December 2017.", "1")
 
 
@@ -27,8 +27,11 @@ def scorer():
         ("Paragraph 9 says over 600 delegates met in Beijing.", True),  # "9" is a reference, not a fact
         ("第9段说超过600名代表。", False),  # Chinese, no multilingual embedder here: no lexical overlap either
         ("The delegates stayed in the Beijing International Hotel.", False),  # invented detail, shared words
+        ("Over 600 delegates from over 120 countries met in Beijing at 9:30 am.", True),  # 9.30 am in the text
+        ("Over 600 delegates from over 120 countries met in Beijing at 9:45 am.", False),
     ],
-    ids=["verbatim-facts", "wrong-number", "paragraph-ref-number", "zh-without-e5", "invented-detail"],
+    ids=["verbatim-facts", "wrong-number", "paragraph-ref-number", "zh-without-e5", "invented-detail",
+         "a-time-written-another-way", "another-time"],
 )
 def test_support(scorer, claim, supported):
     score, quote = scorer.support(claim, P1)
