@@ -185,6 +185,7 @@ _YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)")
 # A Markdown file's front matter: YAML between "---" lines (closed by "---" or "..."), or TOML between "+++"
 _FRONT_MATTER = {"---": ("---", "..."), "+++": ("+++",)}
 _CONTENTS_TITLE = re.compile(r"(?:table of )?contents:?|目\s*录", re.IGNORECASE)
+_VERSION = re.compile(r"(?:version|ver\.?|v|rev\.?|revision|issue)\s*\d+(?:\.\d+)*[a-z]?\b.{0,30}", re.IGNORECASE)
 _LEADING_NUMBER = re.compile(r"(\d{1,3})(?:\.\d{1,3})*\.?\s")
 _KEY = re.compile(r"[A-Za-z_][\w-]*\s*[:=]")  # "title: ..." (YAML), "title = ..." (TOML)
 _TITLE_KEY = re.compile(r"title\s*[:=]\s*(?:(?:'(?P<single>(?:[^']|'')*)'|\"(?P<double>(?:[^\"\\]|\\.)*)\")\s*(?:#.*)?"
@@ -1081,7 +1082,7 @@ def _title_from_header(header: list[str]) -> str | None:
     event, nor an addressee ("各部门：", "To all staff:", "The General Assembly,"), a numbered item or a line
     wrapped mid-sentence ("Recalling the obligations under"). A full stop may end it ("Helping Hands, Inc.").
     A Markdown file's front matter names its title (``title: Staff Handbook``) or none: its keys are no title; nor
-    is "Contents", a table of contents' numbered line, or the end of a long line that trails off ("... and").
+    is "Contents", "Version 4.2", a table of contents' numbered line, or the end of a long line that trails off.
 
     >>> _title_from_header(["2017-12-04 16:41:27", "The CPC in Dialogue with World Political Parties",
     ...                     "北京倡议 Beijing Initiative", "Beijing, 3 December 2017"])
@@ -1106,7 +1107,8 @@ def _title_from_header(header: list[str]) -> str | None:
     listed = len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))  # not "5 Steps to ..." over "12 March"
     lines = [line for line, wrapped in zip(lines, after)
              if line and not wrapped and not (listed and _LEADING_NUMBER.match(line))
-             and not _CONTENTS_TITLE.fullmatch(line) and not _DATE_ONLY.match(line) and not _RUNS_ON.search(line)
+             and not _CONTENTS_TITLE.fullmatch(line) and not _VERSION.fullmatch(line) and not _DATE_ONLY.match(line)
+             and not _RUNS_ON.search(line)
              and not _TRAILS_OFF.search(line)]
     candidates = [line for line in lines if not _YEAR.search(line)]
     if candidates:

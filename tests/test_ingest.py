@@ -933,6 +933,11 @@ PARSE_CASES = [
         "d.txt", "5 Steps to Safer Lifting\nHealth and Safety Team, Northfield Council\n12 March 2024\n\n1. Bend.\n2. Lift.\n",
         [(1, "Bend.", None), (2, "Lift.", None)], "5 Steps to Safer Lifting", None, id="a-title-starting-with-a-number",
     ),
+    pytest.param(  # a version line is no title, however short
+        "d.txt", "Staff Leave Policy\nNorthmere Libraries and Archives Trust\nVersion 4.2\n\n1 Purpose\nIt sets out leave.\n\n2 Scope\n2.1 All staff.\n",
+        [(1, "It sets out leave.", "Purpose"), (2, "2.1 All staff.", "Scope")], "Staff Leave Policy", None,
+        id="a-version-line-is-no-title",
+    ),
     pytest.param(  # YAML's doubled quote inside a quoted title
         "d.md", "---\ntitle: 'Children''s Services' # v2\n---\n\n1. Sign in.\n2. Sign out.\n",
         [(1, "Sign in.", None), (2, "Sign out.", None)], "Children's Services", None, id="front-matter-title-with-a-quote",
