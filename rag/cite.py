@@ -233,16 +233,17 @@ def cited_clauses(answer: str, by_label: dict[str, Paragraph]) -> tuple[str, lis
     of paragraph 2 has its clause "2.2 ...") made a citation of that paragraph ("[2]"), and those read so. Any other
     "[2.2]" stays as written: no paragraph's number.
 
-    >>> p = Paragraph("d", 2, "2.1 Book early. 2.2 Ask your manager.", "2")
-    >>> cited_clauses("Ask first [2.2]. Or [2.9].", {"2": p})
-    ('Ask first [2]. Or [2.9].', [('2.2', '2')])
+    >>> p = Paragraph("d", 2, "2.1 Book early. 2.2 Ask your manager. Pay rose 2.5 percent.", "2")
+    >>> cited_clauses("Ask first [2.2]. Or [2.9]. It rose [2.5].", {"2": p})
+    ('Ask first [2]. Or [2.9]. It rose [2.5].', [('2.2', '2')])
     """
     read: list[tuple[str, str]] = []
 
     def paragraph(m: re.Match) -> str:
         label = f"{m[1]}{m[2]}"
         held = by_label.get(label)
-        if held is None or not re.search(rf"(?:^|\s){m[2]}\.{m[3]}\.?\s", held.text):
+        # the clause opens the paragraph's text or a sentence of it: not "Costs rose 1.5 percent" for "[1.5]"
+        if held is None or not re.search(rf"(?:^|[.!?;:]\s+){m[2]}\.{m[3]}\.?\s", held.text):
             return m[0]
         if (f"{m[2]}.{m[3]}", label) not in read:
             read.append((f"{m[2]}.{m[3]}", label))

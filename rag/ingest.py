@@ -347,13 +347,24 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     decimal = next(n for n in NUMBERINGS if n.grouped)
     clauses = _clause_lines(raws, code, lines[decimal.name]) if lines[decimal.name] else []
     listed = [lines[n.name] for n in NUMBERINGS if n is not decimal and not n.from_one and lines[n.name]]
-    if len(clauses) >= 2 and listed and all(_listed_in(raws, clauses, its) for its in listed):
+    inside = None  # the clauses' reading, where there are two or more clauses and it parses into two paragraphs or more
+    if len(clauses) >= 2:
         try:
             inside = _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
         except CorpusError:
-            inside = None
-        if inside is not None and len(inside.paragraphs) >= 2:
+            pass
+        inside = inside if inside is not None and len(inside.paragraphs) >= 2 else None
+    if inside is not None and listed and all(_listed_in(raws, clauses, its) for its in listed):
+        return inside
+
+    def unless_clauses(chosen: Document, first: int) -> Document:
+        # a way whose first paragraph (line ``first``, 1-based) comes after two of the clauses leaves them in the
+        # header: a policy's "Notes" / "[1] ..." or "Related documents" / "1. ..." after its clauses. The clauses
+        # are the paragraphs where theirs is the tighter reading (see _longest); steps after a revision history
+        # "1.1 January 2023" / "1.2 May 2024" stay the paragraphs
+        if inside is not None and first - 1 > clauses[1] and _longest(inside) < _longest(chosen):
             return inside
+        return chosen
     lazy = _lazy_numbers(raws, usual) if document is None and len(clauses) < 2 \
         and Path(path).suffix.lower() in SUFFIXES[1:] else None  # among clauses, "1." / "1." is no lazy list
     if not parsed and lazy is not None:  # a Markdown list whose every item is "1." is numbered 1, 2, 3 where it shows
@@ -368,7 +379,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
             return _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
         raise failure from None
     if not parsed:
-        return document
+        return unless_clauses(document, opened[0])
     # a way that needs no footnotes beats one that does: "(1) (2)" recitals, then Articles, then "Notes" / "(1) OJ
     # L 119." would parse as recitals with the Articles inside the last one
     parsed = [c for c in parsed if not c[3]] or parsed
@@ -383,9 +394,16 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     kept = [c for c in kept if not c[0].titles] or kept
     # the longest paragraph, or the header where that is longer: "[1]" footnotes after each "(1)" paragraph
     # would leave the first paragraph in the header, and every other one inside a footnote
-    best = min(kept, key=lambda c: max(len(" ".join(c[1].header)), *(len(p.text) for p in c[1].paragraphs)))
+    best = min(kept, key=lambda c: _longest(c[1]))
     log.info("%s: paragraphs numbered like '%s'", path, best[0].name)
-    return best[1]
+    return unless_clauses(best[1], best[2][0])
+
+
+def _longest(document: Document) -> int:
+    """The length of a reading's longest paragraph, or of its header where that is longer: of two readings of a
+    document, the one with the shorter is the tighter ("[1]" footnotes after each "(1)" paragraph would leave
+    the first paragraph in the header, and every other one inside a footnote)."""
+    return max(len(" ".join(document.header)), *(len(p.text) for p in document.paragraphs))
 
 
 # Markdown writers (turndown, Word exporters) escape what would start a list or a link: "1\. We", "## 2\. Fees",
@@ -796,8 +814,9 @@ _LAZY_ONE = re.compile(r"^(\s*(?:\*\*)?)1(?!\d)")
 
 def _lazy_numbers(raws: list[str], usual: list[int]) -> list[str] | None:
     """The lines with a Markdown list's lazy numbers written out, where every item at the list's own indent is
-    "1." (CommonMark shows "1." / "1." / "1." as 1, 2, 3): the items numbered 1, 2, 3 as they show. None where any
-    other number is among them, or fewer than two."""
+    "1." (CommonMark shows "1." / "1." / "1." as 1, 2, 3): the items numbered 1, 2, 3 through the document (where
+    text between them starts a new list, CommonMark would count it from 1 again: its numbers would repeat). None
+    where any other number is among them, or fewer than two."""
     top = min((_indent(raws[i]) for i in usual), default=0)
     items = [i for i in usual if _indent(raws[i]) == top]
     if len(items) < 2 or any(NUMBERINGS[0].number(NUMBERINGS[0].match(raws[i])) != 1 for i in items):
@@ -827,9 +846,12 @@ def _clause_lines(raws: list[str], code: list[bool], numbered: list[int]) -> lis
         if i in heads:
             major = int(_CLAUSE_TITLE.match(raws[i])[1])
             below = next((j for j in range(i + 1, len(raws)) if raws[j].strip()), None)
+            # inside a clause's text: after a line that runs on ("... reject the goods in" / "2 Business Days of"), but
+            # not after the title, a heading or a clause that names a term ("2.2 Manager" / "3 Booking")
             above = raws[i - 1].strip() if i else ""
-            if major == (last[0] + 1 if last else 1) and below is not None and below not in heads and not (
-                    above and not _ENDS_UNIT.search(above)):  # "... within" / "30 Business Days of delivery."
+            wraps = last is not None and above and not _ENDS_UNIT.search(above) and (
+                i - 1 not in clauses | heads or _DANGLING.search(above) is not None)
+            if major == (last[0] + 1 if last else 1) and below is not None and below not in heads and not wraps:
                 kept.append(i)
                 last = (major, 0)
             continue
@@ -1081,7 +1103,8 @@ def _title_from_header(header: list[str]) -> str | None:
     """The shortest header line that names no year and does not run on: the title, not the date, place or
     event, nor an addressee ("各部门：", "To all staff:", "The General Assembly,"), a numbered item or a line
     wrapped mid-sentence ("Recalling the obligations under"). A full stop may end it ("Helping Hands, Inc.").
-    A Markdown file's front matter names its title (``title: Staff Handbook``) or none: its keys are no title; nor
+    Front matter (YAML or TOML, as Markdown files have it) names the title (``title: Staff Handbook``) or none: its
+    keys are no title; nor
     is "Contents", "Version 4.2", a table of contents' numbered line, or the end of a long line that trails off.
 
     >>> _title_from_header(["2017-12-04 16:41:27", "The CPC in Dialogue with World Political Parties",
@@ -1103,7 +1126,7 @@ def _title_from_header(header: list[str]) -> str | None:
     # a line after a long one that trails off is its end ("made between Jane Smith and" / "Tom Brown (the Tenant).");
     # lines that start with a number, where those count 1, 2, 3, are a table of contents ("1 Introduction" / "2 Email")
     after = [False] + [bool(_TRAILS_OFF.search(a)) and len(a.split()) >= 6 for a in lines[:-1]]  # not "Sign in"
-    numbers = [int(m[1]) for line in lines if (m := _LEADING_NUMBER.match(line))]
+    numbers = [int(m[1]) for line in lines if (m := _LEADING_NUMBER.match(line)) and not _YEAR.search(line)]
     listed = len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))  # not "5 Steps to ..." over "12 March"
     lines = [line for line, wrapped in zip(lines, after)
              if line and not wrapped and not (listed and _LEADING_NUMBER.match(line))

@@ -58,8 +58,8 @@ _STATES_NUMBER = re.compile(
 # per cubic metre?") ... and what answers one: an amount in a currency, or that it costs nothing.
 # Any other number is no answer: "upgraded by 2029 with tanks of 18,000 m3" does not say what it costs.
 _ASKS_MONEY = re.compile(
-    rf"\bhow\s+much\b{_DEGREE}(?![^?]{{0,60}}\b(time|hours?|days?|weeks?|months?|years?|water|attention|leave)\b)"
-    r"[^?]{0,60}\b(cost|costs|costing|pay|paying|paid|spend|spent|charge|charged|price|priced|"
+    rf"\bhow\s+much\b{_DEGREE}(?![^?]{{0,60}}\b(time|hours?|days?|weeks?|months?|years?|water|attention)\b)"
+    r"[^?]{0,60}\b(cost|costs|costing|pay|paying|paid(?!\s+(?:leave|time\s+off|holidays?)\b)|spend|spent|charge|charged|price|priced|"
     r"fee|fees|budget|worth|invest|invested|fund|funded|funding)\b"
     # "How much of it is on full pay?", "How much sick pay ...?": a time on a kind of pay (18 weeks at full pay)
     r"(?<!full pay)(?<!half pay)(?<!sick pay)(?<!statutory pay)(?<!maternity pay)(?<!paternity pay)"
@@ -73,7 +73,7 @@ _STATES_MONEY = re.compile(
     r"|\d+p\b|便士"  # pence: "an extra 10p per minute"
     r"|\bfree\b|\bno\s+(cost|charge|fee)\b|\bwithout\s+charge\b|免费|不收费|\d\s*[万亿]?\s*[元圆]|美元|欧元|英镑|日元|人民币"
     r"|\btime\s+and\s+a\s+(half|third|quarter)\b|\bdouble\s+time\b"  # a rate of pay, against the usual one
-    r"|\d+(?:\.\d+)?\s*(?:%|percent|per\s+cent)\s+of\s+(?:[\w-]+\s+){0,2}(?:pay|salary|earnings|wages?)\b",
+    r"|\d+(?:\.\d+)?\s*(?:%|percent|per\s+cent)\s+of\s+(?:[\w-]+\s+){0,3}(?:pay|salary|earnings|wages?)\b",
     re.IGNORECASE,
 )
 # A question whose answer is a measure ("What is the top speed?", "At what wind speed ...?", "How far

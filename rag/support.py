@@ -199,17 +199,18 @@ class SentenceScorer:
         return (0.0 if missing else score), sents[best]
 
 
-# A time of day, "9.30 am" or "9:30 a.m.": one way of writing it, so that "9:30 am" states the "9.30 am" of a text
-_CLOCK = re.compile(r"\b(\d{1,2})[.:](\d{2})(?=\s*(?:am|pm|a\.m\.|p\.m\.)(?![A-Za-z]))", re.IGNORECASE)
+# A time of day, "9.30", "9:30" or "09:30": one way of writing it, so that a claim's "9:30 am" states a text's "9.30 am"
+# (not a date's "04.12.2017", a ratio's "3:1" or a price's "3.5")
+_CLOCK = re.compile(r"(?<![\d.:])0?(\d{1,2})[.:](\d{2})(?![\d.:]?\d)")
 
 
 def _clock(text: str) -> str:
-    """``text`` with its times of day written "9:30 am".
+    """``text`` with its times of day written "9.30".
 
-    >>> _clock("Ring before 9.30 am, or by 5.15 p.m.; 3.50 euros.")
-    'Ring before 9:30 am, or by 5:15 p.m.; 3.50 euros.'
+    >>> _clock("Ring before 9:30 am or 09.45, by 17:00; 3.50 euros, 1.5 days, on 04.12.2017, 3:1.")
+    'Ring before 9.30 am or 9.45, by 17.00; 3.50 euros, 1.5 days, on 04.12.2017, 3:1.'
     """
-    return _CLOCK.sub(r"\1:\2", text)
+    return _CLOCK.sub(r"\1.\2", text)
 
 
 # A number the claim measures in a unit (rag.units: "180 km") is not stated by a text that counts something

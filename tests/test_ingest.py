@@ -893,6 +893,18 @@ PARSE_CASES = [
         [(1, "1.1 The Buyer may reject the goods within 30 Business Days of delivery.", "Delivery"),
          (2, "2.1 Pay on invoice.", "Payment")], "Sale terms", None, id="a-wrapped-line-is-no-clause-heading",
     ),
+    pytest.param(  # notes after a policy's clauses: the clauses are its paragraphs, not one footnote (a review found it)
+        "p.txt", "Leave Policy\n\n1 Purpose\n1.1 Staff get leave.\n1.2 It is paid.\n2 Booking\n2.1 Book early.\n"
+        "2.2 Managers approve it.\n\nNotes\n[1] Working Time Regulations 1998.\n",
+        [(1, "1.1 Staff get leave. 1.2 It is paid.", "Purpose"),
+         (2, "2.1 Book early. 2.2 Managers approve it. Notes [1] Working Time Regulations 1998.", "Booking")],
+        "Leave Policy", ("Leave Policy",), id="clauses-before-notes",
+    ),
+    pytest.param(  # a heading right under the title, and one after a clause that names a term
+        "p.txt", "Terms\n1 Intro\n1.1 Hello.\n2 Definitions\n2.1 Leave\n2.2 Manager\n3 Booking\n3.1 Book early.\n",
+        [(1, "1.1 Hello.", "Intro"), (2, "2.1 Leave 2.2 Manager", "Definitions"), (3, "3.1 Book early.", "Booking")],
+        "Terms", ("Terms",), id="clause-headings-under-a-title-and-a-term",
+    ),
     pytest.param(  # a list of numbered lines with nothing under them is no headings: a recipe's ingredients
         "cake.txt", "Cake\n\n1 Cup flour\n2 Eggs\n\n1.1 Mix them.\n1.2 Bake.\n",
         [(1, "1.1 Mix them. 1.2 Bake.", None)], "Cake", ("Cake", "1 Cup flour", "2 Eggs"), id="ingredients-over-clauses",
@@ -937,6 +949,10 @@ PARSE_CASES = [
         "d.txt", "Staff Leave Policy\nNorthmere Libraries and Archives Trust\nVersion 4.2\n\n1 Purpose\nIt sets out leave.\n\n2 Scope\n2.1 All staff.\n",
         [(1, "It sets out leave.", "Purpose"), (2, "2.1 All staff.", "Scope")], "Staff Leave Policy", None,
         id="a-version-line-is-no-title",
+    ),
+    pytest.param(  # a dated line among a table of contents' numbered lines
+        "p.txt", "IT Policy\n12 March 2024\nContents\n1 Email\n2 Web\n\n1 Email\n1.1 Be brief.\n2 Web\n2.1 Log off.\n",
+        [(1, "1.1 Be brief.", "Email"), (2, "2.1 Log off.", "Web")], "IT Policy", None, id="contents-under-a-date",
     ),
     pytest.param(  # YAML's doubled quote inside a quoted title
         "d.md", "---\ntitle: 'Children''s Services' # v2\n---\n\n1. Sign in.\n2. Sign out.\n",

@@ -193,6 +193,9 @@ def test_refusal_messages_follow_the_question_language():
         ("What is the weekly rate of statutory maternity pay?", "18 weeks at full pay.", True),
         ("What is the rate of pay for overtime?", "Overtime is paid at time and a half.", False),
         ("What is the rate of pay during a career break?", "It is paid at 50 percent of basic salary.", False),
+        ("How much will I be paid while on parental leave?", "Leave is taken in blocks of 5 days.", True),
+        ("How much will I be paid while on parental leave?", "It is paid at 90% of your average weekly earnings.",
+         False),
     ],
 )
 def test_a_question_asking_for_a_number_money_or_a_measure_against_text_stating_none(question, text, lacks):

@@ -29,9 +29,10 @@ def scorer():
         ("The delegates stayed in the Beijing International Hotel.", False),  # invented detail, shared words
         ("Over 600 delegates from over 120 countries met in Beijing at 9:30 am.", True),  # 9.30 am in the text
         ("Over 600 delegates from over 120 countries met in Beijing at 9:45 am.", False),
+        ("Over 600 delegates from over 120 countries met in Beijing at 09.30.", True),  # the same time, no "am"
     ],
     ids=["verbatim-facts", "wrong-number", "paragraph-ref-number", "zh-without-e5", "invented-detail",
-         "a-time-written-another-way", "another-time"],
+         "a-time-written-another-way", "another-time", "a-time-without-am"],
 )
 def test_support(scorer, claim, supported):
     score, quote = scorer.support(claim, P1)
