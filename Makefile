@@ -72,7 +72,7 @@ model-server: setup
 	  --host 127.0.0.1 --port 8001 --n_ctx 4096
 
 # The full evaluation: retrieval, reranking, every answerer and the tutorial baseline on the
-# four question sets, the ALCE judge, the side-by-side report (about two hours on 2 cores).
+# five question sets, the ALCE judge, the side-by-side report (about two and a half hours on 2 cores).
 eval: setup
 	$(BIN)/python -m eval retrieval
 	$(BIN)/python -m eval rerank
@@ -85,10 +85,13 @@ eval: setup
 	    --corpus eval/corpora/cycle_share_terms.txt --out eval/reports/cycle_share_terms/$$a --answerer $$a || exit 1; \
 	  $(BIN)/python -m eval run --dataset eval/datasets/staff_leave_policy.jsonl \
 	    --corpus eval/corpora/staff_leave_policy.txt --out eval/reports/staff_leave_policy/$$a --answerer $$a || exit 1; \
+	  $(BIN)/python -m eval run --dataset eval/datasets/tenancy_agreement.jsonl \
+	    --corpus eval/corpora/tenancy_agreement.md --out eval/reports/tenancy_agreement/$$a --answerer $$a || exit 1; \
 	done
 	$(BIN)/python -m eval judge eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
 	  eval/reports/cycle_share_terms/local eval/reports/cycle_share_terms/extractive eval/reports/cycle_share_terms/tutorial \
 	  eval/reports/staff_leave_policy/local eval/reports/staff_leave_policy/extractive eval/reports/staff_leave_policy/tutorial \
+	  eval/reports/tenancy_agreement/local eval/reports/tenancy_agreement/extractive eval/reports/tenancy_agreement/tutorial \
 	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive \
 	  eval/reports/beijing_initiative/tutorial eval/reports/city_water_charter/tutorial
 	$(BIN)/python -m eval compare eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
@@ -96,6 +99,8 @@ eval: setup
 	  eval/reports/cycle_share_terms/tutorial \
 	  eval/reports/staff_leave_policy/local eval/reports/staff_leave_policy/extractive eval/reports/staff_leave_policy/fake \
 	  eval/reports/staff_leave_policy/tutorial \
+	  eval/reports/tenancy_agreement/local eval/reports/tenancy_agreement/extractive eval/reports/tenancy_agreement/fake \
+	  eval/reports/tenancy_agreement/tutorial \
 	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive \
 	  eval/reports/beijing_initiative/fake eval/reports/city_water_charter/fake \
 	  eval/reports/beijing_initiative/tutorial eval/reports/city_water_charter/tutorial --out eval/reports/answers.md

@@ -32,6 +32,8 @@ DATASETS = {
     # by clauses ("3 Annual leave" / "3.1 ..."); its first run (5f612ce, eval/reports/staff_leave_policy) came
     # before anything was changed for it
     "staff_leave_policy": (Path("eval/corpora/staff_leave_policy.txt"), Path("eval/datasets/staff_leave_policy.jsonl")),
+    # And a fifth, a tenancy agreement in Markdown, written the same way and day after everything above
+    "tenancy_agreement": (Path("eval/corpora/tenancy_agreement.md"), Path("eval/datasets/tenancy_agreement.jsonl")),
 }
 
 
