@@ -365,6 +365,7 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         if inside is not None and first - 1 > clauses[1] and _longest(inside) < _longest(chosen):
             return inside
         return chosen
+
     lazy = _lazy_numbers(raws, usual) if document is None and len(clauses) < 2 \
         and Path(path).suffix.lower() in SUFFIXES[1:] else None  # among clauses, "1." / "1." is no lazy list
     if not parsed and lazy is not None:  # a Markdown list whose every item is "1." is numbered 1, 2, 3 where it shows
