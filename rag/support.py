@@ -173,15 +173,16 @@ class SentenceScorer:
         """How well ``p`` supports ``claim`` (0..1) and the best supporting sentence."""
         facts = _clock(NAMED_PARAGRAPHS.sub(" ", claim))  # "paragraphs 10 and 13": where, not what
         numbers = set(_NUMBER.findall(facts))
-        missing = {n for n in numbers if not _states_number(_clock(p.text), n, facts)}
+        text = _clock(p.text)
+        missing = {n for n in numbers if not _states_number(text, n, facts)}
         embedder, multilingual = self._embedder_for(claim)
         sents, words, vectors, usable = self._paragraph(p, embedder, facts)
+        stated = [set(_NUMBER.findall(_clock(s))) for s in sents]  # each sentence's numbers, times written alike
         claim_words = _content_words(facts)
         lexical = [_coverage(claim_words, w) for w in words]
         if numbers:
-            lexical = [min(1.0, lx + NUMBER_ANCHOR_BONUS)
-                       if lx >= NUMBER_ANCHOR_COVERAGE and numbers <= set(_NUMBER.findall(_clock(s))) else lx
-                       for lx, s in zip(lexical, sents)]
+            lexical = [min(1.0, lx + NUMBER_ANCHOR_BONUS) if lx >= NUMBER_ANCHOR_COVERAGE and numbers <= found else lx
+                       for lx, found in zip(lexical, stated)]
         if vectors is None:
             sims = np.zeros(len(sents))
         elif multilingual:
@@ -193,7 +194,7 @@ class SentenceScorer:
                   for lx, sm, ok, sent in zip(lexical, sims, usable, sents)]
         # of sentences that score alike (each states every word of "The fee in 2021 was 9 euros"), the one
         # that states the claim's numbers too is its quote
-        best = max(range(len(scores)), key=lambda i: (scores[i], len(numbers & set(_NUMBER.findall(_clock(sents[i]))))))
+        best = max(range(len(scores)), key=lambda i: (scores[i], len(numbers & stated[i])))
         facts_words = set().union(*(w for w, ok in zip(words, usable) if ok))
         score = max(scores[best], _coverage(claim_words, facts_words) * 0.9)
         return (0.0 if missing else score), sents[best]
