@@ -347,13 +347,13 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
     decimal = next(n for n in NUMBERINGS if n.grouped)
     clauses = _clause_lines(raws, code, lines[decimal.name]) if lines[decimal.name] else []
     listed = [lines[n.name] for n in NUMBERINGS if n is not decimal and not n.from_one and lines[n.name]]
-    inside = None  # the clauses' reading, where there are two or more clauses and it parses into two paragraphs or more
+    read, unread = None, None  # the clauses' reading, where there are two or more clauses, or why it fails
     if len(clauses) >= 2:
         try:
-            inside = _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
-        except CorpusError:
-            pass
-        inside = inside if inside is not None and len(inside.paragraphs) >= 2 else None
+            read = _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
+        except CorpusError as error:
+            unread = error
+    inside = read if read is not None and len(read.paragraphs) >= 2 else None  # a rival to the other ways
     if inside is not None and listed and all(_listed_in(raws, clauses, its) for its in listed):
         return inside
 
@@ -377,7 +377,9 @@ def parse_text(text: str, path: str | Path, label_with_doc: bool = False) -> Doc
         # "1.1", "1.2", "2.1", with no "1." line (one whose parse failed reports why) and no other way: clauses,
         # grouped by their first number
         if len(clauses) >= 2 and not usual:
-            return _parse(text, raws, code, clauses, path, label_with_doc, decimal, contents)[0]
+            if unread is not None:
+                raise unread from None
+            return read
         raise failure from None
     if not parsed:
         return unless_clauses(document, opened[0])
