@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import LOCATE_RELEVANCE_FLOOR, STRONG_EVIDENCE, AnswerResult, Asker, _strong
+from rag.answer import (LOCATE_RELEVANCE_FLOOR, STRONG_EVIDENCE, STRONG_VETO, AnswerResult, Asker,
+                        _named_and_addressed)
 from rag.chunk import split_sentences
 from rag.cite import Verification, split_claims, verify
 from rag.embed import HashEmbedder
@@ -339,24 +340,82 @@ def test_timeout_message_states_the_limit(pipeline):
 
 def test_invalid_citation_is_removed_and_unsupported_sentence_dropped(pipeline, paragraphs):
     assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise: a fallback, not a refusal
-    model = FakeChatModel(responses=["Peace matters [42]. Invented fact about Mars [3]."])
+    model = FakeChatModel(responses=["Peace matters [42]. Invented fact about Mars [3]."], judgements=[0.5])
     result = asker_with(pipeline, model).ask(STRONG_Q)
     assert "[42]" not in result.answer and "Mars" not in result.answer
     assert "removed citation [42] (no such paragraph)" in result.notes
     assert any(n.startswith("dropped") and "Mars" in n for n in result.notes), result.notes
     assert result.draft == "Peace matters [42]. Invented fact about Mars [3]."
     # neither sentence stands ("Peace matters" is not said by any paragraph the evidence holds), and the evidence
-    # is strong: the document's own sentences answer instead
-    assert result.fallback == "no sentence of the model's answer is supported by the document"
+    # is strong (and the judge does not veto it): the document's own sentences answer instead
+    assert result.fallback == "no sentence of the model's answer is supported, but the evidence is strong " \
+                              "(the judge's P(yes) 0.50)"
     assert_cited_and_grounded(result, paragraphs)
 
 
 def test_wholly_unsupported_answer_with_strong_evidence_falls_back_to_extractive(pipeline, paragraphs):
     assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=["Mars has two moons [12]."])).ask(STRONG_Q)
-    assert result.fallback == "no sentence of the model's answer is supported by the document"
+    model = FakeChatModel(responses=["Mars has two moons [12]."], judgements=[STRONG_VETO])
+    result = asker_with(pipeline, model).ask(STRONG_Q)
+    assert result.fallback.startswith("no sentence of the model's answer is supported, but the evidence is strong")
     assert "Mars" not in result.answer
     assert_cited_and_grounded(result, paragraphs)
+
+
+def test_strong_evidence_is_vetoed_when_the_judge_clearly_says_no(pipeline):
+    # a sentence restating the question is a close paraphrase of it, not always its answer ("Can I sell days
+    # of leave?" against "Unused annual leave may be carried over"): below STRONG_VETO the judge's "no" stands
+    assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[STRONG_VETO - 0.01] * 2)
+    result = asker_with(pipeline, model).ask(STRONG_Q)
+    assert (result.refused, result.refusal_reason) == (True, "not_addressed")
+    assert result.answerability == STRONG_VETO - 0.01 and result.citations == []
+    assert model.responses == []  # a refusal the judge upholds gets its second reading, as any other
+
+
+@pytest.mark.parametrize(
+    ("threshold", "p_yes", "refused"),
+    [(1.0, STRONG_VETO - 0.01, True),  # a judge that never overrules still vetoes
+     (1.0, STRONG_VETO, False),
+     (0.3, 0.35, False)],  # a threshold under the veto: what overrules weak evidence overrules strong evidence
+    ids=["never-overrules-still-vetoes", "never-overrules-restated-stands", "low-threshold"],
+)
+def test_the_veto_and_the_judge_threshold(pipeline, threshold, p_yes, refused):
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"] * 2, judgements=[p_yes] * 2)
+    result = asker_with(pipeline, model, judge_threshold=threshold).ask(STRONG_Q)
+    assert result.refused is refused and result.answerability == p_yes
+
+
+class JudgeFails(FakeChatModel):
+    def p_yes(self, system: str, user: str) -> float:
+        raise BackendError("no yes/no reading here")
+
+
+def test_strong_evidence_overrules_when_no_judge_can_be_asked(pipeline, paragraphs):
+    # ollama and openai have no yes/no reading, and a judge can fail: the restating sentence decides alone
+    result = asker_with(pipeline, JudgeFails(responses=["NOT IN DOCUMENT"])).ask(STRONG_Q)
+    assert result.fallback == "model declined, but the evidence is strong" and result.answerability is None
+    assert_cited_and_grounded(result, paragraphs)
+
+
+def test_the_fallback_leads_with_the_paragraph_that_restates_the_question_not_an_unsupported_citation(tmp_path):
+    (tmp_path / "leave").mkdir()
+    (tmp_path / "leave" / "leave.txt").write_text(
+        "Leave policy\n\n"
+        "1. Employees may take five days of paid leave when a close relative dies.\n"
+        "2. Employees may take paid leave, usually two days, when a dependant has an emergency.\n")
+    settings = Settings(embedders=("hash",), answerer="fake", corpus=tmp_path / "leave", index_dir=tmp_path / "ix")
+    pipeline = load_pipeline(settings)
+    question = "How many days of paid leave may employees take when a close relative dies?"
+    hits = pipeline.retriever.search(question, settings.k).hits
+    evidence = {e.label: e for e in select_evidence(question, hits, SentenceScorer(HashEmbedder(), None))}
+    assert evidence["1"].similarity >= STRONG_EVIDENCE > evidence["2"].similarity  # the premise
+    assert evidence["2"].relevance > 0  # [2] could lead: the old fallback followed the draft to it
+    model = FakeChatModel(responses=["You may take 3 days off [2]."], judgements=[0.5])
+    result = asker_with(pipeline, model).ask(question)
+    assert result.fallback.startswith("no sentence of the model's answer is supported, but the evidence is strong")
+    assert result.cited_numbers == [1]  # not [2], which the unsupported draft pointed at
+    assert result.citations[0].quote == "Employees may take five days of paid leave when a close relative dies."
 
 
 def test_wholly_unsupported_answer_with_weak_evidence_is_declined_when_the_judge_agrees(pipeline):
@@ -618,8 +677,8 @@ def test_model_decline_with_weak_evidence_is_a_refusal_when_the_judge_agrees(pip
 )
 def test_model_decline_with_strong_evidence_is_answered_extractively(pipeline, paragraphs, decline):
     assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=[decline])).ask(STRONG_Q)
-    assert result.fallback == "model declined although the evidence is strong"
+    result = asker_with(pipeline, FakeChatModel(responses=[decline], judgements=[0.45])).ask(STRONG_Q)
+    assert result.fallback == "model declined, but the evidence is strong (the judge's P(yes) 0.45)"
     assert result.draft == decline
     assert_cited_and_grounded(result, paragraphs)
     assert result.cited_numbers[0] == 5
@@ -979,8 +1038,8 @@ def test_a_citation_holds_each_sentence_of_its_paragraph_that_the_answer_rests_o
 def test_model_decline_on_a_named_paragraph_is_answered_from_that_paragraph(pipeline):
     result = asker_with(pipeline, FakeChatModel(responses=["NOT IN DOCUMENT"])).ask("What does paragraph 9 say?")
     assert not result.refused
-    assert result.fallback == "model declined although the evidence is strong"
-    assert result.cited_numbers == [9]
+    assert result.fallback == "model declined, but the evidence is strong"  # named: the judge is not asked
+    assert result.cited_numbers == [9] and result.answerability is None
 
 
 @pytest.mark.parametrize(
@@ -994,7 +1053,7 @@ def test_model_decline_on_a_named_paragraph_is_answered_from_that_paragraph(pipe
 def test_a_named_paragraph_is_strong_evidence_for_what_it_says(question, relevance, pinned, strong):
     e = Evidence(Paragraph("d", 12, "Joint efforts should implement the Paris Agreement.", "12"),
                  [("Joint efforts should implement the Paris Agreement.", relevance)], 1.0, pinned, similarity=0.2)
-    assert _strong([e], question) is strong
+    assert _named_and_addressed([e], question) is strong
 
 
 @pytest.mark.parametrize(("p_yes", "refused"), [(0.2, True), (0.9, False)], ids=["judge-upholds", "judge-overrules"])
