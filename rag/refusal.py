@@ -54,6 +54,15 @@ _STATES_NUMBER = re.compile(
     r"a\s+quarter)\b|[一二两三四五六七八九十百千万亿]",
     re.IGNORECASE,
 )
+# A count ("How many of us can come?") is answered by "there is no limit on the number of visitors" too (not a
+# phone number, nor a sum: "不限于" is "not limited to").
+_ASKS_COUNT = re.compile(r"\bhow\s+many\b|(?<!\ba\s)(?<!phone\s)\bnumber\s+of\b|多少(?:个|人|位|名|次)|几(?:个|人|位|名|次)",
+                         re.IGNORECASE)
+_STATES_COUNT = re.compile(
+    rf"{_STATES_NUMBER.pattern}|\bno\s+(?:upper\s+|set\s+|fixed\s+)?(?:limit|maximum|cap)\b|\bunlimited\b"
+    r"|\bany\s+number\b|人数不限|不限(?:人数|次数)|没有(?:人数|次数)?限制",
+    re.IGNORECASE,
+)
 # A question whose answer is a sum of money ("How much will the upgrade cost?", "What is the price
 # per cubic metre?") ... and what answers one: an amount in a currency, or that it costs nothing.
 # Any other number is no answer: "upgraded by 2029 with tanks of 18,000 m3" does not say what it costs.
@@ -94,7 +103,8 @@ _STATES_MEASURE = re.compile(
     re.IGNORECASE,
 )
 # What a question asks for and what a text must state to answer it, the narrower kind first.
-_ANSWER_KINDS = [(_ASKS_MONEY, _STATES_MONEY), (_ASKS_MEASURE, _STATES_MEASURE), (_ASKS_NUMBER, _STATES_NUMBER)]
+_ANSWER_KINDS = [(_ASKS_MONEY, _STATES_MONEY), (_ASKS_MEASURE, _STATES_MEASURE), (_ASKS_COUNT, _STATES_COUNT),
+                 (_ASKS_NUMBER, _STATES_NUMBER)]
 
 
 def asks_for_what_it_lacks(question: str, text: str) -> bool:
@@ -106,6 +116,12 @@ def asks_for_what_it_lacks(question: str, text: str) -> bool:
     True
     >>> asks_for_what_it_lacks("How many countries took part?", "Delegates from over 120 countries came.")
     False
+    >>> asks_for_what_it_lacks("How many guests may I bring?", "There is no limit on the number of guests.")
+    False
+    >>> asks_for_what_it_lacks("What is the phone number of the club?", "There is no limit on the number of guests.")
+    True
+    >>> asks_for_what_it_lacks("押金是多少？", "费用包括但不限于清洁费。")
+    True
     >>> asks_for_what_it_lacks("How much will the upgrade cost?", "It is upgraded by 2029 with 18,000 m3 tanks.")
     True
     >>> asks_for_what_it_lacks("How much does a new lead pipe cost me?", "Replacement is free to the owner.")
