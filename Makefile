@@ -72,38 +72,24 @@ model-server: setup
 	  --host 127.0.0.1 --port 8001 --n_ctx 4096
 
 # The full evaluation: retrieval, reranking, every answerer and the tutorial baseline on the
-# five question sets, the ALCE judge, the side-by-side report (about two and a half hours on 2 cores).
+# six question sets, the ALCE judge, the side-by-side report (about three hours on 2 cores).
+# Beijing's set is about the default corpus; every other set X is about eval/corpora/X.txt or X.md.
+CORPORA := $(sort $(wildcard eval/corpora/*.txt eval/corpora/*.md))
+REPORTS := eval/reports/beijing_initiative $(patsubst eval/corpora/%,eval/reports/%,$(basename $(CORPORA)))
 eval: setup
 	$(BIN)/python -m eval retrieval
 	$(BIN)/python -m eval rerank
 	for a in extractive fake local tutorial; do \
 	  $(BIN)/python -m eval run --dataset eval/datasets/beijing_initiative.jsonl \
 	    --out eval/reports/beijing_initiative/$$a --answerer $$a || exit 1; \
-	  $(BIN)/python -m eval run --dataset eval/datasets/city_water_charter.jsonl \
-	    --corpus eval/corpora/city_water_charter.md --out eval/reports/city_water_charter/$$a --answerer $$a || exit 1; \
-	  $(BIN)/python -m eval run --dataset eval/datasets/cycle_share_terms.jsonl \
-	    --corpus eval/corpora/cycle_share_terms.txt --out eval/reports/cycle_share_terms/$$a --answerer $$a || exit 1; \
-	  $(BIN)/python -m eval run --dataset eval/datasets/staff_leave_policy.jsonl \
-	    --corpus eval/corpora/staff_leave_policy.txt --out eval/reports/staff_leave_policy/$$a --answerer $$a || exit 1; \
-	  $(BIN)/python -m eval run --dataset eval/datasets/tenancy_agreement.jsonl \
-	    --corpus eval/corpora/tenancy_agreement.md --out eval/reports/tenancy_agreement/$$a --answerer $$a || exit 1; \
+	  for c in $(CORPORA); do n=$$(basename $${c%.*}); \
+	    $(BIN)/python -m eval run --dataset eval/datasets/$$n.jsonl --corpus $$c \
+	      --out eval/reports/$$n/$$a --answerer $$a || exit 1; \
+	  done; \
 	done
-	$(BIN)/python -m eval judge eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
-	  eval/reports/cycle_share_terms/local eval/reports/cycle_share_terms/extractive eval/reports/cycle_share_terms/tutorial \
-	  eval/reports/staff_leave_policy/local eval/reports/staff_leave_policy/extractive eval/reports/staff_leave_policy/tutorial \
-	  eval/reports/tenancy_agreement/local eval/reports/tenancy_agreement/extractive eval/reports/tenancy_agreement/tutorial \
-	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive \
-	  eval/reports/beijing_initiative/tutorial eval/reports/city_water_charter/tutorial
-	$(BIN)/python -m eval compare eval/reports/beijing_initiative/local eval/reports/city_water_charter/local \
-	  eval/reports/cycle_share_terms/local eval/reports/cycle_share_terms/extractive eval/reports/cycle_share_terms/fake \
-	  eval/reports/cycle_share_terms/tutorial \
-	  eval/reports/staff_leave_policy/local eval/reports/staff_leave_policy/extractive eval/reports/staff_leave_policy/fake \
-	  eval/reports/staff_leave_policy/tutorial \
-	  eval/reports/tenancy_agreement/local eval/reports/tenancy_agreement/extractive eval/reports/tenancy_agreement/fake \
-	  eval/reports/tenancy_agreement/tutorial \
-	  eval/reports/beijing_initiative/extractive eval/reports/city_water_charter/extractive \
-	  eval/reports/beijing_initiative/fake eval/reports/city_water_charter/fake \
-	  eval/reports/beijing_initiative/tutorial eval/reports/city_water_charter/tutorial --out eval/reports/answers.md
+	$(BIN)/python -m eval judge $(foreach a,local extractive tutorial,$(REPORTS:%=%/$(a)))
+	$(BIN)/python -m eval compare $(foreach a,local extractive fake tutorial,$(REPORTS:%=%/$(a))) \
+	  --out eval/reports/answers.md
 
 clean:
 	rm -rf .index .pytest_cache
