@@ -34,7 +34,8 @@ DATASETS = {
     "staff_leave_policy": (Path("eval/corpora/staff_leave_policy.txt"), Path("eval/datasets/staff_leave_policy.jsonl")),
     # And a fifth, a tenancy agreement in Markdown, written the same way and day after everything above
     "tenancy_agreement": (Path("eval/corpora/tenancy_agreement.md"), Path("eval/datasets/tenancy_agreement.jsonl")),
-    # A sixth, a hospital's visitor policy, written the same way on 2026-12-06 after everything above
+    # A sixth, a hospital's visitor policy, written the same way on 2026-12-06 after everything above; its first
+    # run (3582e1c, committed in 38a69b2) came before anything was changed for it
     "hospital_visitor_policy": (Path("eval/corpora/hospital_visitor_policy.txt"),
                                 Path("eval/datasets/hospital_visitor_policy.jsonl")),
 }
