@@ -569,7 +569,8 @@ STRONG_EVIDENCE = 0.55
 # committed local runs never asked it there; asked afresh, the 25 answerable questions whose refusal a
 # restating sentence had overruled got P("Yes") 0.44-0.93 (then 0.59 and up), the 4 unanswerable ones 0.35,
 # 0.39, 0.52 and 0.81. Picked between, on those few, and inside the judge's run-to-run noise (up to 0.07,
-# see eval.run.replay): replayed, the two under it were declined and no answer changed on the other sets.
+# see eval.run.replay): replayed, the two under it were declined, and the other sets changed only where every
+# replay does; on the sixth set, unseen when this was written, no question came under it.
 STRONG_VETO = 0.4
 
 
