@@ -504,7 +504,7 @@ class Asker:
             return False, None
         if _named_and_addressed(evidence, question):
             return True, None
-        restated = _restated(evidence)
+        restated = bool(_restating(evidence))
         if not restated and self.judge_threshold >= 1.0:
             return False, None  # a judge whose "yes" is never enough is not asked
         p_yes = self._judge(question, evidence, timings)
@@ -583,10 +583,10 @@ def _named_and_addressed(evidence: list[Evidence], question: str) -> bool:
     return any(e.pinned and _addressed(e, question) for e in evidence)
 
 
-def _restated(evidence: list[Evidence]) -> bool:
-    """Whether a sentence of the evidence plainly restates the question (see Evidence.similarity): strong
-    evidence too, but one the judge can veto (STRONG_VETO)."""
-    return max((e.similarity for e in evidence), default=0.0) >= STRONG_EVIDENCE
+def _restating(evidence: list[Evidence]) -> list[str]:
+    """The evidence paragraphs (their labels, in retrieval's order) with a sentence that plainly restates the
+    question (see Evidence.similarity): strong evidence too, but one the judge can veto (STRONG_VETO)."""
+    return [e.label for e in evidence if e.similarity >= STRONG_EVIDENCE]
 
 
 def _addressed(named: Evidence, question: str) -> bool:
@@ -611,7 +611,7 @@ def _lead(cited: list[str], evidence: list[Evidence]) -> list[str]:
     >>> _lead(["9"], ev), _lead(["8", "9"], ev), _lead([], ev)  # a model that cited nothing: retrieval's order
     (['8', '9'], ['8', '9'], [])
     """
-    close = [e.label for e in evidence if e.similarity >= STRONG_EVIDENCE]
+    close = _restating(evidence)
     if not cited or not close or any(label in close for label in cited):
         return cited
     return [*close, *cited]

@@ -157,7 +157,7 @@ class SentenceScorer:
     def similarity(self, query: str, p: Paragraph) -> list[tuple[str, float]]:
         """Each sentence of ``p`` with how closely it restates ``query``, in [0, 1]: MiniLM for an
         English query, e5 for others. A plain restatement is a sign that the paragraph answers
-        (see ``answer._restated``); which sentence answers best is :meth:`relevance`'s to say."""
+        (see ``answer._restating``); which sentence answers best is :meth:`relevance`'s to say."""
         embedder, multilingual = self._embedder_for(query)
         sents, words, vectors, usable = self._paragraph(p, embedder, query)
         if vectors is None:
