@@ -42,7 +42,7 @@ from .refs import roman_number, roman_numeral, zh_number, zh_numeral
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 11  # bump when parsing changes what paragraphs (or titles) come out: indexes rebuild
+PARSER_VERSION = 12  # bump when parsing changes what paragraphs (or titles) come out: indexes rebuild
 
 
 @dataclass(frozen=True)
@@ -540,6 +540,7 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
     unfollowed: list[tuple[list[str], int, str]] = []  # section headings since the last paragraph opened, and where
+    unmarked = 0  # how many paragraphs came before the first heading with no mark (see _unmarked_heading), if any
     inner: tuple[int, int] | None = None  # an indented list inside the last paragraph: its indent, its last number
     top, unnumbered = _heading_levels(raws, numbered, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
@@ -657,12 +658,27 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
             inner = None
             if numbering.grouped:
                 section = None  # a heading over clause 2.1 is paragraph 2's alone
+        elif paras and line and not numbering.titles and _stands_alone(raws, lineno) \
+                and _unmarked_heading(line) and paras[-1][2][-1].endswith(tuple(_STOPS)) \
+                and _heads_next(raws, lineno, numbering, paras[-1][0]):
+            # "...their reception desks." / "" / "Visiting hours" / "" / "3. General visiting hours ...": a heading
+            # with no mark, standing alone between a finished paragraph and the next one, is the next one's section
+            section = line
+            unmarked = unmarked or len(paras)
+            previous = ""
         elif paras:
             if line:
                 paras[-1][2].append(line)
         elif line:
             header.append(heading if heading is not None and _MD_HEADING.match(raw) else line)  # "# 北京倡议"
 
+    if unmarked and header and paras[0][3] >= 3 and all(p[1] is None for p in paras[:unmarked]) \
+            and _stands_alone(raws, paras[0][3] - 2) \
+            and _unmarked_heading(header[-1]) and raws[paras[0][3] - 3].strip() == header[-1]:
+        # where unmarked headings stand between the paragraphs, the same line right over the first one is its
+        # section too, not the header's last line ("Purpose and scope" / "" / "1. This policy ...")
+        first = header.pop()
+        paras[:unmarked] = [(n, first, *rest) for n, _, *rest in paras[:unmarked]]
     for k in range(len(unfollowed) - 1, -1, -1):  # no text is lost: a signature's "Registrar" over "-----" either
         lines, at, heading = unfollowed[k]
         followed = at < (unfollowed[k + 1][1] if k + 1 < len(unfollowed) else len(lines))
@@ -794,6 +810,28 @@ def _heads_next(raws: list[str], lineno: int, numbering: Numbering, last: int) -
     with no text of its own ("## 2.1 Findings" / "3. ...") is the section of the paragraphs it heads."""
     match = numbering.match(_next_text(raws, lineno - 1))  # "3." alone, its text below
     return match is not None and numbering.number(match) == last + 1
+
+
+def _stands_alone(raws: list[str], lineno: int) -> bool:
+    """Whether line ``lineno`` (1-based) has a blank line (or the text's edge) above and below it."""
+    above = lineno < 2 or not raws[lineno - 2].strip()
+    below = lineno >= len(raws) or not raws[lineno].strip()
+    return above and below
+
+
+def _unmarked_heading(line: str) -> bool:
+    """Whether a line could be a heading with no mark: short, starting with a capital (or another script's
+    letter), ending with no stop or pause, not a list item or a date.
+
+    >>> [_unmarked_heading(s) for s in ("Visiting hours on adult wards", "Parking", "离院须知")]
+    [True, True, True]
+    >>> [_unmarked_heading(s) for s in ("We also ate.", "Note:", "and the rest", "3 March 2025", "- Cars")]
+    [False, False, False, False, False]
+    """
+    first = line[:1]
+    if not first.isalpha() or first.islower() or line.endswith(_CLAUSE_ENDS + tuple(_STOPS)):
+        return False
+    return len(line) <= 60 and len(line.split()) <= 8
 
 
 def _next_text(raws: list[str], i: int) -> str:

@@ -91,6 +91,27 @@ PARSE_CASES = [
         "City Charter", ("City Charter",),
         id="plain-text-section-headings",
     ),
+    pytest.param(  # headings with no mark, each alone between blank lines, are sections, not the last one's text
+        "policy.txt",
+        "Visiting Policy\n\nPurpose and scope\n\n1. This policy explains visits.\n\n2. Families matter.\n\n"
+        "Visiting hours on adult wards\n\n3. Hours are 11 to 8.\n\nParking\n\n4. Parking is free.\n",
+        [(1, "This policy explains visits.", "Purpose and scope"), (2, "Families matter.", "Purpose and scope"),
+         (3, "Hours are 11 to 8.", "Visiting hours on adult wards"), (4, "Parking is free.", "Parking")],
+        "Visiting Policy", ("Visiting Policy",),
+        id="plain-headings-with-no-mark-between-paragraphs",
+    ),
+    pytest.param(  # with no such heading between the paragraphs, the line over the first stays the header's
+        "d.txt", "Visiting Policy\n\nPurpose and scope\n\n1. We met.\n\n2. We agreed.\n",
+        [(1, "We met.", None), (2, "We agreed.", None)], None, ("Visiting Policy", "Purpose and scope"),
+        id="a-line-over-the-first-paragraph-alone-is-header",
+    ),
+    pytest.param(  # not alone, not after a finished sentence, in lower case, a list item, or not over the next
+        "d.txt", "1. We met.\nLater on\n\n2. We agreed:\n\nCars and vans\n\n3. We ate.\n\nand more\n\n"
+        "4. We left.\n\nSigned by the Chair\n",
+        [(1, "We met. Later on", None), (2, "We agreed: Cars and vans", None), (3, "We ate. and more", None),
+         (4, "We left. Signed by the Chair", None)], None, None,
+        id="short-lines-that-are-no-unmarked-headings",
+    ),
     pytest.param(
         "charter.txt",
         "1. We set goals.\nII. Commitments\n2. We supply water.\n",
