@@ -658,11 +658,11 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
             inner = None
             if numbering.grouped:
                 section = None  # a heading over clause 2.1 is paragraph 2's alone
-        elif paras and line and not numbering.titles and _stands_alone(raws, lineno) \
+        elif paras and line and not numbering.titles and _after_blank(raws, lineno) \
                 and _unmarked_heading(line) and paras[-1][2][-1].endswith(tuple(_STOPS)) \
                 and _heads_next(raws, lineno, numbering, paras[-1][0]):
-            # "...their reception desks." / "" / "Visiting hours" / "" / "3. General visiting hours ...": a heading
-            # with no mark, standing alone between a finished paragraph and the next one, is the next one's section
+            # "...their reception desks." / "" / "Visiting hours" / "3. General visiting hours ...": a heading with
+            # no mark, after a blank line that ends a finished paragraph and over the next one, is that one's section
             section = line
             unmarked = unmarked or len(paras)
             previous = ""
@@ -672,9 +672,9 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
         elif line:
             header.append(heading if heading is not None and _MD_HEADING.match(raw) else line)  # "# 北京倡议"
 
-    if unmarked and header and paras[0][3] >= 3 and all(p[1] is None for p in paras[:unmarked]) \
-            and _stands_alone(raws, paras[0][3] - 2) \
-            and _unmarked_heading(header[-1]) and raws[paras[0][3] - 3].strip() == header[-1]:
+    above = _last_text(raws, paras[0][3] - 1) if unmarked else None  # the line with text over paragraph 1 (0-based)
+    if above is not None and header and all(p[1] is None for p in paras[:unmarked]) and _after_blank(raws, above + 1) \
+            and _unmarked_heading(header[-1]) and raws[above].strip() == header[-1]:
         # where unmarked headings stand between the paragraphs, the same line right over the first one is its
         # section too, not the header's last line ("Purpose and scope" / "" / "1. This policy ...")
         first = header.pop()
@@ -812,11 +812,17 @@ def _heads_next(raws: list[str], lineno: int, numbering: Numbering, last: int) -
     return match is not None and numbering.number(match) == last + 1
 
 
-def _stands_alone(raws: list[str], lineno: int) -> bool:
-    """Whether line ``lineno`` (1-based) has a blank line (or the text's edge) above and below it."""
-    above = lineno < 2 or not raws[lineno - 2].strip()
-    below = lineno >= len(raws) or not raws[lineno].strip()
-    return above and below
+def _after_blank(raws: list[str], lineno: int) -> bool:
+    """Whether line ``lineno`` (1-based) has a blank line (or the text's start) above it."""
+    return lineno < 2 or not raws[lineno - 2].strip()
+
+
+def _last_text(raws: list[str], i: int) -> int | None:
+    """The index of the last line with text before line index ``i``; None if there is none."""
+    for j in range(i - 1, -1, -1):
+        if raws[j].strip():
+            return j
+    return None
 
 
 def _unmarked_heading(line: str) -> bool:

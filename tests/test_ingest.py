@@ -100,6 +100,12 @@ PARSE_CASES = [
         "Visiting Policy", ("Visiting Policy",),
         id="plain-headings-with-no-mark-between-paragraphs",
     ),
+    pytest.param(  # the same right over their paragraphs, with no blank line between
+        "policy.txt", "Visiting Policy\n\nPurpose\n1. This policy explains visits.\n\nParking\n2. Parking is free.\n",
+        [(1, "This policy explains visits.", "Purpose"), (2, "Parking is free.", "Parking")],
+        "Visiting Policy", ("Visiting Policy",),
+        id="plain-headings-with-no-mark-right-over-their-paragraphs",
+    ),
     pytest.param(  # with no such heading between the paragraphs, the line over the first stays the header's
         "d.txt", "Visiting Policy\n\nPurpose and scope\n\n1. We met.\n\n2. We agreed.\n",
         [(1, "We met.", None), (2, "We agreed.", None)], None, ("Visiting Policy", "Purpose and scope"),
@@ -786,11 +792,12 @@ PARSE_CASES = [
         [(1, "We use Java.", None), (2, "...and Go.", None), (3, ".NET services use version 8.", None)], "T", (),
         id="text-opening-with-a-stop",
     ),
-    pytest.param(  # minute numbers running on under "Item" headings: the minutes are the paragraphs
+    pytest.param(  # minute numbers running on under "Item" headings: the minutes are the paragraphs (the headings
+        # over them their sections, as headings with no mark; the last heads no paragraph and stays text)
         "d.txt", "Minutes\n\nItem 1 - Apologies\n1. None.\n\nItem 2 - Planning\n2. One approved.\n3. One refused.\n\n"
         "Item 3 - Next meeting\nOn 12 March.\n",
-        [(1, "None. Item 2 - Planning", None), (2, "One approved.", None),
-         (3, "One refused. Item 3 - Next meeting On 12 March.", None)], "Minutes", ("Minutes", "Item 1 - Apologies"),
+        [(1, "None.", "Item 1 - Apologies"), (2, "One approved.", "Item 2 - Planning"),
+         (3, "One refused. Item 3 - Next meeting On 12 March.", "Item 2 - Planning")], "Minutes", ("Minutes",),
         id="minute-numbers-under-items",
     ),
     pytest.param(  # roman headings with full stops over "1." paragraphs number none of them
