@@ -540,7 +540,8 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
     notes = trailer = False  # past a "Notes" line; in the footnotes that restart the numbers after it
     tails: list[tuple[int, bool]] = []  # see _tails: computed where numbers start again after a "Notes" line
     unfollowed: list[tuple[list[str], int, str]] = []  # section headings since the last paragraph opened, and where
-    unmarked = 0  # how many paragraphs came before the first heading with no mark (see _unmarked_heading), if any
+    # the line (1-based) of the heading with no mark over the first paragraph, where such headings head the sections
+    headed = 0 if numbering.titles else _unmarked_sections(raws, numbered, numbering)
     inner: tuple[int, int] | None = None  # an indented list inside the last paragraph: its indent, its last number
     top, unnumbered = _heading_levels(raws, numbered, numbering) if numbering.titles else (0, set())
     for lineno, raw in enumerate(raws, start=1):
@@ -658,13 +659,13 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
             inner = None
             if numbering.grouped:
                 section = None  # a heading over clause 2.1 is paragraph 2's alone
-        elif paras and line and not numbering.titles and _after_blank(raws, lineno) \
+        elif paras and line and headed and _after_blank(raws, lineno) \
                 and _unmarked_heading(line) and paras[-1][2][-1].endswith(tuple(_STOPS)) \
                 and _heads_next(raws, lineno, numbering, paras[-1][0]):
-            # "...their reception desks." / "" / "Visiting hours" / "3. General visiting hours ...": a heading with
-            # no mark, after a blank line that ends a finished paragraph and over the next one, is that one's section
+            # "...their reception desks." / "" / "Visiting hours" / "3. General visiting hours ...": in a document
+            # whose sections have headings with no mark, one after a blank line that ends a finished paragraph and
+            # over the next one is that one's section
             section = line
-            unmarked = unmarked or len(paras)
             previous = ""
         elif paras:
             if line:
@@ -672,13 +673,13 @@ def _parse(text: str, raws: list[str], code: list[bool], numbered: list[int], pa
         elif line:
             header.append(heading if heading is not None and _MD_HEADING.match(raw) else line)  # "# 北京倡议"
 
-    above = _last_text(raws, paras[0][3] - 1) if unmarked else None  # the line with text over paragraph 1 (0-based)
-    if above is not None and header and all(p[1] is None for p in paras[:unmarked]) and _after_blank(raws, above + 1) \
-            and _unmarked_heading(header[-1]) and raws[above].strip() == header[-1]:
-        # where unmarked headings stand between the paragraphs, the same line right over the first one is its
-        # section too, not the header's last line ("Purpose and scope" / "" / "1. This policy ...")
+    if headed and paras and header and header[-1] == raws[headed - 1].strip() and paras[0][3] > headed:
+        # the heading over the first paragraph is its section, not the header's last line ("Purpose and scope")
         first = header.pop()
-        paras[:unmarked] = [(n, first, *rest) for n, _, *rest in paras[:unmarked]]
+        for k, (number, sec, *rest) in enumerate(paras):
+            if sec is not None:
+                break
+            paras[k] = (number, first, *rest)
     for k in range(len(unfollowed) - 1, -1, -1):  # no text is lost: a signature's "Registrar" over "-----" either
         lines, at, heading = unfollowed[k]
         followed = at < (unfollowed[k + 1][1] if k + 1 < len(unfollowed) else len(lines))
@@ -825,17 +826,43 @@ def _last_text(raws: list[str], i: int) -> int | None:
     return None
 
 
+def _unmarked_sections(raws: list[str], numbered: list[int], numbering: Numbering) -> int:
+    """Whether the document's sections have headings with no mark (see :func:`_unmarked_heading`): one over the
+    first numbered line, after a blank line and under the title (not the title itself), and another after a
+    blank line over a later numbered line that goes on from the one before, under a line that ends a sentence.
+    Returns the first one's line (1-based), or 0. A short line that is no heading ("Carried", "Thank you") has
+    no such company."""
+    if not numbered or (above := _last_text(raws, numbered[0])) is None or _last_text(raws, above) is None:
+        return 0
+    if not (_after_blank(raws, above + 1) and _unmarked_heading(raws[above].strip())):
+        return 0
+    for h, i in zip(numbered, numbered[1:]):
+        this, last = numbering.match(raws[i]), numbering.match(raws[h])
+        if not (this and last and numbering.number(this) == numbering.number(last) + 1):
+            continue
+        line = _last_text(raws, i)
+        before = _last_text(raws, line) if line is not None else None
+        if before is not None and _after_blank(raws, line + 1) and _unmarked_heading(raws[line].strip()) \
+                and raws[before].rstrip().endswith(tuple(_STOPS)):
+            return above + 1
+    return 0
+
+
 def _unmarked_heading(line: str) -> bool:
     """Whether a line could be a heading with no mark: short, starting with a capital (or another script's
-    letter), ending with no stop or pause, not a list item or a date.
+    letter), ending with no stop or pause; no digit, colon or "@" (a caption "Table 1", a contact "Email: ...", a
+    date), no list item, no salutation.
 
     >>> [_unmarked_heading(s) for s in ("Visiting hours on adult wards", "Parking", "离院须知")]
     [True, True, True]
-    >>> [_unmarked_heading(s) for s in ("We also ate.", "Note:", "and the rest", "3 March 2025", "- Cars")]
-    [False, False, False, False, False]
+    >>> [_unmarked_heading(s) for s in ("We also ate.", "Note:", "and the rest", "3 March 2025", "- Cars",
+    ...                                  "Figure 1 Visits", "Email: a@b.org", "Dear Parents and Carers")]
+    [False, False, False, False, False, False, False, False]
     """
     first = line[:1]
     if not first.isalpha() or first.islower() or line.endswith(_CLAUSE_ENDS + tuple(_STOPS)):
+        return False
+    if any(c.isdigit() or c in ":：@" for c in line) or line.startswith("Dear "):
         return False
     return len(line) <= 60 and len(line.split()) <= 8
 

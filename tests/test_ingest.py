@@ -111,6 +111,20 @@ PARSE_CASES = [
         [(1, "We met.", None), (2, "We agreed.", None)], None, ("Visiting Policy", "Purpose and scope"),
         id="a-line-over-the-first-paragraph-alone-is-header",
     ),
+    pytest.param(  # no such line over the first paragraph (the title is no heading): short lines are the text's
+        "minutes.txt", "Minutes\n\n1. The accounts were presented.\n\nCarried\n\n2. The budget was discussed.\n\n"
+        "Thank you\n\n3. The meeting closed.\n",
+        [(1, "The accounts were presented. Carried", None), (2, "The budget was discussed. Thank you", None),
+         (3, "The meeting closed.", None)], "Minutes", ("Minutes",),
+        id="short-lines-without-a-heading-over-the-first-paragraph-are-text",
+    ),
+    pytest.param(  # a caption, a contact line, a salutation are no headings, even among headings
+        "policy.txt", "Policy\n\nDear Parents\n\n1. We write about visits.\n\nTable 1 Hours\n\n2. Hours vary.\n\n"
+        "Email: info@example.org\n\n3. Write to us.\n",
+        [(1, "We write about visits. Table 1 Hours", None), (2, "Hours vary. Email: info@example.org", None),
+         (3, "Write to us.", None)], "Policy", ("Policy", "Dear Parents"),
+        id="captions-contacts-and-salutations-are-no-unmarked-headings",
+    ),
     pytest.param(  # not alone, not after a finished sentence, in lower case, a list item, or not over the next
         "d.txt", "1. We met.\nLater on\n\n2. We agreed:\n\nCars and vans\n\n3. We ate.\n\nand more\n\n"
         "4. We left.\n\nSigned by the Chair\n",
@@ -792,12 +806,11 @@ PARSE_CASES = [
         [(1, "We use Java.", None), (2, "...and Go.", None), (3, ".NET services use version 8.", None)], "T", (),
         id="text-opening-with-a-stop",
     ),
-    pytest.param(  # minute numbers running on under "Item" headings: the minutes are the paragraphs (the headings
-        # over them their sections, as headings with no mark; the last heads no paragraph and stays text)
+    pytest.param(  # minute numbers running on under "Item" headings: the minutes are the paragraphs
         "d.txt", "Minutes\n\nItem 1 - Apologies\n1. None.\n\nItem 2 - Planning\n2. One approved.\n3. One refused.\n\n"
         "Item 3 - Next meeting\nOn 12 March.\n",
-        [(1, "None.", "Item 1 - Apologies"), (2, "One approved.", "Item 2 - Planning"),
-         (3, "One refused. Item 3 - Next meeting On 12 March.", "Item 2 - Planning")], "Minutes", ("Minutes",),
+        [(1, "None. Item 2 - Planning", None), (2, "One approved.", None),
+         (3, "One refused. Item 3 - Next meeting On 12 March.", None)], "Minutes", ("Minutes", "Item 1 - Apologies"),
         id="minute-numbers-under-items",
     ),
     pytest.param(  # roman headings with full stops over "1." paragraphs number none of them
