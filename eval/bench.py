@@ -73,7 +73,7 @@ def _ms(seconds: list[float]) -> dict:
 
 def worker(spec: dict) -> dict:
     """Measure one corpus in this process; ``spec`` names the corpus, index folder and settings."""
-    from rag.index import build_index, chunks_for, embed_texts, embedding_order
+    from rag.index import build_index, chunks_for, embed_texts, embedding_order, index_texts
     from rag.ingest import load_corpus
     from rag.pipeline import EmbedderPool, load_pipeline
     from rag.settings import Settings
@@ -101,7 +101,7 @@ def worker(spec: dict) -> dict:
                ingest_per_s=round(len(paragraphs) / ingest_s, 1))
 
     # the embedders alone on the same texts (sorted by length, batched, as the build does)
-    texts = embedding_order(c.text for c in chunks_for(settings, paragraphs))
+    texts = embedding_order(index_texts(settings, chunks_for(settings, paragraphs)))
     sample = texts if len(texts) <= EMBED_SAMPLE else texts[:: len(texts) // EMBED_SAMPLE]
     t = time.perf_counter()
     for e in embedders.values():

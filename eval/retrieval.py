@@ -65,6 +65,8 @@ SYSTEMS = [
     System("hybrid-para", "Hybrid without sentence windows", dict(WHOLE), translate=True),
     System("hybrid-window2", "Hybrid with 2-sentence windows (the default until 2026-12-03)", {"window_sentences": 2},
            translate=True),
+    System("hybrid-sections", "The default with each chunk indexed under its section heading's words "
+           "(RAG_SECTION_TITLES=true)", {"section_titles": True}, translate=True),
     System("hybrid-notranslate", "The default without translation: a question in another language is ranked by "
            "the multilingual e5 alone (what the extractive answerer, or RAG_TRANSLATE_QUERIES=false, gives)", {}),
     System("hybrid-noroute", "Without translation and without script routing: a question in another language is "

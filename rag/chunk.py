@@ -64,6 +64,25 @@ def chunk_paragraphs(paragraphs: Iterable[Paragraph], window: int = 1, stride: i
     return chunks
 
 
+# "I. Purpose", "Part 2. Membership", "Section 3:": the numbering in front of a heading's words
+_SECTION_NUMBER = re.compile(r"^(?:(?:part|section|chapter)\s+)?(?:[ivxlc]{1,7}|\d{1,3})[.:)]?\s+(?=\S)", re.I)
+
+
+def indexed_text(text: str, section: str | None) -> str:
+    """What a retriever reads of a chunk: its section heading's words in front of its text, where it has one
+    (a question's "kids' ward" finds "Children: On Kestrel Ward ..."). The heading's numbering is left out.
+
+    >>> indexed_text("Visitors may park free.", "Parking"), indexed_text("We agree.", "II. Commitments")
+    ('Parking: Visitors may park free.', 'Commitments: We agree.')
+    >>> indexed_text("We agree.", None), indexed_text("We agree.", "Part 2. Membership and prices")
+    ('We agree.', 'Membership and prices: We agree.')
+    """
+    if not section:
+        return text
+    words = _SECTION_NUMBER.sub("", section.strip()) or section.strip()
+    return f"{words}: {text}"
+
+
 def text_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .chunk import CHUNKER_VERSION, chunk_paragraphs
+from .chunk import CHUNKER_VERSION, chunk_paragraphs, indexed_text
 from .embed import Embedder, model_id
 from .errors import IndexStateError
 from .ingest import PARSER_VERSION, corpus_sha256
@@ -72,7 +72,7 @@ def fingerprint(settings: Settings, documents: list[Document] | None = None) -> 
         "embedders": {name: model_id(name, settings.e5_engine) for name in settings.embedders},
         "parser_version": PARSER_VERSION,
         "chunking": {"version": CHUNKER_VERSION, "window_sentences": settings.window_sentences,
-                     "window_stride": settings.window_stride},
+                     "window_stride": settings.window_stride, "section_titles": settings.section_titles},
         "bm25": settings.use_bm25,
         "lexical_version": LEXICAL_VERSION,
         "store": settings.chroma_url or "local",
@@ -198,7 +198,7 @@ def build_index(
     if callable(embedders):
         embedders = embedders()
     chunks = chunks_for(settings, paragraphs)
-    texts = [c.text for c in chunks]
+    texts = index_texts(settings, chunks)
     folder = index_dir / f"gen-{gen}"
     if folder.exists():  # a half-built generation from an interrupted run
         shutil.rmtree(folder)
@@ -220,7 +220,7 @@ def build_index(
         col.add([c.id for c in chunks], vectors, texts, [c.metadata() for c in chunks], batch)
 
     if settings.use_bm25:
-        Bm25.build([p.text for p in paragraphs]).save(folder / "bm25")
+        Bm25.build(index_texts(settings, paragraphs)).save(folder / "bm25")
     _write_json(folder / "paragraphs.json", {
         "documents": [{"doc": d.doc, "title": d.title, "path": d.path, "sha256": d.sha256,
                        "header": list(d.header), "paragraphs": len(d.paragraphs), "numbering": d.numbering}
@@ -257,6 +257,14 @@ def _reusable_vectors(settings: Settings, client, previous: str | None, name: st
 def chunks_for(settings: Settings, paragraphs: list[Paragraph]) -> list[Chunk]:
     """The chunks the settings cut ``paragraphs`` into (what the index embeds)."""
     return chunk_paragraphs(paragraphs, settings.window_sentences, settings.window_stride)
+
+
+def index_texts(settings: Settings, pieces: list[Chunk] | list[Paragraph]) -> list[str]:
+    """The texts the retrievers index for chunks (or paragraphs): with their section heading in front
+    where the settings ask for it (see ``rag.chunk.indexed_text``)."""
+    if not settings.section_titles:
+        return [p.text for p in pieces]
+    return [indexed_text(p.text, p.section) for p in pieces]
 
 
 def embedding_order(texts: Iterable[str]) -> list[str]:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     window_sentences: int = Field(1, ge=0, le=10, description="Sentences per window; 0 = whole paragraphs only "
                                   "(~6x fewer vectors: the setting for very large corpora).")
     window_stride: int = Field(1, ge=1, le=10)
+    # Off: over the five sets with sections, one question more ranked first in 183 (staff leave and tenancy up,
+    # the hospital policy down; eval/reports/retrieval.md, hybrid-sections)
+    section_titles: bool = Field(False, description="Index each chunk with its section heading's words in front "
+                                 "(\"Parking: Visitors may ...\"); the paragraph's own text is what answers cite.")
 
     # Retrieval
     # NoDecode: read "minilm,e5" from the environment as text, split below (not as JSON)

@@ -128,7 +128,8 @@ def test_changed_window_setting_is_a_new_generation(beijing, make_settings, buil
     assert second.embedded == len(new_texts - old_texts)  # whole-paragraph chunks are reused
     assert second.reused >= 16
     manifest = Index.open(settings, client).manifest
-    assert manifest["fingerprint"]["chunking"] == {"version": CHUNKER_VERSION, "window_sentences": 3, "window_stride": 1}
+    assert manifest["fingerprint"]["chunking"] == {"version": CHUNKER_VERSION, "window_sentences": 3, "window_stride": 1,
+                                                   "section_titles": False}
 
 
 def test_changed_bm25_setting_is_a_new_generation(beijing, make_settings, build, connect):
@@ -139,6 +140,25 @@ def test_changed_bm25_setting_is_a_new_generation(beijing, make_settings, build,
     index = Index.open(settings, client)
     assert index.bm25 is None
     assert not (settings.index_dir / f"gen-{second.generation}" / "bm25").exists()
+
+
+POLICY = ("Visiting Policy\n\nParking\n\n1. Spaces by the main entrance cost two pounds an hour.\n\n"
+          "Children\n\n2. Children under twelve come with an adult.\n")
+
+
+@pytest.mark.parametrize("titles", [False, True])
+def test_section_titles_are_indexed_with_their_paragraphs_when_asked(write, make_settings, build, hash_embedders, titles):
+    # "parking" is only in paragraph 1's heading: dense (hash) and BM25 find it there only with section titles
+    settings = make_settings(write("policy.txt", POLICY), section_titles=titles)
+    report, client = build(settings)
+    index = Index.open(settings, client)
+    stored = index.collections["hash"].vectors_by_text()
+    assert ("Parking: Spaces by the main entrance cost two pounds an hour." in stored) is titles
+    hits = Retriever(index, hash_embedders, k=2).search("Where is the parking?").hits
+    assert (hits[0].paragraph.number == 1 and hits[0].score > hits[1].score) is titles
+    assert hits[0].paragraph.text.startswith("Spaces") or hits[0].paragraph.text.startswith("Children")  # cited as written
+    again, _ = build(make_settings(write("policy.txt", POLICY), section_titles=not titles))
+    assert again.generation != report.generation  # the other setting is another index, never a mix
 
 
 def test_new_model_version_reembeds_everything(beijing, make_settings, build, monkeypatch):
@@ -192,7 +212,7 @@ def test_manifest_records_what_built_the_index(beijing, make_settings, build):
     assert fp["embedders"] == {"hash": "hash-bow-256"}
     assert fp["embedders"]["hash"] == HashEmbedder().model_id
     assert fp["chunking"] == {"version": CHUNKER_VERSION, "window_sentences": settings.window_sentences,
-                              "window_stride": settings.window_stride}
+                              "window_stride": settings.window_stride, "section_titles": settings.section_titles}
     assert fp["parser_version"] == PARSER_VERSION
     assert fp["corpus_sha256"] == corpus_sha256(load_corpus(beijing))
     assert fp["bm25"] is True and fp["store"] == "local"
