@@ -527,11 +527,8 @@ class Asker:
             return None
         t = time.perf_counter()
         try:
-            # The answer prompt's system message (already in the KV cache), then four worked examples on
-            # another document, the passages and the question. Before the examples the judge read only its
-            # last line after the answer prompt's passages, but it let 26 of 62 answerable questions through
-            # against 36 with them, and 4 of 40 unanswerable ones against 3 (the six sets' judged questions,
-            # side by side); reading the examples and passages costs 2-4 s on the questions it judges.
+            # The answer prompt's system message and passages: the KV cache already holds that
+            # prefix, so the judge reads only the last line, and the next answer keeps its prefix.
             return p_yes(render("answer_system"),
                          render("answerable_user", passages=_passages(evidence), question=question))
         except Exception as err:  # a judge that fails is no judge (see _overrule)
