@@ -836,9 +836,9 @@ def _unmarked_sections(raws: list[str], numbered: list[int], numbering: Numberin
         return 0
     if not (_after_blank(raws, above + 1) and _unmarked_heading(raws[above].strip())):
         return 0
-    for h, i in zip(numbered, numbered[1:]):
-        this, last = numbering.match(raws[i]), numbering.match(raws[h])
-        if not (this and last and numbering.number(this) == numbering.number(last) + 1):
+    numbers = [numbering.number(m) if (m := numbering.match(raws[i])) else None for i in numbered]
+    for k, i in enumerate(numbered[1:], start=1):
+        if numbers[k] is None or numbers[k - 1] is None or numbers[k] != numbers[k - 1] + 1:
             continue
         line = _last_text(raws, i)
         before = _last_text(raws, line) if line is not None else None
