@@ -527,8 +527,12 @@ class Asker:
             return None
         t = time.perf_counter()
         try:
-            # The answer prompt's system message and passages: the KV cache already holds that
-            # prefix, so the judge reads only the last line, and the next answer keeps its prefix.
+            # The answer prompt's system message (already in the KV cache), then four worked examples on
+            # another document, the passages and the question. Before the examples the judge read only its
+            # last line after the answer prompt's passages. Of the 88 questions the six sets' committed local
+            # runs judged without a restating sentence, side by side: AUC 0.774 -> 0.815; at 0.7, 29 of 51
+            # answerable let through against 22, 2 of 37 unanswerable against 3. Reading the examples and
+            # passages costs 2-4 s on the questions it judges.
             return p_yes(render("answer_system"),
                          render("answerable_user", passages=_passages(evidence), question=question))
         except Exception as err:  # a judge that fails is no judge (see _overrule)
@@ -565,13 +569,13 @@ class Asker:
 STRONG_EVIDENCE = 0.55
 # A sentence that restates the question (STRONG_EVIDENCE) is a close paraphrase of it, not always its answer:
 # "Can I buy extra annual leave or sell days I don't need?" restates "Up to 5 days of unused annual leave may
-# be carried over" (0.63). So the judge is asked there too, and below this its "no" stands. The five sets'
-# committed local runs never asked it there; asked afresh, the 25 answerable questions whose refusal a
-# restating sentence had overruled got P("Yes") 0.44-0.93 (then 0.59 and up), the 4 unanswerable ones 0.35,
-# 0.39, 0.52 and 0.81. Picked between, on those few, and inside the judge's run-to-run noise (up to 0.07,
-# see eval.run.replay): replayed, the two under it were declined, and the other sets changed only where every
-# replay does; on the sixth set, unseen when this was written, no question came under it.
-STRONG_VETO = 0.4
+# be carried over" (0.63). So the judge is asked there too, and below this its "no" stands. Set on the scale of
+# the judge with worked examples (see _judge), which reads higher than the bare question did: of the 14
+# questions the six sets' committed local runs judged with a restating sentence, the 3 unanswerable got
+# P("Yes") 0.46, 0.54 and 0.80, the 11 answerable 0.50, 0.51, then 0.61 and up. Picked between, on those few,
+# and inside the judge's run-to-run noise (up to 0.07, see eval.run.replay): it vetoes two of the answerable
+# ones too, where 0.4 on the earlier scale vetoed the same two unanswerable ones (0.39, 0.35) and one answerable.
+STRONG_VETO = 0.55
 
 
 def _named_and_addressed(evidence: list[Evidence], question: str) -> bool:
