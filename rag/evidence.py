@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .records import Hit, Paragraph
+from .refs import asks_what_it_says
 from .support import SentenceScorer
 
 
@@ -56,8 +57,14 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
     0.917 (Beijing) and 0.878 -> 0.911 (water charter), the median evidence 1,067 -> 712
     and 540 -> 702 characters. A 900-character budget kept more facts (0.926, 0.967), but
     its longer prompts put the water charter's first token p50 at 3.1 s (2.7 s at 750).
+
+    A question that asks only what the paragraphs it names say ("What is in the last paragraph?") gets
+    those paragraphs alone: with the next-ranked ones beside them, the model answered one of those
+    instead (the tenancy agreement's last paragraph, answered from [20]).
     """
     out: list[Evidence] = []
+    if any(hit.pinned for hit in hits) and asks_what_it_says(asked or query):
+        hits = [hit for hit in hits if hit.pinned]
     for rank, hit in enumerate(hits[:max_paragraphs]):
         scored = scorer.relevance(query, hit.paragraph)
         if hit.pinned:

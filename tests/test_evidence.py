@@ -51,9 +51,32 @@ def test_a_bigger_budget_adds_the_next_most_relevant_sentences(scorer):
 
 
 def test_a_named_paragraph_is_whole_and_outside_the_budget(scorer):
-    evidence = select_evidence("What does paragraph 1 say?", hits(P1, P2, pinned={1}), scorer, max_chars=30)
+    question = "What does paragraph 1 say about flood warnings?"
+    evidence = select_evidence(question, hits(P1, P2, pinned={1}), scorer, max_chars=30)
     assert evidence[0].pinned and evidence[0].text == " ".join(s for s, _ in scorer.relevance("x", P1))
-    assert chars(evidence[1:]) <= 30
+    assert [e.label for e in evidence] == ["1", "2"] and chars(evidence[1:]) <= 30
+
+
+@pytest.mark.parametrize("query, asked, labels", [
+    ("What does paragraph 1 say?", None, ["1"]),                     # asks only what it says: it alone
+    ("What is in the last paragraph?", None, ["1"]),                 # named by place
+    ("Summarise paragraphs 1 and 3.", None, ["1", "3"]),
+    ("What does paragraph 1 say about flood warnings?", None, ["1", "2"]),  # asks something of it
+    ("What do the texts say about floods? (paragraph 1)", "And the one before it?", ["1"]),  # the user's words
+    ("What does paragraph 1 say?", "What does paragraph 1 say about flood warnings?", None),  # more than [1]
+])
+def test_a_question_that_asks_only_what_named_paragraphs_say_gets_them_alone(scorer, query, asked, labels):
+    evidence = select_evidence(query, hits(P1, P2, P3, pinned={1, 3} if "3" in query else {1}), scorer,
+                               asked=asked, max_chars=None)
+    if labels is None:
+        assert evidence[0].label == "1" and len(evidence) > 1
+    else:
+        assert [e.label for e in evidence] == labels
+
+
+def test_unnamed_paragraphs_stay_when_nothing_is_pinned(scorer):
+    # "What does paragraph 42 say?" in a 16-paragraph document pins nothing: the refusal needs the closest ones
+    assert [e.label for e in select_evidence("What does paragraph 42 say?", hits(P1, P2), scorer, max_chars=None)]
 
 
 def test_a_paragraph_left_without_a_sentence_is_dropped():
