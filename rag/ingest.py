@@ -42,7 +42,7 @@ from .refs import roman_number, roman_numeral, zh_number, zh_numeral
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
-PARSER_VERSION = 12  # bump when parsing changes what paragraphs (or titles) come out: indexes rebuild
+PARSER_VERSION = 13  # bump when parsing changes what paragraphs (or titles) come out: indexes rebuild
 
 
 @dataclass(frozen=True)
@@ -850,21 +850,27 @@ def _unmarked_sections(raws: list[str], numbered: list[int], numbering: Numberin
 
 def _unmarked_heading(line: str) -> bool:
     """Whether a line could be a heading with no mark: short, starting with a capital (or another script's
-    letter), ending with no stop or pause; no digit, colon or "@" (a caption "Table 1", a contact "Email: ...", a
-    date), no list item, no salutation.
+    letter), ending with no stop or pause; no colon or "@", no number but one a word is hyphened to ("Under-16s",
+    "COVID-19"; not a caption "Table 1", a contact "Email: ...", a date), no list item, no salutation.
 
-    >>> [_unmarked_heading(s) for s in ("Visiting hours on adult wards", "Parking", "离院须知")]
-    [True, True, True]
+    >>> [_unmarked_heading(s) for s in ("Visiting hours on adult wards", "Parking", "离院须知",
+    ...                                  "Under-16s, behaviour and membership cards", "COVID-19 measures")]
+    [True, True, True, True, True]
     >>> [_unmarked_heading(s) for s in ("We also ate.", "Note:", "and the rest", "3 March 2025", "- Cars",
-    ...                                  "Figure 1 Visits", "Email: a@b.org", "Dear Parents and Carers")]
-    [False, False, False, False, False, False, False, False]
+    ...                                  "Figure 1 Visits", "Email: a@b.org", "Dear Parents and Carers", "Version 4-2")]
+    [False, False, False, False, False, False, False, False, False]
     """
     first = line[:1]
     if not first.isalpha() or first.islower() or line.endswith(_CLAUSE_ENDS + tuple(_STOPS)):
         return False
-    if any(c.isdigit() or c in ":：@" for c in line) or line.startswith("Dear "):
+    bare = _HYPHENED_NUMBER.sub("", line)
+    if any(c.isdigit() or c in ":：@" for c in bare) or line.startswith("Dear "):
         return False
     return len(line) <= 60 and len(line.split()) <= 8
+
+
+# "Under-16s", "Over-60s", "COVID-19": a number that is part of a word, not a caption's or a date's
+_HYPHENED_NUMBER = re.compile(r"(?<=[^\W\d_])-\d+[^\W\d_]*")
 
 
 def _next_text(raws: list[str], i: int) -> str:

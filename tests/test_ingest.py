@@ -100,6 +100,14 @@ PARSE_CASES = [
         "Visiting Policy", ("Visiting Policy",),
         id="plain-headings-with-no-mark-between-paragraphs",
     ),
+    pytest.param(  # a number a word is hyphened to ("Under-16s", "COVID-19") is no caption's: still a heading
+        "terms.txt", "Membership Terms\n\nFees\n\n1. Fees are due monthly.\n\nUnder-16s, behaviour and cards\n\n"
+        "2. Children under 11 are supervised.\n\nCOVID-19 measures\n\n3. Wash your hands.\n",
+        [(1, "Fees are due monthly.", "Fees"), (2, "Children under 11 are supervised.", "Under-16s, behaviour and cards"),
+         (3, "Wash your hands.", "COVID-19 measures")],
+        "Membership Terms", ("Membership Terms",),
+        id="plain-headings-with-a-hyphened-number",
+    ),
     pytest.param(  # the same right over their paragraphs, with no blank line between
         "policy.txt", "Visiting Policy\n\nPurpose\n1. This policy explains visits.\n\nParking\n2. Parking is free.\n",
         [(1, "This policy explains visits.", "Purpose"), (2, "Parking is free.", "Parking")],
