@@ -79,6 +79,7 @@ REPORTS := eval/reports/beijing_initiative $(patsubst eval/corpora/%,eval/report
 eval: setup
 	$(BIN)/python -m eval retrieval
 	$(BIN)/python -m eval rerank
+	$(BIN)/python -m eval weights
 	for a in extractive fake local tutorial; do \
 	  $(BIN)/python -m eval run --dataset eval/datasets/beijing_initiative.jsonl \
 	    --out eval/reports/beijing_initiative/$$a --answerer $$a || exit 1; \

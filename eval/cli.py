@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|run|replay|rescore|compare|rerank|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
+"""``python -m eval retrieval|run|replay|rescore|compare|rerank|weights|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--out", required=True)
     rr = sub.add_parser("rerank", help="measure an LLM reranking step against the default ranking")
     rr.add_argument("--out", default="eval/reports")
+    w = sub.add_parser("weights", help="measure whether tuning the fusion weights carries over to unseen question sets")
+    w.add_argument("--out", default="eval/reports")
     b = sub.add_parser("bench", help="cost and growth: ingest, search, answers, cold start, memory")
     b.add_argument("--paragraphs", type=int, default=100_000, help="synthetic corpus size (default 100000)")
     b.add_argument("--json", action="store_true", help="print one JSON object (the largest size, all runs inside)")
@@ -148,6 +150,11 @@ def _run(args: argparse.Namespace) -> int:
 
         run_rerank(Path(args.out))
         print(f"wrote {Path(args.out) / 'rerank.md'}")
+    if args.command == "weights":
+        from .weights import run as run_weights
+
+        run_weights(Path(args.out))
+        print(f"wrote {Path(args.out) / 'weights.md'}")
     if args.command == "retrieval":
         from .retrieval import run
 

@@ -91,7 +91,7 @@ class Retriever:
         k = k or self.k
         timings: dict[str, float] = {}
         rankings = self.rankings(translation or query, timings)
-        fused = self._fuse(rankings)
+        fused = self.fuse(rankings)
         named = whole_clauses(query) if self._clauses else query
         numbers = paragraph_refs(named)
         for unit, roman in self._units:
@@ -144,16 +144,19 @@ class Retriever:
             timings[name] = _ms(t)
         return out
 
-    def _fuse(self, rankings: dict[str, list[tuple[tuple, float]]]) -> dict[tuple, float]:
-        """Paragraph key -> fused score in [0, 1] (min-max) or the weighted RRF sum."""
+    def fuse(self, rankings: dict[str, list[tuple[tuple, float]]],
+             weights: dict[str, float] | None = None) -> dict[tuple, float]:
+        """Paragraph key -> fused score in [0, 1] (min-max) or the weighted RRF sum; ``weights`` replace the
+        retriever's own (``python -m eval weights`` tries others on the same rankings)."""
+        weights = self.weights if weights is None else weights
         fused: dict[tuple, float] = defaultdict(float)
         if self.fusion == "rrf":
             for name, ranked in rankings.items():
-                weight = self.weights.get(name, 1.0)
+                weight = weights.get(name, 1.0)
                 for rank, (key, _) in enumerate(ranked, start=1):
                     fused[key] += weight / (self.rrf_k + rank)
             return fused
-        total = sum(self.weights.get(name, 1.0) for name in rankings) or 1.0
+        total = sum(weights.get(name, 1.0) for name in rankings) or 1.0
         for name, ranked in rankings.items():
             if not ranked:
                 continue
@@ -162,7 +165,7 @@ class Retriever:
             # word keeps its lead. A dense retriever's floor is its weakest candidate (cosines have no useful floor).
             lo, hi = (0.0 if name == "bm25" else min(scores)), max(scores)
             # every candidate scored alike: this retriever cannot tell them apart, so it adds nothing
-            weight = self.weights.get(name, 1.0) / total if hi > lo else 0.0
+            weight = weights.get(name, 1.0) / total if hi > lo else 0.0
             for key, s in ranked:  # a paragraph outside this retriever's candidates gets its minimum, 0
                 fused[key] += weight * (s - lo) / ((hi - lo) or 1.0)
         return fused
