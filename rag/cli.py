@@ -69,17 +69,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.dataset:
         for _, row in read_question_rows(Path(args.dataset)):
             question = str(row["question"])
-            result = pipeline.search(question, args.k, pipeline.translate(question))
+            result = pipeline.search(question, args.k, pipeline.translate(question), pipeline.expand)
             refs = [h.paragraph.number if single_doc else h.paragraph.label for h in result.hits]
             print(json.dumps({"id": row["id"], "retrieved": refs, "scores": [round(h.score, 6) for h in result.hits],
                               "missing_refs": result.missing_refs}, ensure_ascii=False))
         return 0
-    result = pipeline.search(args.question, args.k, pipeline.translate(args.question))
+    result = pipeline.search(args.question, args.k, pipeline.translate(args.question), pipeline.expand)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
     if result.translation:
         print(f"(searched for: {result.translation})")
+    if result.expansion:
+        print(f"(also searched for: {result.expansion})")
     for ref in result.missing_refs:
         print(f"The document has no paragraph {ref}.")
     for rank, hit in enumerate(result.hits, start=1):

@@ -34,6 +34,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from .errors import BackendError, ConfigError
+from .prompts import render
 from .settings import Settings
 
 REFUSAL_MARK = "NOT IN DOCUMENT"
@@ -240,7 +241,9 @@ class FakeChatModel(_StreamingChatModel):
     """Deterministic and grounded by construction: it answers with the first
     sentence of the first passage in the prompt, cited; with no passages it
     declines; asked to translate a question, it knows no other language and gives
-    it back unchanged. ``responses`` scripts exact replies (popped in order) for
+    it back unchanged; asked to expand one (``rag.translate.query_expander``), it
+    knows no document's wording and gives it back unchanged too (which ranks as
+    the question alone). ``responses`` scripts exact replies (popped in order) for
     edge cases; ``fail`` raises, ``delay`` sleeps before the first token.
 
     As a yes/no judge it answers with the share of the question's words (of four
@@ -261,6 +264,8 @@ class FakeChatModel(_StreamingChatModel):
         prompt = str(messages[-1].content)
         if prompt.startswith("Translate this"):
             return prompt.rsplit("\n", 1)[-1]  # it knows no other language: the question comes back as it was
+        if len(messages) > 1 and messages[0].content == render("expand_system"):
+            return prompt  # it knows no document's wording: the question comes back as it was
         if self.responses:
             return self.responses.pop(0)
         passages = _PASSAGE.findall(prompt)

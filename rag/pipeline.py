@@ -50,18 +50,19 @@ class Pipeline:
     def index(self) -> Index:
         return self.retriever.index
 
-    def search(self, query: str, k: int | None = None, translation: str | None = None) -> SearchResult:
+    def search(self, query: str, k: int | None = None, translation: str | None = None,
+               expand: Callable[[str], str | None] | None = None) -> SearchResult:
         retriever = self.retriever
         if not self._on_disk(retriever.index):
             self._heal(retriever, "changed on disk")
             retriever = self.retriever
         try:
-            return retriever.search(query, k, translation)
+            return retriever.search(query, k, translation, expand)
         except RagError:
             raise
         except Exception as err:  # the store broke under us: rebuild once, then search again
             self._heal(retriever, f"failed a search ({type(err).__name__}: {err})")
-            return self.retriever.search(query, k, translation)
+            return self.retriever.search(query, k, translation, expand)
 
     def _on_disk(self, index: Index) -> bool:
         index_dir = Path(self.settings.index_dir)
@@ -92,15 +93,18 @@ class Pipeline:
     def _build_asker(self, name: str) -> Asker:
         chat_model = None if name == "extractive" else self.models.get(name)
         scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
-        translator = claims = None
+        translator = claims = expander = None
         if chat_model is not None:
-            from .translate import QueryTranslator, claim_translator
+            from .translate import QueryTranslator, claim_translator, query_expander
 
             claims = claim_translator(chat_model, timeout=self.settings.first_token_timeout_s)
             if self.settings.translate_queries:
                 translator = QueryTranslator(chat_model, timeout=self.settings.first_token_timeout_s)
+            if self.settings.expand_close_queries:
+                expander = query_expander(chat_model, timeout=self.settings.first_token_timeout_s)
         return Asker(
             self, scorer, chat_model, name=name, k=self.settings.k, translator=translator, claim_translator=claims,
+            expander=expander,
             max_question_chars=self.settings.max_question_chars, judge_threshold=self.settings.judge_threshold,
             first_token_timeout=self.settings.first_token_timeout_s,
             answer_timeout=self.settings.answer_timeout_s,
@@ -121,6 +125,20 @@ class Pipeline:
             log.warning("Not translating the question: %s", err)
             return None
         return translator(query) if translator is not None else None
+
+    def expand(self, query: str) -> str | None:
+        """A close call's expansion for retrieval (see ``Retriever.search``), made by the settings' answerer's
+        chat model as ``ask`` makes it (so ``rag search`` ranks as the chat does); the model loads only for a
+        query that is a close call. None when off (``RAG_EXPAND_CLOSE_QUERIES=false``), with no chat model (the
+        extractive answerer), or when it cannot be loaded or writes nothing usable."""
+        if not self.settings.expand_close_queries:
+            return None
+        try:
+            expander = self.asker().expander
+        except RagError as err:  # no model to expand with: the question is ranked alone, as before
+            log.warning("Not expanding the question: %s", err)
+            return None
+        return expander(query) if expander is not None else None
 
     def ask(self, question: str, history: list[dict] | None = None, answerer: str | None = None) -> AnswerResult:
         return self.asker(answerer).ask(question, history)

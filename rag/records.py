@@ -106,11 +106,13 @@ class SearchResult:
     missing_refs: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     translation: str | None = None  # the English query the retrievers ranked by, when the query was translated
+    expansion: str | None = None  # the model's sentence also ranked by, when the query was expanded
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
             "translation": self.translation,
+            "expansion": self.expansion,
             "hits": [h.to_dict() for h in self.hits],
             "missing_refs": self.missing_refs,
             "timings_ms": self.timings_ms,

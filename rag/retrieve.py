@@ -16,6 +16,13 @@ question names explicitly ("paragraph 9", "第9段", "[9]", "water:9" of several
 documents, "Article 9" of a document numbered by Article), or by its place ("the last paragraph", "the penultimate paragraph", "How
 does the declaration end?"), is pinned first; a named number the corpus lacks
 ("paragraph 42", "paragraph -1") is reported in ``missing_refs``, never guessed.
+
+A question in everyday words ("Can I bring my mate for a swim?") may share few words with the paragraph
+that answers it ("Members may bring up to two guests ..."). When the fused scores leave its two best
+paragraphs close, and a chat model is at hand (``ask``, ``rag search``), the model writes the sentence a
+formal document would answer it with, and its ranking is added at a quarter of the question's weight
+(HyDE, Gao et al., "Precise Zero-Shot Dense Retrieval without Relevance Labels", 2022; here only for close
+calls, so most questions pay nothing). Measured in ``eval/reports/retrieval.md`` (``hybrid-expand``).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from .embed import Embedder
 from .index import Index
@@ -53,7 +61,8 @@ def mostly_latin(text: str) -> bool:
 
 class Retriever:
     def __init__(self, index: Index, embedders: dict[str, Embedder], k: int = 5, fusion: str = "minmax",
-                 weights: dict[str, float] | None = None, rrf_k: int = 10, route_by_script: bool = True) -> None:
+                 weights: dict[str, float] | None = None, rrf_k: int = 10, route_by_script: bool = True,
+                 expand_margin: float = 0.1, expand_weight: float = 0.25) -> None:
         if fusion not in ("minmax", "rrf"):
             raise ValueError(f"unknown fusion {fusion!r}: use minmax or rrf")
         self.index = index
@@ -63,6 +72,7 @@ class Retriever:
         self.k = k
         self.rrf_k = rrf_k
         self.weights = weights or {}
+        self.expand_margin, self.expand_weight = expand_margin, expand_weight
         self._by_key = {p.key: p for p in index.paragraphs}
         self._by_number: dict[int, list[Paragraph]] = defaultdict(list)
         by_doc: dict[str, list[Paragraph]] = defaultdict(list)
@@ -80,14 +90,18 @@ class Retriever:
 
     @classmethod
     def from_settings(cls, settings: Settings, index: Index, embedders: dict[str, Embedder]) -> Retriever:
-        """The retriever the settings describe (k, fusion, weights, RRF constant, script routing)."""
+        """The retriever the settings describe (k, fusion, weights, RRF constant, script routing, expansion)."""
         return cls(index, embedders, k=settings.k, fusion=settings.fusion, weights=settings.fusion_weights,
-                   rrf_k=settings.rrf_k, route_by_script=settings.route_by_script)
+                   rrf_k=settings.rrf_k, route_by_script=settings.route_by_script,
+                   expand_margin=settings.expand_margin, expand_weight=settings.expand_weight)
 
-    def search(self, query: str, k: int | None = None, translation: str | None = None) -> SearchResult:
+    def search(self, query: str, k: int | None = None, translation: str | None = None,
+               expand: Callable[[str], str | None] | None = None) -> SearchResult:
         """Rank the corpus' paragraphs for ``query``: named paragraphs first, then by fused score.
         Given an English ``translation`` of the query, that is what the retrievers rank by; the
-        paragraphs the query names are still read from the query itself."""
+        paragraphs the query names are still read from the query itself. Given ``expand`` (see
+        ``rag.translate.query_expander``), a query that names no paragraph and leaves its two best within
+        ``expand_margin`` is ranked by the expansion too, its fused scores added at ``expand_weight``."""
         k = k or self.k
         timings: dict[str, float] = {}
         rankings = self.rankings(translation or query, timings)
@@ -99,6 +113,13 @@ class Retriever:
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
         # "water:3": that document's paragraph; a name no document has is no reference ("Note:3")
         labelled = [ref for ref in label_refs(query) if ref[0] in self._docs]
+        expansion = None
+        if expand is not None and not (numbers or labelled or position_refs(query)) and self._close(fused):
+            t = time.perf_counter()
+            expansion = expand(translation or query)
+            timings["expand"] = _ms(t)
+            if expansion:
+                fused = self._with_expansion(fused, self.fuse(self.rankings(expansion)))
         pinned += [self._by_key[ref] for ref in labelled if ref in self._by_key and self._by_key[ref] not in pinned]
         for where in position_refs(query):  # of the documents whose such paragraph ranks best, up to k
             keys = {p.key for p in pinned}
@@ -116,7 +137,17 @@ class Retriever:
             if key not in pinned_keys:
                 hits.append(self._hit(self._by_key[key], fused, rankings))
         return SearchResult(query=query, hits=hits[: max(k, len(pinned))], missing_refs=missing, timings_ms=timings,
-                            translation=translation)
+                            translation=translation, expansion=expansion)
+
+    def _close(self, fused: dict[tuple, float]) -> bool:
+        """Whether the two best paragraphs' fused scores are within ``expand_margin`` (a corpus of one: no)."""
+        best = sorted(fused.values(), reverse=True)[:2]
+        return len(best) == 2 and best[0] - best[1] < self.expand_margin
+
+    def _with_expansion(self, fused: dict[tuple, float], expanded: dict[tuple, float]) -> dict[tuple, float]:
+        """The query's fused scores plus the expansion's at ``expand_weight``, back on the query's scale."""
+        w = self.expand_weight
+        return {key: (fused.get(key, 0.0) + w * expanded.get(key, 0.0)) / (1 + w) for key in fused.keys() | expanded}
 
     def rankings(self, query: str, timings: dict[str, float] | None = None) -> dict[str, list[tuple[tuple, float]]]:
         """Per retriever: paragraph keys with raw scores, best first."""

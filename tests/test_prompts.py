@@ -23,6 +23,8 @@ VARIABLES = {
     "answerable_user": {"passages": PASSAGES, "question": "And the climate?"},
     "translate_user": {"text": "气候呢？"},
     "translate_claim": {"text": "和平很重要。"},
+    "expand_system": {},
+    "expand_user": {"text": "Can I bring my mate for a swim?"},
 }
 
 
@@ -40,7 +42,8 @@ def test_every_prompt_renders_with_the_variables_the_code_passes(name):
 @pytest.mark.parametrize(
     ("name", "missing"),
     [("answer_user", "passages"), ("answer_user", "history"), ("answer_user", "question"),
-     ("answerable_user", "passages"), ("answerable_user", "question"), ("translate_user", "text"), ("translate_claim", "text")],
+     ("answerable_user", "passages"), ("answerable_user", "question"), ("translate_user", "text"), ("translate_claim", "text"),
+     ("expand_user", "text")],
 )
 def test_a_missing_variable_raises(name, missing):
     variables = {k: v for k, v in VARIABLES[name].items() if k != missing}
