@@ -145,9 +145,11 @@ class Retriever:
         return len(best) == 2 and best[0] - best[1] < self.expand_margin
 
     def _with_expansion(self, fused: dict[tuple, float], expanded: dict[tuple, float]) -> dict[tuple, float]:
-        """The query's fused scores plus the expansion's at ``expand_weight``, back on the query's scale."""
+        """The query's fused scores plus the expansion's at ``expand_weight``, back on the query's scale (in the
+        query's order first: paragraphs that tie keep their order)."""
         w = self.expand_weight
-        return {key: (fused.get(key, 0.0) + w * expanded.get(key, 0.0)) / (1 + w) for key in fused.keys() | expanded}
+        keys = [*fused, *(key for key in expanded if key not in fused)]
+        return {key: (fused.get(key, 0.0) + w * expanded.get(key, 0.0)) / (1 + w) for key in keys}
 
     def rankings(self, query: str, timings: dict[str, float] | None = None) -> dict[str, list[tuple[tuple, float]]]:
         """Per retriever: paragraph keys with raw scores, best first."""
