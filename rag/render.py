@@ -95,6 +95,8 @@ def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False
     notes = list(result.notes)
     if result.fallback:
         notes.insert(0, f"fallback: {result.fallback}")
+    if getattr(result, "expansion", None):
+        notes.insert(0, f"also searched for: {result.expansion}")
     if getattr(result, "translation", None):
         notes.insert(0, f"searched in English for: {result.translation}")
     if notes:

@@ -416,3 +416,10 @@ def test_the_english_query_a_question_was_searched_by_comes_first_in_the_notes()
     r.translation = "Peace? <script>"
     items = re.findall(r"<li>(.*?)</li>", sources_html(r, PARAS))
     assert items == ["searched in English for: Peace? &lt;script&gt;", "re-cited to [3]: 和平"]
+
+
+def test_the_sentence_a_close_call_was_also_searched_by_is_in_the_notes_after_the_translation():
+    r = result("和平 [3]。", [cite(PARAS["3"], "Peace and development remain the call of our day.")], question="和平？")
+    r.translation, r.expansion = "Peace?", "Peace is <b>the</b> precondition."
+    items = re.findall(r"<li>(.*?)</li>", sources_html(r, PARAS))
+    assert items == ["searched in English for: Peace?", "also searched for: Peace is &lt;b&gt;the&lt;/b&gt; precondition."]
