@@ -22,7 +22,9 @@ that answers it ("Members may bring up to two guests ..."). When the fused score
 paragraphs close, and a chat model is at hand (``ask``, ``rag search``), the model writes the sentence a
 formal document would answer it with, and its ranking is added at a quarter of the question's weight
 (HyDE, Gao et al., "Precise Zero-Shot Dense Retrieval without Relevance Labels", 2022; here only for close
-calls, so most questions pay nothing). Measured in ``eval/reports/retrieval.md`` (``hybrid-expand``).
+calls, so most questions pay nothing). Measured in ``eval/reports/expand/retrieval.md`` (``hybrid`` against
+``hybrid-noexpand``). The margin is on min-max fusion's scale; under RRF's (sums of 1/(k + rank)) nearly every
+question is a close call.
 """
 
 from __future__ import annotations

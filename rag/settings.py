@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         "sentence the answerer's chat model writes in a document's formal words, and add those scores at "
         "expand_weight (see rag/retrieve.py); without a chat model, or off, the question is ranked alone.")
     expand_margin: float = Field(0.1, ge=0.0, le=1.0, description="Fused-score gap under which a question is "
-                                 "expanded (min-max fusion's scale).")
+                                 "expanded, on min-max fusion's scale (under RRF nearly every question is).")
     expand_weight: float = Field(0.25, ge=0.0, le=10.0, description="Weight of the expansion's fused scores.")
     max_answer_tokens: int = Field(120, ge=16, le=2048, description="One to three sentences need no more.")
     first_token_timeout_s: float = Field(20.0, gt=0)
