@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("retrieval", help="compare retrieval systems side by side and write a report")
     p.add_argument("--out", default="eval/reports", help="report folder (default eval/reports)")
-    p.add_argument("--systems", help="only these systems, comma-separated (e.g. hybrid,hybrid-noexpand)")
+    p.add_argument("--systems", help="only these systems, comma-separated (e.g. hybrid,hybrid-expand)")
     r = sub.add_parser("run", help="run the real pipeline over a question set and write a report")
     r.add_argument("--dataset", required=True)
     r.add_argument("--out", required=True)

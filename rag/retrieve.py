@@ -18,13 +18,15 @@ does the declaration end?"), is pinned first; a named number the corpus lacks
 ("paragraph 42", "paragraph -1") is reported in ``missing_refs``, never guessed.
 
 A question in everyday words ("Can I bring my mate for a swim?") may share few words with the paragraph
-that answers it ("Members may bring up to two guests ..."). When the fused scores leave its two best
-paragraphs close, and a chat model is at hand (``ask``, ``rag search``), the model writes the sentence a
-formal document would answer it with, and its ranking is added at a quarter of the question's weight
-(HyDE, Gao et al., "Precise Zero-Shot Dense Retrieval without Relevance Labels", 2022; here only for close
-calls, so most questions pay nothing). Measured in ``eval/reports/expand/retrieval.md`` (``hybrid`` against
-``hybrid-noexpand``). The margin is on min-max fusion's scale; under RRF's (sums of 1/(k + rank)) nearly every
-question is a close call.
+that answers it ("Members may bring up to two guests ..."). With ``RAG_EXPAND_CLOSE_QUERIES=true`` (off by
+default), when the fused scores leave its two best paragraphs close and a chat model is at hand (``ask``,
+``rag search``), the model writes the sentence a formal document would answer it with, and its ranking is
+added at a quarter of the question's weight (HyDE, Gao et al., "Precise Zero-Shot Dense Retrieval without
+Relevance Labels", 2022; here only for close calls, so most questions pay nothing). Measured in
+``eval/reports/expand/retrieval.md``, where the expansion is named ``hybrid`` and the default
+``hybrid-noexpand`` (``hybrid-expand`` and ``hybrid`` in ``eval retrieval`` now): it ranks the right paragraph
+first more often, but the local answerer's answers were no better (README, "Measured"). The margin is on
+min-max fusion's scale; under RRF's (sums of 1/(k + rank)) nearly every question is a close call.
 """
 
 from __future__ import annotations
