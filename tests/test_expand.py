@@ -79,29 +79,31 @@ def test_a_translated_question_is_expanded_in_english(retriever):
     assert expand.calls == [QUESTION] and result.translation == QUESTION and result.expansion == PARIS
 
 
-def test_the_expander_asks_with_its_own_system_message_and_keeps_the_first_line():
-    model = FakeChatModel(responses=["Members may bring up to two guests [4].\nMore text."])
-    seen = []
-    original = model.reply
+class Recording(FakeChatModel):
+    """The fake model, keeping each call's messages; ``replies`` overrides what it answers, in order."""
 
-    def spy(messages):
-        seen.append([m.content for m in messages])
-        return original(messages)
+    seen: list = []
+    replies: list = []
 
-    object.__setattr__(model, "reply", spy)
-    expand = query_expander(model)
-    assert expand("Can I bring my mate for a swim?") == "Can I bring my mate for a swim?"  # the fake echoes
-    assert seen[-1][0] == render("expand_system") and seen[-1][1] == "Can I bring my mate for a swim?"
-    assert model.responses == ["Members may bring up to two guests [4].\nMore text."]  # scripted replies untouched
+    def reply(self, messages):
+        self.seen.append([m.content for m in messages])
+        return self.replies.pop(0) if self.replies else super().reply(messages)
 
 
-def test_an_expander_reply_that_declines_or_is_not_english_is_discarded():
-    for reply in ("NOT IN DOCUMENT", "会员可以带两位客人。"):
-        class Scripted(FakeChatModel):
-            def reply(self, messages):
-                return reply
+def test_the_expander_asks_with_its_own_system_message_and_leaves_scripted_answers_alone():
+    model = Recording(responses=["Members may bring up to two guests [4]."])
+    assert query_expander(model)("Can I bring my mate for a swim?") == "Can I bring my mate for a swim?"  # echoed
+    assert model.seen == [[render("expand_system"), "Can I bring my mate for a swim?"]]
+    assert model.responses == ["Members may bring up to two guests [4]."]  # still there for the answer
 
-        assert query_expander(Scripted())("Can I bring my mate?") is None
+
+@pytest.mark.parametrize(("reply", "expected"), [
+    ("Members may bring up to two guests [4].\nMore text.", "Members may bring up to two guests ."),  # one line
+    ("NOT IN DOCUMENT", None),  # the model declines: nothing to rank by
+    ("会员可以带两位客人。", None),  # not English: the index is
+])
+def test_the_expanders_reply_is_cleaned_as_a_translation_is(reply, expected):
+    assert query_expander(Recording(replies=[reply]))("Can I bring my mate?") == expected
 
 
 def test_ask_expands_a_close_call_but_not_a_request_it_declines(built):
