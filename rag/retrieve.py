@@ -117,15 +117,16 @@ class Retriever:
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
         # "water:3": that document's paragraph; a name no document has is no reference ("Note:3")
         labelled = [ref for ref in label_refs(query) if ref[0] in self._docs]
+        places = position_refs(query)
         expansion = None
-        if expand is not None and not (numbers or labelled or position_refs(query)) and self._close(fused):
+        if expand is not None and not (numbers or labelled or places) and self._close(fused):
             t = time.perf_counter()
             expansion = expand(translation or query)
             timings["expand"] = _ms(t)
             if expansion:
                 fused = self._with_expansion(fused, self.fuse(self.rankings(expansion)))
         pinned += [self._by_key[ref] for ref in labelled if ref in self._by_key and self._by_key[ref] not in pinned]
-        for where in position_refs(query):  # of the documents whose such paragraph ranks best, up to k
+        for where in places:  # of the documents whose such paragraph ranks best, up to k
             keys = {p.key for p in pinned}
             candidates = sorted(self._by_position[where], key=lambda p: -fused.get(p.key, 0.0))
             pinned += [p for p in candidates if p.key not in keys][:k]
