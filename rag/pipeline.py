@@ -119,12 +119,7 @@ class Pipeline:
 
         if not self.settings.translate_queries or not needs_translation(query):
             return None
-        try:
-            translator = self.asker().translator
-        except RagError as err:  # no model to translate with: e5 ranks the original, as before
-            log.warning("Not translating the question: %s", err)
-            return None
-        return translator(query) if translator is not None else None
+        return self._rewrite("translator", query, "translating")  # none: e5 ranks the original, as before
 
     def expand(self, query: str) -> str | None:
         """A close call's expansion for retrieval (see ``Retriever.search``), made by the settings' answerer's
@@ -133,12 +128,17 @@ class Pipeline:
         extractive answerer), or when it cannot be loaded or writes nothing usable."""
         if not self.settings.expand_close_queries:
             return None
+        return self._rewrite("expander", query, "expanding")  # none: the question is ranked alone, as before
+
+    def _rewrite(self, part: str, query: str, doing: str) -> str | None:
+        """``query`` rewritten by the settings' answerer's ``part`` (its translator or expander); None when it
+        has none (the extractive answerer) or its model cannot be loaded (logged: "Not ``doing`` the question")."""
         try:
-            expander = self.asker().expander
-        except RagError as err:  # no model to expand with: the question is ranked alone, as before
-            log.warning("Not expanding the question: %s", err)
+            rewrite = getattr(self.asker(), part)
+        except RagError as err:
+            log.warning("Not %s the question: %s", doing, err)
             return None
-        return expander(query) if expander is not None else None
+        return rewrite(query) if rewrite is not None else None
 
     def ask(self, question: str, history: list[dict] | None = None, answerer: str | None = None) -> AnswerResult:
         return self.asker(answerer).ask(question, history)
