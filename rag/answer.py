@@ -387,6 +387,12 @@ class Asker:
                                   fallback=fallback)
         if drafted and not fallback:
             self._complete(question, checked, evidence)
+            instead = self._reanswer(question, query, evidence, draft, checked, verdict, timings)
+            if instead is not None:
+                reanswered, p_yes = instead
+                if reanswered is not None:
+                    model_notes, checked = checked.changes(), reanswered
+                    fallback = self._overruled("the model's answer does not state what was asked", p_yes)
         if refusal.asks_for_what_it_lacks(question, " ".join(c.text for c in checked.kept)):
             # "What's the phone number?" -> "Harbour Street [17]": true to the text, but no answer (the
             # document's own sentence that completes the answer counts: it may state what the draft left out)
@@ -409,6 +415,21 @@ class Asker:
             sentences=[{"text": c.text, "labels": c.labels, "status": c.status, "score": round(c.score, 3)}
                        for c in checked.claims],
         )
+
+    def _reanswer(self, question: str, query: str, evidence: list[Evidence], draft: str, checked: Verification,
+                  verdict: tuple[bool, float | None] | None, timings: dict[str, float]
+                  ) -> tuple[Verification | None, float | None] | None:
+        """For a model's verified answer that does not state the number, sum or measure the question asks for:
+        the extractive answer (verified) in its place when the passages answer the question after all (see
+        :meth:`_overrule`, which says no at once when they state none either), else None (it is declined), and
+        the judge's P("Yes"). "How much did we pay as a deposit?" was drafted as "We paid as a deposit [7]",
+        where [7] says "the Tenant has paid a deposit of £1,300". None when the answer states what was asked."""
+        if not refusal.asks_for_what_it_lacks(question, " ".join(c.text for c in checked.kept)):
+            return None
+        overruled, p_yes = verdict or self._overrule(question, evidence, timings)
+        if not overruled:
+            return None, p_yes
+        return self._verify(question, query, self._extract(question, evidence, draft), evidence, drafted=False), p_yes
 
     def _extract(self, question: str, evidence: list[Evidence], draft: str) -> str:
         """The extractive answer; in place of a model's (see FALLBACK_ALONE), from one paragraph, the first

@@ -952,6 +952,27 @@ def test_a_question_asking_for_a_number_gets_no_answer_without_one(pipeline):
     assert result.draft == f"{sentence} [{top.label}]." and result.citations == []
 
 
+@pytest.mark.parametrize("p_yes, refused", [(0.9, False), (0.1, True)])
+def test_an_answer_without_the_sum_asked_for_is_answered_from_the_passages_that_state_it(tmp_path, monkeypatch,
+                                                                                      p_yes, refused):
+    (tmp_path / "lease").mkdir()
+    (tmp_path / "lease" / "lease.txt").write_text(
+        "Tenancy\n\n"
+        "1. On signing, the Tenant has paid a deposit of £1,300. The Landlord protects the deposit with a scheme.\n"
+        "2. The rent is due on the first day of each month.\n")
+    settings = Settings(embedders=("hash",), answerer="fake", corpus=tmp_path / "lease", index_dir=tmp_path / "ix")
+    monkeypatch.setattr(Asker, "_complete", lambda *args: None)  # the sentence completion might add aside
+    draft = "The Landlord protects the deposit the Tenant paid [1]."  # true to [1], and no sum
+    model = FakeChatModel(responses=[draft], judgements=[p_yes])
+    result = asker_with(load_pipeline(settings), model).ask("How much did the Tenant pay as a deposit?")
+    assert result.answerability == p_yes and result.draft == draft
+    if refused:  # the judge does not find the sum in the passages: no answer, as before
+        assert (result.refused, result.refusal_reason, result.citations) == (True, "not_addressed", [])
+    else:
+        assert not result.refused and "£1,300" in result.answer and result.cited_numbers == [1]
+        assert result.fallback.startswith("the model's answer does not state what was asked, but the judge")
+
+
 # --------------------------------------------------------------------------- streaming and wiring
 
 
