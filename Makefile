@@ -71,8 +71,9 @@ model-server: setup
 	$(BIN)/python -m llama_cpp.server --model "$$($(BIN)/python -m rag model)" --model_alias qwen \
 	  --host 127.0.0.1 --port 8001 --n_ctx 4096
 
-# The full evaluation: retrieval, reranking, every answerer and the tutorial baseline on the
-# six question sets, the ALCE judge, the side-by-side report (about three hours on 2 cores).
+# The full evaluation: retrieval, reranking, every answerer and the tutorial baseline on every
+# question set, the ALCE judge, the side-by-side report, and the answer rules each switched off
+# over the local runs just made (about four hours on 2 cores).
 # Beijing's set is about the default corpus; every other set X is about eval/corpora/X.txt or X.md.
 CORPORA := $(sort $(wildcard eval/corpora/*.txt eval/corpora/*.md))
 REPORTS := eval/reports/beijing_initiative $(patsubst eval/corpora/%,eval/reports/%,$(basename $(CORPORA)))
@@ -91,6 +92,7 @@ eval: setup
 	$(BIN)/python -m eval judge $(foreach a,local extractive tutorial,$(REPORTS:%=%/$(a)))
 	$(BIN)/python -m eval compare $(foreach a,local extractive fake tutorial,$(REPORTS:%=%/$(a))) \
 	  --out eval/reports/answers.md
+	$(BIN)/python -m eval ablate
 
 clean:
 	rm -rf .index .pytest_cache

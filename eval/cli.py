@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|run|replay|rescore|compare|rerank|weights|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
+"""``python -m eval retrieval|run|replay|ablate|rescore|compare|rerank|weights|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
                     "it was run in: its question set and corpus paths are relative to it)")
     rp.add_argument("--out", required=True)
     rp.add_argument("--index")
+    ab = sub.add_parser("ablate", help="replay the committed local runs with each answer rule off, one at a time, "
+                        "side by side with every rule on")
+    ab.add_argument("--rules", help="only these rules, comma-separated (default: all)")
+    ab.add_argument("--out", default="eval/reports", help="report folder (default eval/reports)")
     c = sub.add_parser("compare", help="put several runs' metrics side by side")
     c.add_argument("runs", nargs="+")
     c.add_argument("--out", required=True)
@@ -106,6 +110,21 @@ def _run(args: argparse.Namespace) -> int:
                                                   "uncited_answers")}, indent=1))
         print(f"{len(metrics['replay_changed'])} of {metrics['questions']} answers changed; "
               f"{len(metrics['replay_generated'])} drafts generated anew; wrote {Path(args.out) / 'report.md'}")
+    if args.command == "ablate":
+        from rag.errors import RagError
+
+        from .ablate import RULES
+        from .ablate import run as run_ablate
+
+        chosen = RULES
+        if args.rules:
+            names = args.rules.split(",")
+            unknown = sorted(set(names) - {r.name for r in RULES})
+            if unknown:
+                raise RagError(f"No answer rule {', '.join(unknown)}; choose from {', '.join(r.name for r in RULES)}.")
+            chosen = [r for r in RULES if r.name in names]
+        run_ablate(Path(args.out), chosen)
+        print(f"wrote {Path(args.out) / 'ablation.md'}")
     if args.command == "bench":
         from .bench import run as run_bench
 

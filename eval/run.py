@@ -14,15 +14,16 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rag.answer import AnswerResult
+from rag.answer import AnswerResult, Asker
 from rag.errors import BackendError, RagError
 from rag.extractive import ZH_LEAD
 from rag.pipeline import load_pipeline
 from rag.retrieve import mostly_latin
-from rag.settings import load_settings
+from rag.settings import Settings, load_settings
 
 from .dataset import Row, load_rows
 from .metrics import (cites_correct, citation_precision, english_words, key_fact_recall, mean, nanmean, percentile,
@@ -123,13 +124,36 @@ def replay(run_dir: Path, out: Path, index: Path | None = None, progress: bool =
     the committed runs and their replay (a median 0.003-0.017), so a decision that near the threshold can
     differ. No latency is reported: nothing was generated. ``replay_changed`` names the questions whose
     answer, citations or refusal differ from the run's."""
-    from tqdm import tqdm
-
     run_dir, out = Path(run_dir), Path(out)
     _check_out(out)
     if out.resolve() == run_dir.resolve():
         raise RagError(f"{out} is the run being replayed: --out takes another folder (the replay would "
                        "overwrite the drafts it reads).")
+    run = open_replay(run_dir, index)
+    records, generated = replay_rows(run, progress)
+    outcome = ("answer", "citations", "refused")
+    changed = [r["id"] for r in records if any(r.get(k) != run.drafts[r["id"]].get(k) for k in outcome)]
+    replayed = {"dataset": run.metrics["dataset"], "answerer": run.asker.name, "corpus": str(run.settings.corpus),
+                "index_dir": str(run.settings.index_dir), "replay_of": str(run_dir), "replay_generated": generated,
+                "replay_changed": changed, **nan_as_null(aggregate(records))}
+    out.mkdir(parents=True, exist_ok=True)
+    write_run(out, replayed, records)
+    return replayed
+
+
+@dataclass
+class Replayable:
+    """A finished run opened for replay: its metrics, the question set it answered, its records by question
+    id (the drafts), and an asker over the run's own index."""
+    metrics: dict
+    rows: list[Row]
+    drafts: dict[str, dict]
+    asker: Asker
+    settings: Settings
+
+
+def open_replay(run_dir: Path, index: Path | None = None) -> Replayable:
+    """``run_dir`` read and its pipeline loaded, for :func:`replay_rows`; one sentence if it cannot be replayed."""
     metrics, stored = read_run(run_dir)
     if metrics["answerer"] in ("extractive", "tutorial"):
         raise RagError(f"{run_dir} is a run of the {metrics['answerer']} answerer: it has no model drafts to "
@@ -144,25 +168,24 @@ def replay(run_dir: Path, out: Path, index: Path | None = None, progress: bool =
     settings = _settings(None if corpus == load_settings().corpus else corpus,
                          index or (Path(metrics["index_dir"]) if metrics.get("index_dir") else None),
                          metrics["answerer"])
-    pipeline = load_pipeline(settings)
-    asker = pipeline.asker()
-    generated = []
+    return Replayable(metrics, rows, drafts, load_pipeline(settings).asker(), settings)
+
+
+def replay_rows(run: Replayable, progress: bool = True) -> tuple[list[dict], list[str]]:
+    """Each of the run's questions answered again from its stored draft (see :func:`replay`): the records, and
+    the ids of the questions whose draft had to be generated."""
+    from tqdm import tqdm
+
+    generated: list[str] = []
     records = []
-    for row in tqdm(rows, desc=f"replay ({asker.name})", disable=not progress):
-        asker._generate = _stored_draft(asker, drafts[row.id], lambda: generated.append(row.id))
+    for row in tqdm(run.rows, desc=f"replay ({run.asker.name})", disable=not progress):
+        run.asker._generate = _stored_draft(run.asker, run.drafts[row.id], lambda: generated.append(row.id))
         try:
-            record = answer_row(row, asker.ask)
+            record = answer_row(row, run.asker.ask)
         finally:
-            del asker._generate  # the class's own again
+            del run.asker._generate  # the class's own again
         records.append({**record, "latency_s": None, "first_token_s": None})
-    outcome = ("answer", "citations", "refused")
-    changed = [r["id"] for r in records if any(r.get(k) != drafts[r["id"]].get(k) for k in outcome)]
-    replayed = {"dataset": metrics["dataset"], "answerer": asker.name, "corpus": str(settings.corpus),
-                "index_dir": str(settings.index_dir), "replay_of": str(run_dir), "replay_generated": generated,
-                "replay_changed": changed, **nan_as_null(aggregate(records))}
-    out.mkdir(parents=True, exist_ok=True)
-    write_run(out, replayed, records)
-    return replayed
+    return records, generated
 
 
 def _stored_draft(asker, record: dict, generating: Callable[[], None]):
