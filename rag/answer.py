@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from . import refusal
-from .cite import Claim, Verification, named_paragraphs, parse_labels, verify
+from .cite import (CITATION, NAMED_PARAGRAPHS, Claim, Verification, named_paragraphs, parse_labels,
+                   render_sentence, verify)
 from .errors import RagError
 from .evidence import Evidence, select_evidence, widen
 from .extractive import ExtractiveAnswerer
@@ -421,15 +422,30 @@ class Asker:
                   ) -> tuple[Verification | None, float | None] | None:
         """For a model's verified answer that does not state the number, sum or measure the question asks for:
         the extractive answer (verified) in its place when the passages answer the question after all (see
-        :meth:`_overrule`, which says no at once when they state none either), else None (it is declined), and
-        the judge's P("Yes"). "How much did we pay as a deposit?" was drafted as "We paid as a deposit [7]",
-        where [7] says "the Tenant has paid a deposit of £1,300". None when the answer states what was asked."""
+        :meth:`_overrule`; no at once when not even the whole evidence paragraphs state such a thing), else None
+        (it is declined), and the judge's P("Yes"), read from the evidence as always. "How much did we pay as a
+        deposit?" was drafted as "We paid as a deposit [7]", where [7] says "the Tenant has paid a deposit of
+        £1,300", in a sentence the evidence left out. When the extractive answer leaves it out too, the most
+        relevant sentence of a paragraph it cites that states it (at least QUOTE_RELEVANCE_FLOOR relevant, as
+        completion's are; a reference to "paragraph 8(b)" states no number) is added. None when the answer
+        states what was asked."""
         if not refusal.asks_for_what_it_lacks(question, " ".join(c.text for c in checked.kept)):
             return None
-        overruled, p_yes = verdict or self._overrule(question, evidence, timings)
+        whole = " ".join(e.paragraph.text for e in evidence)
+        overruled, p_yes = verdict or self._overrule(question, evidence, timings, stated=whole)
         if not overruled:
             return None, p_yes
-        return self._verify(question, query, self._extract(question, evidence, draft), evidence, drafted=False), p_yes
+        text = self._extract(question, evidence, draft)
+        if refusal.asks_for_what_it_lacks(question, CITATION.sub("", text)):  # "[1]" states no number
+            cited = set(parse_labels(text))
+            stating = [(r, s, e.label) for e in evidence if e.label in cited
+                       for s, r in self.scorer.relevance(query, e.paragraph)
+                       if r >= QUOTE_RELEVANCE_FLOOR and not refusal.asks_for_what_it_lacks(
+                           question, NAMED_PARAGRAPHS.sub(" ", s))]
+            if stating:
+                _, sentence, label = max(stating, key=lambda c: c[0])
+                text = f"{text} {render_sentence(sentence, [label])}"
+        return self._verify(question, query, text, evidence, drafted=False), p_yes
 
     def _extract(self, question: str, evidence: list[Evidence], draft: str) -> str:
         """The extractive answer; in place of a model's (see FALLBACK_ALONE), from one paragraph, the first
@@ -517,15 +533,15 @@ class Asker:
             return 0.0, quote
         return score, quote
 
-    def _overrule(self, question: str, evidence: list[Evidence], timings: dict[str, float]
-                  ) -> tuple[bool, float | None]:
+    def _overrule(self, question: str, evidence: list[Evidence], timings: dict[str, float],
+                  stated: str | None = None) -> tuple[bool, float | None]:
         """Whether the passages answer the question after all, so that a refusal by the model
         (or by its unsupported answer) is overruled: yes when the user named a paragraph that addresses
         it; yes when a sentence restates it, unless the judge clearly says no (STRONG_VETO); otherwise
         when the judge says yes; never when the question asks for a number (or a sum of money) and the
-        evidence states none.
+        evidence (or the ``stated`` text, when given) states none.
         Returns the judge's P("Yes") too, when it was asked."""
-        if refusal.asks_for_what_it_lacks(question, " ".join(e.text for e in evidence)):
+        if refusal.asks_for_what_it_lacks(question, " ".join(e.text for e in evidence) if stated is None else stated):
             return False, None
         if _named_and_addressed(evidence, question):
             return True, None

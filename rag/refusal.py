@@ -67,7 +67,8 @@ _STATES_COUNT = re.compile(
 # per cubic metre?") ... and what answers one: an amount in a currency, or that it costs nothing.
 # Any other number is no answer: "upgraded by 2029 with tanks of 18,000 m3" does not say what it costs.
 _ASKS_MONEY = re.compile(
-    rf"\bhow\s+much\b{_DEGREE}(?![^?]{{0,60}}\b(time|hours?|days?|weeks?|months?|years?|notice|warning|water|attention)\b)"
+    rf"\bhow\s+much\b{_DEGREE}(?!\s+(?:notice|warning)\b)"  # "how much notice/warning ... before the fee goes up?": a time
+    rf"(?![^?]{{0,60}}\b(time|hours?|days?|weeks?|months?|years?|water|attention)\b)"
     r"[^?]{0,60}\b(cost|costs|costing|pay|paying|paid(?!\s+(?:leave|time\s+off|holidays?)\b)|spend|spent|charge|charged|price|priced|"
     r"fee|fees|budget|worth|invest|invested|fund|funded|funding)\b"
     # "How much of it is on full pay?", "How much sick pay ...?": a time on a kind of pay (18 weeks at full pay)
@@ -136,6 +137,8 @@ def asks_for_what_it_lacks(question: str, text: str) -> bool:
     False
     >>> asks_for_what_it_lacks("How much warning must you give before putting my fee up?", "At least 30 days' notice.")
     False
+    >>> asks_for_what_it_lacks("How much is the fee for leaving without notice?", "Give at least 30 days' notice.")
+    True
     """
     for asks, states in _ANSWER_KINDS:
         if asks.search(question):

@@ -952,25 +952,63 @@ def test_a_question_asking_for_a_number_gets_no_answer_without_one(pipeline):
     assert result.draft == f"{sentence} [{top.label}]." and result.citations == []
 
 
+def lease(tmp_path: Path, *paragraphs: str):
+    (tmp_path / "lease").mkdir()
+    (tmp_path / "lease" / "lease.txt").write_text(
+        "Tenancy\n\n" + "".join(f"{i}. {text}\n" for i, text in enumerate(paragraphs, 1)))
+    return load_pipeline(Settings(embedders=("hash",), answerer="fake", corpus=tmp_path / "lease",
+                                  index_dir=tmp_path / "ix"))
+
+
 @pytest.mark.parametrize("p_yes, refused", [(0.9, False), (0.1, True)])
 def test_an_answer_without_the_sum_asked_for_is_answered_from_the_passages_that_state_it(tmp_path, monkeypatch,
                                                                                       p_yes, refused):
-    (tmp_path / "lease").mkdir()
-    (tmp_path / "lease" / "lease.txt").write_text(
-        "Tenancy\n\n"
-        "1. On signing, the Tenant has paid a deposit of £1,300. The Landlord protects the deposit with a scheme.\n"
-        "2. The rent is due on the first day of each month.\n")
-    settings = Settings(embedders=("hash",), answerer="fake", corpus=tmp_path / "lease", index_dir=tmp_path / "ix")
+    pipeline = lease(tmp_path, "On signing, the Tenant has paid a deposit of £1,300. The Landlord protects the "
+                               "deposit with a scheme.", "The rent is due on the first day of each month.")
     monkeypatch.setattr(Asker, "_complete", lambda *args: None)  # the sentence completion might add aside
     draft = "The Landlord protects the deposit the Tenant paid [1]."  # true to [1], and no sum
     model = FakeChatModel(responses=[draft], judgements=[p_yes])
-    result = asker_with(load_pipeline(settings), model).ask("How much did the Tenant pay as a deposit?")
+    result = asker_with(pipeline, model).ask("How much did the Tenant pay as a deposit?")
     assert result.answerability == p_yes and result.draft == draft
     if refused:  # the judge does not find the sum in the passages: no answer, as before
         assert (result.refused, result.refusal_reason, result.citations) == (True, "not_addressed", [])
     else:
         assert not result.refused and "£1,300" in result.answer and result.cited_numbers == [1]
         assert result.fallback.startswith("the model's answer does not state what was asked, but the judge")
+
+
+class SumScorer(SentenceScorer):
+    """Relevance: the £1,300 sentence scores ``level``, the £25 one 0.9, any other 0.8."""
+
+    def __init__(self, level: float) -> None:
+        super().__init__(None, None)
+        self.level = level
+
+    def relevance(self, query, p):
+        return [(s, self.level if "1,300" in s else 0.9 if "£25" in s else 0.8) for s in split_sentences(p.text)]
+
+
+@pytest.mark.parametrize("level, added", [(0.8, "On signing, the Tenant paid a deposit of £1,300 [1]."), (0.3, None)],
+                         ids=["from-the-cited-paragraph", "not-relevant-enough"])
+def test_the_sentence_that_states_the_sum_is_added_to_a_fallback_that_leaves_it_out(tmp_path, level, added):
+    # as the evidence may: [1]'s sentence on the deposit, without the one that states the sum
+    pipeline = lease(tmp_path, "The Landlord protects the deposit that the Tenant paid with a scheme. On signing, "
+                               "the Tenant paid a deposit of £1,300.", "A late payment costs a fee of £25.")
+    paragraph = {p.label: p for p in pipeline.index.paragraphs}
+    protects = "The Landlord protects the deposit that the Tenant paid with a scheme."
+    evidence = [Evidence(paragraph["1"], [(protects, 0.8)], 0.9),
+                Evidence(paragraph["2"], [(paragraph["2"].text, 0.9)], 0.5)]
+    asker = Asker(pipeline.retriever, SumScorer(level), FakeChatModel(), name="fake")
+    question, draft = "How much was paid as a deposit?", "The Landlord protects the deposit [1]."
+    checked = asker._verify(question, question, draft, evidence)
+    assert [c.labels for c in checked.kept] == [["1"]]  # the premise: supported, and no sum
+    # the fallback answers from [1], the paragraph the model cited, and [1]'s sentence that states the sum is added
+    # when it is relevant enough; [2]'s, more relevant but another paragraph's (a late fee), never
+    answered, p_yes = asker._reanswer(question, question, evidence, draft, checked, (True, 0.9), {})
+    assert p_yes == 0.9 and answered.text() == f"{protects[:-1]} [1]." + (f" {added}" if added else "")
+    assert asker._reanswer(question, question, evidence, draft, checked, (False, 0.2), {}) == (None, 0.2)
+    stated = asker._verify(question, question, "The deposit was £1,300 [1].", evidence)
+    assert asker._reanswer(question, question, evidence, draft, stated, None, {}) is None  # nothing to reanswer
 
 
 # --------------------------------------------------------------------------- streaming and wiring
