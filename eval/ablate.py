@@ -19,13 +19,13 @@ Writes ``ablation.md`` and ``ablation.json``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
 from rag import answer, refusal, support
+from rag.errors import RagError
 
 from .run import aggregate, open_replay, replay_rows
 
@@ -65,8 +65,8 @@ RULES = [
     Rule("reanswer", "an answer lacking the number, sum or measure asked for is answered from the passages "
          "when the judge finds it there, before answer-kind declines it (`Asker._reanswer`)",
          ((answer.Asker, "_reanswer", _never),)),
-    Rule("answer-kind", "a question asking for a number, sum or measure the evidence lacks is declined "
-         "(`refusal.asks_for_what_it_lacks`)", ((refusal, "asks_for_what_it_lacks", lambda question, text: False),)),
+    Rule("answer-kind", "a question asking for a number, sum or measure the answer and evidence lack is declined "
+         "(`refusal.asks_for_what_it_lacks`, wherever it is asked: before the judge, by reanswer, at the end)", ((refusal, "asks_for_what_it_lacks", lambda question, text: False),)),
     Rule("named", "a paragraph the user named that addresses the question overrules a refusal "
          "(`_named_and_addressed`)", ((answer, "_named_and_addressed", lambda evidence, question: False),)),
     Rule("restating", "a sentence restating the question is strong evidence against a refusal, and leads the "
@@ -120,17 +120,18 @@ def outcome(record: dict) -> tuple:
     return record.get("answer"), tuple(record.get("citations") or ()), record.get("refused")
 
 
-def ablate(run_dir: Path, rules: list[Rule], progress: bool = True,
-           opened: Callable = open_replay) -> dict:
+def ablate(run_dir: Path, rules: list[Rule], progress: bool = True) -> dict:
     """One run replayed with every rule on, then with each of ``rules`` off: the counts of each, and the
     questions each rule changes (their outcome with the rule on and off)."""
-    run = opened(run_dir)
+    run = open_replay(run_dir)
     with judged_once():
-        base, _ = replay_rows(run, progress)
-        out = {"all on": counts(base), "rules": {}}
+        base, generated = replay_rows(run, progress)
+        out = {"all on": counts(base), "rules": {}, **({"generated": {"all on": generated}} if generated else {})}
         for rule in rules:
             with switched_off(rule):
-                records, _ = replay_rows(run, progress)
+                records, generated = replay_rows(run, progress)
+            if generated:  # a draft the model wrote afresh differs between replays: the difference is not the rule's
+                out.setdefault("generated", {})[rule.name] = generated
             changed = [{"id": b["id"], "answerable": b["answerable"], "on": _said(b), "off": _said(r),
                         "reworded": outcome(b)[1:] == outcome(r)[1:]}
                        for b, r in zip(base, records) if outcome(b) != outcome(r)]
@@ -145,6 +146,8 @@ def _said(record: dict) -> str:
 def run(out: Path, rules: list[Rule] = RULES, runs: Path = RUNS, progress: bool = True) -> dict:
     sets = sorted((d.parent.name for d in runs.glob("*/local") if (d / "results.jsonl").is_file()),
                   key=lambda name: (name not in FIRST, FIRST.index(name) if name in FIRST else 0, name))
+    if not sets:
+        raise RagError(f"No local run in {runs}/<set>/local to replay (run from the project's folder).")
     results = {name: ablate(runs / name / "local", rules, progress) for name in sets}
     data = {"rules": {r.name: r.what for r in rules}, "first": list(FIRST), "sets": results}
     out.mkdir(parents=True, exist_ok=True)
@@ -163,6 +166,9 @@ def pooled(sets: dict[str, dict], names: list[str], rule: str | None) -> dict:
     for k in ("precision", "key_facts"):
         total[k] = sum((r[k] or 0.0) * r["answerable"] for r in rows) / weight
     return total
+
+
+_COLUMNS = ("right", "not wrongly declined", "unanswerable declined", "precision", "key facts")
 
 
 def _delta(off: dict, on: dict) -> str:
@@ -186,10 +192,13 @@ def render(data: dict) -> str:
              "**positive favours the rule**: answerable questions citing a right paragraph, answerable ones *not* "
              "wrongly declined, unanswerable ones declined (counts), citation precision and key-fact recall.", "",
              f"The rules were made on the first sets ({', '.join(first)}) and a few on the next ones; the last set "
-             "was written after all of them.", "",
-             "| rule | what it does | first three: right / not wrongly declined / unanswerable declined / "
-             "precision / key facts | later four: the same | answers changed |",
-             "|---|---|---|---|---|"]
+             "was written after all of them. Pooled precision and key facts weigh each set by its answerable "
+             "questions.", "",
+             "| rule | what it does | " + " | ".join(f"{group}: {column}" if column == "right" else column
+                                                    for group in (f"first {len(first)} sets", f"later {len(later)} sets")
+                                                    for column in _COLUMNS)
+             + " | answers changed |",
+             "|---|---|" + "---|" * (2 * len(_COLUMNS) + 1)]
     for rule, what in data["rules"].items():
         changed = sum(len(sets[n]["rules"][rule]["changed"]) for n in names)
         lines.append(f"| {rule} | {what} | {_delta(pooled(sets, first, rule), pooled(sets, first, None))} | "
@@ -210,6 +219,9 @@ def render(data: dict) -> str:
                 on["right"] - off["right"], off["wrongly_declined"] - on["wrongly_declined"],
                 on["declined"] - off["declined"])))
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
+    generated = {n: sets[n]["generated"] for n in names if sets[n].get("generated")}
+    lines += ["", "Drafts the model wrote afresh (no stored draft; such answers may differ for that reason): "
+              + (json.dumps(generated) if generated else "none.")]
     lines += ["", "## The answers each rule changes (with it on -> off)", "",
               "Those whose citations or refusal change; \"reworded\" counts those whose text alone does.", ""]
     for rule in data["rules"]:

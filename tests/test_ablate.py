@@ -15,6 +15,7 @@ from eval.cli import main
 from rag import answer
 from rag.evidence import Evidence
 from rag.records import Paragraph
+from rag.support import SentenceScorer
 
 BEIJING = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
 RULE = {r.name: r for r in RULES}
@@ -98,3 +99,12 @@ def test_a_rule_off_changes_the_answers_it_governs_and_no_others(tmp_path, monke
     assert restates["changed"][0]["off"] == "cites [5]"
     assert translated["changed"] == []  # no Chinese sentence to translate: nothing to change
     assert result["all on"]["answerable"] == 2 and answer.restates.__module__ == "rag.support"
+
+
+def test_a_switch_inside_support_reaches_it_there():
+    # the number-anchor rule lives inside support(), which reads it as a module global
+    scorer = SentenceScorer(None, None)
+    fee = Paragraph("d", 4, "If a technician misses an agreed appointment, the account is credited with $30.", "4")
+    anchored = scorer.support("A missed visit gets the account $30 back.", fee)[0]
+    with switched_off(RULE["number-anchor"]):
+        assert scorer.support("A missed visit gets the account $30 back.", fee)[0] < anchored
