@@ -111,19 +111,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{len(metrics['replay_changed'])} of {metrics['questions']} answers changed; "
               f"{len(metrics['replay_generated'])} drafts generated anew; wrote {Path(args.out) / 'report.md'}")
     if args.command == "ablate":
-        from rag.errors import RagError
-
         from .ablate import RULES
         from .ablate import run as run_ablate
 
-        chosen = RULES
-        if args.rules:
-            names = args.rules.split(",")
-            unknown = sorted(set(names) - {r.name for r in RULES})
-            if unknown:
-                raise RagError(f"No answer rule {', '.join(unknown)}; choose from {', '.join(r.name for r in RULES)}.")
-            chosen = [r for r in RULES if r.name in names]
-        run_ablate(Path(args.out), chosen)
+        run_ablate(Path(args.out), _chosen(RULES, args.rules, "answer rule"))
         print(f"wrote {Path(args.out) / 'ablation.md'}")
     if args.command == "bench":
         from .bench import run as run_bench
@@ -178,14 +169,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "retrieval":
         from .retrieval import SYSTEMS, run
 
-        chosen = SYSTEMS
-        if args.systems:
-            names = args.systems.split(",")
-            unknown = sorted(set(names) - {s.name for s in SYSTEMS})
-            if unknown:
-                raise SystemExit(f"No retrieval system {', '.join(unknown)}; choose from "
-                                 f"{', '.join(s.name for s in SYSTEMS)}.")
-            chosen = [s for s in SYSTEMS if s.name in names]
-        run(Path(args.out), chosen)
+        run(Path(args.out), _chosen(SYSTEMS, args.systems, "retrieval system"))
         print(f"wrote {Path(args.out) / 'retrieval.md'}")
     return 0
+
+
+def _chosen(items: list, names: str | None, kind: str) -> list:
+    """The ``items`` (each with a ``name``) named in the comma-separated ``names``, in their own order; all of
+    them when ``names`` is empty; one sentence naming any unknown name and the choices."""
+    if not names:
+        return items
+    wanted = names.split(",")
+    unknown = sorted(set(wanted) - {item.name for item in items})
+    if unknown:
+        from rag.errors import RagError
+
+        raise RagError(f"No {kind} {', '.join(unknown)}; choose from {', '.join(item.name for item in items)}.")
+    return [item for item in items if item.name in wanted]

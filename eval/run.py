@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answer import AnswerResult, Asker

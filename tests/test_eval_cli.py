@@ -254,3 +254,8 @@ def test_rescore_keeps_a_replay_a_replay(tmp_path):
     assert rescore(run)["replay_of"] == "runs/local"
     assert "`python -m eval replay` of `runs/local`" in (run / "report.md").read_text()
 
+
+
+def test_an_unknown_retrieval_system_is_one_sentence(capsys):
+    assert main(["retrieval", "--systems", "hybrid,nonsense"]) == 1
+    assert capsys.readouterr().err.startswith("error: No retrieval system nonsense; choose from bm25, tutorial,")
