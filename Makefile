@@ -72,8 +72,8 @@ model-server: setup
 	  --host 127.0.0.1 --port 8001 --n_ctx 4096
 
 # The full evaluation: retrieval, reranking, every answerer and the tutorial baseline on every
-# question set, the ALCE judge, the side-by-side report, and the answer rules each switched off
-# over the local runs just made (about four hours on 2 cores).
+# question set, the ALCE judge, the side-by-side report, the answer rules each switched off
+# over the local runs just made, and the judge prompts compared on them (about four hours on 2 cores).
 # Beijing's set is about the default corpus; every other set X is about eval/corpora/X.txt or X.md.
 CORPORA := $(sort $(wildcard eval/corpora/*.txt eval/corpora/*.md))
 REPORTS := eval/reports/beijing_initiative $(patsubst eval/corpora/%,eval/reports/%,$(basename $(CORPORA)))
@@ -93,6 +93,7 @@ eval: setup
 	$(BIN)/python -m eval compare $(foreach a,local extractive fake tutorial,$(REPORTS:%=%/$(a))) \
 	  --out eval/reports/answers.md
 	$(BIN)/python -m eval ablate
+	$(BIN)/python -m eval judges
 
 clean:
 	rm -rf .index .pytest_cache

@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|run|replay|ablate|rescore|compare|rerank|weights|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
+"""``python -m eval retrieval|run|replay|ablate|judges|rescore|compare|rerank|weights|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
                         "side by side with every rule on")
     ab.add_argument("--rules", help="only these rules, comma-separated (default: all)")
     ab.add_argument("--out", default="eval/reports", help="report folder (default eval/reports)")
+    jp = sub.add_parser("judges", help="replay the committed local runs asking each judge prompt of "
+                        "eval/prompts/judges wherever the answerability judge is asked, beside the shipped one")
+    jp.add_argument("--out", default="eval/reports", help="report folder (default eval/reports)")
     c = sub.add_parser("compare", help="put several runs' metrics side by side")
     c.add_argument("runs", nargs="+")
     c.add_argument("--out", required=True)
@@ -116,6 +119,10 @@ def _run(args: argparse.Namespace) -> int:
 
         run_ablate(Path(args.out), _chosen(RULES, args.rules, "answer rule"))
         print(f"wrote {Path(args.out) / 'ablation.md'}")
+    if args.command == "judges":
+        from .judges import run as run_judges
+
+        run_judges(Path(args.out))
     if args.command == "bench":
         from .bench import run as run_bench
 
