@@ -104,6 +104,8 @@ def summarise(judged: list[dict]) -> dict:
     sets = sorted({j["set"] for j in judged})
     return {
         "questions": len(judged), "answerable": sum(j["answerable"] for j in judged),
+        "reference": {"answerable": through(judged, REFERENCE, REFERENCE_THRESHOLD, True),
+                      "unanswerable": through(judged, REFERENCE, REFERENCE_THRESHOLD, False)},
         "prompts": {p: {"auc": auc(judged, p),
                         "by_set": {s: auc([j for j in judged if j["set"] == s], p) for s in sets},
                         "held_out": held_out(judged, p)} for p in prompts},
@@ -129,6 +131,9 @@ def report(summary: dict) -> str:
         thresholds = sorted(h["thresholds"].values())
         lines.append(f"| {name} | {_f(s['auc'])} | {h['answerable']} of {yes} | {h['unanswerable']} of {n - yes} | "
                      f"{thresholds[0]:.3f}-{thresholds[-1]:.3f} |")
+    reference = summary["reference"]
+    lines += ["", f"`{REFERENCE}` at {REFERENCE_THRESHOLD} itself (no threshold picked): {reference['answerable']} of {yes} "
+              f"answerable let through, {reference['unanswerable']} of {n - yes} unanswerable."]
     lines += ["", "ROC AUC by set:", "", "| prompt | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
     for name, s in summary["prompts"].items():
         lines.append(f"| {name} | " + " | ".join(_f(s["by_set"][x]) for x in sets) + " |")

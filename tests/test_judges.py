@@ -45,6 +45,8 @@ def test_each_set_is_scored_at_the_threshold_the_other_sets_pick():
     text = report(summary)
     assert "| shipped | 1.000 | 4 of 4 | 0 of 3 | 0.800-0.810 |" in text
     assert "| library | 0.583 | 2 of 4 | 2 of 3 | 0.500-0.750 |" in text
+    # the reference at 0.7: a's 0.8 and b's 0.72 answerable, a's 0.75 unanswerable
+    assert "`library` at 0.7 itself (no threshold picked): 2 of 4 answerable let through, 1 of 3 unanswerable." in text
 
 
 def test_the_previous_judge_prompt_is_kept_to_compare_against():
