@@ -85,9 +85,15 @@ class Settings(BaseSettings):
     # missed-refusal rate; 0.5 declines fewest answerable questions, 0.8 refuses most. With its worked
     # examples (prompts/answerable_user.md) it reads higher; over the six sets' 88 questions it judged
     # without a restating sentence, 0.7 lets through 29 of 51 answerable and 2 of 37 unanswerable ones
-    # (0.68: 32 and 4, 0.72: 27 and 2), so it stayed.
+    # (0.68: 32 and 4, 0.72: 27 and 2), so it stayed. Its examples now about a museum, asked "Can this
+    # question be answered from the passages alone?", it reads higher still (median 0.78 against 0.68) and
+    # separates better: over the 141 questions the seven sets' committed local runs judged, ROC AUC 0.837 ->
+    # 0.885. 0.775 is about the threshold each set, held out, gets from the other six when it may let through
+    # no larger share of their unanswerable questions than 0.7 did before (0.760-0.782): over the seven
+    # held-out sets, 71 of 92 answerable let through against 61, 5 of 49 unanswerable as before
+    # (eval/reports/judges.md).
     judge_threshold: float = Field(
-        0.7, ge=0.0, le=1.0, description="P(yes) at which the model, asked as a yes/no judge whether the passages "
+        0.775, ge=0.0, le=1.0, description="P(yes) at which the model, asked as a yes/no judge whether the passages "
         "answer, overrules its own refusal (the extractive answer is given instead); 1: the judge never "
         "overrules (a refusal it upholds still gets one second reading of the whole top paragraph).")
     latin_penalty: float = Field(

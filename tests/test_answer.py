@@ -340,8 +340,9 @@ def test_timeout_message_states_the_limit(pipeline):
 
 def test_invalid_citation_is_removed_and_unsupported_sentence_dropped(pipeline, paragraphs):
     assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise: a fallback, not a refusal
-    model = FakeChatModel(responses=["Peace matters [42]. Invented fact about Mars [3]."], judgements=[0.6])
-    assert STRONG_VETO <= 0.6 < 0.7  # the judge neither vetoes nor finds the answer itself
+    model = FakeChatModel(responses=["Peace matters [42]. Invented fact about Mars [3]."], judgements=[0.72])
+    # the judge neither vetoes nor finds the answer itself
+    assert STRONG_VETO <= 0.72 < Settings.model_fields["judge_threshold"].default
     result = asker_with(pipeline, model).ask(STRONG_Q)
     assert "[42]" not in result.answer and "Mars" not in result.answer
     assert "removed citation [42] (no such paragraph)" in result.notes
@@ -350,7 +351,7 @@ def test_invalid_citation_is_removed_and_unsupported_sentence_dropped(pipeline, 
     # neither sentence stands ("Peace matters" is not said by any paragraph the evidence holds), and the evidence
     # is strong (and the judge does not veto it): the document's own sentences answer instead
     assert result.fallback == "no sentence of the model's answer is supported, but the evidence is strong " \
-                              "(the judge's P(yes) 0.60)"
+                              "(the judge's P(yes) 0.72)"
     assert_cited_and_grounded(result, paragraphs)
 
 
@@ -412,7 +413,7 @@ def test_the_fallback_leads_with_the_paragraph_that_restates_the_question_not_an
     evidence = {e.label: e for e in select_evidence(question, hits, SentenceScorer(HashEmbedder(), None))}
     assert evidence["1"].similarity >= STRONG_EVIDENCE > evidence["2"].similarity  # the premise
     assert evidence["2"].relevance > 0  # [2] could lead: the old fallback followed the draft to it
-    model = FakeChatModel(responses=["You may take 3 days off [2]."], judgements=[0.6])
+    model = FakeChatModel(responses=["You may take 3 days off [2]."], judgements=[0.72])
     result = asker_with(pipeline, model).ask(question)
     assert result.fallback.startswith("no sentence of the model's answer is supported, but the evidence is strong")
     assert result.cited_numbers == [1]  # not [2], which the unsupported draft pointed at
@@ -678,8 +679,8 @@ def test_model_decline_with_weak_evidence_is_a_refusal_when_the_judge_agrees(pip
 )
 def test_model_decline_with_strong_evidence_is_answered_extractively(pipeline, paragraphs, decline):
     assert evidence_strength(pipeline, STRONG_Q) >= STRONG_EVIDENCE  # the premise
-    result = asker_with(pipeline, FakeChatModel(responses=[decline], judgements=[0.6])).ask(STRONG_Q)
-    assert result.fallback == "model declined, but the evidence is strong (the judge's P(yes) 0.60)"
+    result = asker_with(pipeline, FakeChatModel(responses=[decline], judgements=[0.72])).ask(STRONG_Q)
+    assert result.fallback == "model declined, but the evidence is strong (the judge's P(yes) 0.72)"
     assert result.draft == decline
     assert_cited_and_grounded(result, paragraphs)
     assert result.cited_numbers[0] == 5
@@ -688,12 +689,12 @@ def test_model_decline_with_strong_evidence_is_answered_extractively(pipeline, p
 def test_model_decline_with_weak_evidence_is_answered_extractively_when_the_judge_finds_the_answer(
         pipeline, paragraphs):
     assert evidence_strength(pipeline, WEAK_Q) < STRONG_EVIDENCE  # the premise
-    model = FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.75])
+    model = FakeChatModel(responses=["NOT IN DOCUMENT"], judgements=[0.8])
     events = list(asker_with(pipeline, model).stream(WEAK_Q))
     result = events[-1][1]
     assert ("status", "rereading") not in events  # the judge's yes settles it: no second reading
-    assert result.fallback == "model declined, but the judge finds the answer in the passages (P(yes) 0.75)"
-    assert result.answerability == 0.75 and result.draft == "NOT IN DOCUMENT"
+    assert result.fallback == "model declined, but the judge finds the answer in the passages (P(yes) 0.80)"
+    assert result.answerability == 0.8 and result.draft == "NOT IN DOCUMENT"
     assert_cited_and_grounded(result, paragraphs)
 
 
@@ -781,7 +782,7 @@ def test_the_judge_sees_the_question_and_the_evidence_passages(pipeline):
     lines = user.splitlines()
     start = lines.index("Passages:")  # after the worked examples, which are about another document
     assert [f"[{e.label}] {e.text}" for e in evidence] == lines[start + 1 : start + 1 + len(evidence)]
-    assert lines[-3:] == [f"Question: {WEAK_Q}", "", "Do the passages answer the question? Reply Yes or No."]
+    assert lines[-3:] == [f"Question: {WEAK_Q}", "", "Can this question be answered from the passages alone? Reply Yes or No."]
 
 
 def test_answered_questions_never_ask_the_judge(pipeline):
@@ -1197,3 +1198,8 @@ def test_an_english_sentence_is_never_translated_and_no_translation_vetoes_nothi
     untranslated = chinese_asker(pipeline, "倡议提到了可持续发展[12]。", seen)  # the translator gives nothing back
     result = untranslated.ask(PARIS)
     assert result.fallback is None and result.answer.startswith("倡议提到了可持续发展") and seen
+
+
+def test_the_asker_and_the_settings_default_to_one_judge_threshold():
+    # the threshold is set on the judge prompt's scale (prompts/answerable_user.md): a change must move both
+    assert Asker(None, None).judge_threshold == Settings.model_fields["judge_threshold"].default
