@@ -577,7 +577,8 @@ class Asker:
             # passages answer the question?"); a museum's, with two questions about the asker's own case,
             # asked "Can this question be answered from the passages alone?", separate better: over the 141
             # questions the seven sets' runs judged, AUC 0.837 -> 0.885, as good or better on six of the seven
-            # (water charter 0.857 -> 0.847); the library's with the new question 0.866, both averaged 0.878.
+            # (water charter 0.857 -> 0.847; eval/reports/judges.md). Measured once the same way, not kept: the
+            # library's examples with the new question, 0.866; the two prompts' log-odds averaged, 0.861.
             return p_yes(render("answer_system"),
                          render("answerable_user", passages=_passages(evidence), question=question))
         except Exception as err:  # a judge that fails is no judge (see _overrule)
