@@ -98,7 +98,9 @@ def held_out(judged: list[dict], prompt: str) -> dict:
 
 
 def summarise(judged: list[dict]) -> dict:
-    prompts = list(judged[0]["p_yes"]) if judged else []
+    if not judged:
+        raise RagError("No question of the committed runs was judged: there is nothing to compare the prompts on.")
+    prompts = list(judged[0]["p_yes"])
     if REFERENCE not in prompts:
         raise RagError(f"The reference judge prompt {REFERENCE!r} is not in {JUDGES}.")
     sets = sorted({j["set"] for j in judged})

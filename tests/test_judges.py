@@ -49,6 +49,11 @@ def test_each_set_is_scored_at_the_threshold_the_other_sets_pick():
     assert "`library` at 0.7 itself (no threshold picked): 2 of 4 answerable let through, 1 of 3 unanswerable." in text
 
 
+def test_nothing_judged_is_one_sentence():
+    with pytest.raises(RagError, match="No question of the committed runs was judged"):
+        summarise([])
+
+
 def test_the_previous_judge_prompt_is_kept_to_compare_against():
     assert (JUDGES / "library.md").read_text().rstrip().endswith("Do the passages answer the question? Reply Yes or No.")
 
