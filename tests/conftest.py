@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -208,3 +209,26 @@ def pipeline(built):
     from rag.pipeline import load_pipeline
 
     return load_pipeline(built)
+
+
+@pytest.fixture
+def fake_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``fake_run(questions, run_dir, changes)``: ``python -m eval run`` of the fake answerer (hash embedder) over
+    ``questions`` (question-set rows, written to ``tmp_path/set.jsonl``) about the real corpus, into ``run_dir``
+    with its index in ``tmp_path/index``; then each stored record updated with the fields ``changes`` gives for
+    its question id, as if the model had drafted otherwise. Returns the records as the run stored them."""
+    from eval.cli import main
+
+    def run(questions: list[dict], run_dir: Path, changes: dict[str, dict] | None = None) -> list[dict]:
+        monkeypatch.setenv("RAG_EMBEDDERS", "hash")
+        dataset = tmp_path / "set.jsonl"
+        dataset.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
+        assert main(["run", "--dataset", str(dataset), "--out", str(run_dir), "--answerer", "fake",
+                     "--corpus", str(BEIJING), "--index", str(tmp_path / "index")]) == 0
+        results = run_dir / "results.jsonl"
+        stored = [json.loads(line) for line in results.read_text().splitlines()]
+        changed = [{**r, **(changes or {}).get(r["id"], {})} for r in stored]
+        results.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in changed))
+        return stored
+
+    return run

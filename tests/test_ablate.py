@@ -4,8 +4,6 @@ and the report's signs favour a rule that helps."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +15,6 @@ from rag.evidence import Evidence
 from rag.records import Paragraph
 from rag.support import SentenceScorer
 
-BEIJING = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
 RULE = {r.name: r for r in RULES}
 
 
@@ -80,18 +77,11 @@ def test_an_unknown_rule_is_one_sentence(capsys):
 
 
 @pytest.mark.integration
-def test_a_rule_off_changes_the_answers_it_governs_and_no_others(tmp_path, monkeypatch):
-    monkeypatch.setenv("RAG_EMBEDDERS", "hash")
-    dataset = tmp_path / "set.jsonl"
-    dataset.write_text("".join(json.dumps(r) + "\n" for r in [
-        {"id": "q1", "question": "Why is peace compared to air and sunshine?", "gold_paragraphs": [5]},
-        {"id": "q2", "question": "What does paragraph 9 say?", "gold_paragraphs": [9]}]))
+def test_a_rule_off_changes_the_answers_it_governs_and_no_others(tmp_path, fake_run):
     run_dir = tmp_path / "run"
-    assert main(["run", "--dataset", str(dataset), "--out", str(run_dir), "--answerer", "fake",
-                 "--corpus", str(BEIJING), "--index", str(tmp_path / "index")]) == 0
-    rows = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
-    rows[0]["draft"] = "Peace is compared to air and sunshine [5]."  # says nothing the question does not
-    (run_dir / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    fake_run([{"id": "q1", "question": "Why is peace compared to air and sunshine?", "gold_paragraphs": [5]},
+              {"id": "q2", "question": "What does paragraph 9 say?", "gold_paragraphs": [9]}],
+             run_dir, {"q1": {"draft": "Peace is compared to air and sunshine [5]."}})  # says nothing the question does not
 
     result = ablate(run_dir, [RULE["restates"], RULE["translated"]], progress=False)
     restates, translated = result["rules"]["restates"], result["rules"]["translated"]

@@ -137,26 +137,19 @@ def test_eval_run_into_a_file_fails_before_any_question_runs(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- replay
 
-BEIJING = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
 PARIS = "Which agreement on climate, the Paris Agreement, should be implemented for ecology?"
 
 
 @pytest.mark.integration
-def test_replay_reads_the_runs_drafts_back_through_todays_checks(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("RAG_EMBEDDERS", "hash")
-    dataset = _dataset(tmp_path, [
+def test_replay_reads_the_runs_drafts_back_through_todays_checks(tmp_path, fake_run, capsys):
+    run_dir, index = tmp_path / "run", tmp_path / "index"
+    # as if the model had drafted otherwise: an invented claim for q1, and a timeout at q2
+    rows = fake_run([
         {"id": "q1", "question": PARIS, "gold_paragraphs": [12], "key_facts": ["paris agreement"]},
         {"id": "q2", "question": "Why is peace compared to air and sunshine?", "gold_paragraphs": [5]},
-        {"id": "q3", "question": "What does paragraph 9 say?", "gold_paragraphs": [9]}])
-    run_dir, index = tmp_path / "run", tmp_path / "index"
-    assert main(["run", "--dataset", str(dataset), "--out", str(run_dir), "--answerer", "fake",
-                 "--corpus", str(BEIJING), "--index", str(index)]) == 0
-    rows = _results(run_dir)
-    assert rows[0]["citations"] == [12] and rows[0]["draft"]
-    # as if the model had drafted otherwise: an invented claim for q1, and a timeout at q2
-    rows[0]["draft"] = "Mars has two moons [12]."
-    rows[1]["fallback"] = "timeout: no first token within 20 s"
-    (run_dir / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        {"id": "q3", "question": "What does paragraph 9 say?", "gold_paragraphs": [9]}],
+        run_dir, {"q1": {"draft": "Mars has two moons [12]."}, "q2": {"fallback": "timeout: no first token within 20 s"}})
+    assert rows[0]["citations"] == [12] and rows[0]["draft"]  # as the run stored it
     capsys.readouterr()
 
     assert main(["replay", str(run_dir), "--out", str(tmp_path / "replay")]) == 0  # the index the run recorded

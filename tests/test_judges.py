@@ -3,16 +3,10 @@ replay that asks every prompt exactly where the chain asks its judge."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from eval.cli import main
 from eval.judges import JUDGES, judge_run, matched_threshold, report, summarise
 from rag.errors import RagError
-
-BEIJING = Path(__file__).resolve().parents[1] / "corpus" / "beijing_initiative_2017.txt"
 
 
 def _judged(name: str, answerable: bool, library: float, shipped: float) -> dict:
@@ -59,19 +53,12 @@ def test_the_previous_judge_prompt_is_kept_to_compare_against():
 
 
 @pytest.mark.integration
-def test_every_prompt_is_asked_where_the_chain_asks_its_judge_and_only_there(tmp_path, monkeypatch):
-    monkeypatch.setenv("RAG_EMBEDDERS", "hash")
-    dataset = tmp_path / "set.jsonl"
-    dataset.write_text("".join(json.dumps(r) + "\n" for r in [
-        {"id": "q1", "question": "Why is peace compared to air and sunshine?", "gold_paragraphs": [5]},
-        {"id": "q2", "question": "What is peace like, according to the text?", "gold_paragraphs": [5]}]))
+def test_every_prompt_is_asked_where_the_chain_asks_its_judge_and_only_there(tmp_path, fake_run):
     run_dir = tmp_path / "run" / "local"
-    assert main(["run", "--dataset", str(dataset), "--out", str(run_dir), "--answerer", "fake",
-                 "--corpus", str(BEIJING), "--index", str(tmp_path / "index")]) == 0
-    rows = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
-    rows[0]["draft"] = "NOT IN DOCUMENT"  # the model declines: the judge is asked whether the passages answer
-    rows[1]["draft"] = "Peace is like air and sunshine [5]."  # an answer that holds up: no judge
-    (run_dir / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    fake_run([{"id": "q1", "question": "Why is peace compared to air and sunshine?", "gold_paragraphs": [5]},
+              {"id": "q2", "question": "What is peace like, according to the text?", "gold_paragraphs": [5]}],
+             run_dir, {"q1": {"draft": "NOT IN DOCUMENT"},  # the model declines: the judge is asked
+                       "q2": {"draft": "Peace is like air and sunshine [5]."}})  # an answer that holds up: no judge
     [judged] = judge_run(run_dir, ["library"], progress=False)
     assert judged["id"] == "q1" and judged["set"] == "run" and judged["answerable"] is True
     assert set(judged["p_yes"]) == {"shipped", "library"}
