@@ -34,6 +34,7 @@ from .prompts import render
 from .records import SearchResult
 from .refs import asks_what_it_says, asks_where, names_paragraphs, paragraph_refs, relative_ref, says_only_where
 from .retrieve import Retriever, mostly_latin
+from .settings import JUDGE_THRESHOLD
 from .support import SentenceScorer, coverage, is_fragment, restates
 from .translate import needs_translation
 
@@ -157,7 +158,7 @@ class Asker:
     """Answers questions about one index. Built once; safe to share between threads."""
 
     def __init__(self, retriever: Retriever, scorer: SentenceScorer, chat_model=None, name: str = "extractive",
-                 k: int = 5, max_question_chars: int = 4000, judge_threshold: float = 0.775,
+                 k: int = 5, max_question_chars: int = 4000, judge_threshold: float = JUDGE_THRESHOLD,
                  first_token_timeout: float = 20.0, answer_timeout: float = 60.0,
                  translator: Callable[[str], str | None] | None = None,
                  claim_translator: Callable[[str], str | None] | None = None,

