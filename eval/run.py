@@ -341,8 +341,11 @@ def render(metrics: dict, records: list[dict]) -> str:
     if m.get("alce_judged_answers") is not None:
         lines += ["", "## ALCE citation scores (offline judge)", "",
                   f"Judged by the embedded Qwen2.5-Coder-1.5B (`python -m eval judge`) over {m['alce_judged_answers']} "
-                  f"answered questions, {m['alce_judge_calls']} judge calls: citation recall "
-                  f"{_fmt(m['alce_citation_recall'])}, citation precision {_fmt(m['alce_citation_precision'])}."]
+                  f"answered questions, {m['alce_judge_calls']} judge calls"
+                  + (f" ({m['alce_reused_answers']} answers' scores kept from an earlier judging of the same answer)"
+                     if m.get("alce_reused_answers") else "")
+                  + f": citation recall {_fmt(m['alce_citation_recall'])}, "
+                  f"citation precision {_fmt(m['alce_citation_precision'])}."]
     return "\n".join(lines) + "\n"
 
 

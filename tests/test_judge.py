@@ -94,6 +94,52 @@ def test_judge_run_scores_a_run_folder_in_place(tmp_path):
     assert "2 judge calls: citation recall 0.500, citation precision 0.500." in report
 
 
+def test_judge_run_asks_again_only_about_answers_it_has_not_judged(tmp_path):
+    # a run made again: the same answer to "a" against the same paragraph text keeps its scores, and
+    # the judge is asked only about the rest
+    from eval.run import aggregate
+
+    corpus, run = tmp_path / "doc.txt", tmp_path / "run"
+    run.mkdir()
+
+    def write(rows, second_paragraph="Rivers flow to the sea."):
+        corpus.write_text(f"1. Cats purr when content.\n\n2. {second_paragraph}\n", encoding="utf-8")
+        metrics = {"dataset": "set.jsonl", "answerer": "x", "corpus": str(corpus), **aggregate(rows)}
+        (run / "metrics.json").write_text(json.dumps(metrics))
+        (run / "results.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+
+    def row(id, answer, cited):
+        return {"id": id, "question": "?", "answer": answer, "refused": False, "answerable": True,
+                "kind": "single-turn", "cites_correct": 1.0, "citations": cited, "gold": cited, "r1": 1.0,
+                "r3": 1.0, "r5": 1.0, "rr": 1.0, "wrongly_declined": False, "citation_precision": 1.0,
+                "fact_recall": 1.0, "uncited": False}
+
+    def judged():
+        return [(r["id"], r["alce_recall"]) for r in map(json.loads, (run / "judge.jsonl").read_text().splitlines())]
+
+    write([row("a", "Cats purr [1].", [1]), row("b", "Rivers flow to the sea [2].", [2])])
+    first = judge_run(run, RecordingModel())
+    assert (first["alce_judge_calls"], first["alce_reused_answers"]) == (2, 0)
+    assert judged() == [("a", 1.0), ("b", 1.0)]
+
+    write([row("a", "Cats purr [1].", [1]), row("b", "Rivers flow to the moon [2].", [2])])
+    model = RecordingModel()
+    second = judge_run(run, model)
+    assert (second["alce_judge_calls"], second["alce_reused_answers"]) == (1, 1)
+    assert [prompt.split("Statement: ")[1].split(".")[0] for prompt in model.prompts] == ["Rivers flow to the moon"]
+    assert judged() == [("a", 1.0), ("b", 0.0)]
+    assert "1 judge calls (1 answers' scores kept from an earlier judging of the same answer)" in \
+        (run / "report.md").read_text()
+
+    # the same answers, but the paragraph "b" cites now says something else: "b" is judged again
+    write([row("a", "Cats purr [1].", [1]), row("b", "Rivers flow to the moon [2].", [2])],
+          second_paragraph="Rivers flow to the moon in stories.")
+    model = RecordingModel()
+    third = judge_run(run, model)
+    assert (third["alce_judge_calls"], third["alce_reused_answers"]) == (1, 1)
+    assert judged() == [("a", 1.0), ("b", 1.0)]
+
+
 def test_judge_run_of_a_folder_that_is_no_run_is_one_sentence(tmp_path):
     with pytest.raises(RagError, match="is not a finished run of `python -m eval run`"):
         judge_run(tmp_path, RecordingModel())
