@@ -74,6 +74,12 @@ _ASKS_MONEY = re.compile(
     # "How much of it is on full pay?", "How much sick pay ...?": a time on a kind of pay (18 weeks at full pay)
     r"(?<!full pay)(?<!half pay)(?<!sick pay)(?<!statutory pay)(?<!maternity pay)(?<!paternity pay)"
     r"|\b(what|which)\b[^?]{0,30}\b(price|prices|cost|fee|fees|tariff|tariffs|budget|fine)\b(?!\s+(of\s+)?living)"
+    # "How much is a day pass?", "How much are swimming lessons?": a price, unless what follows is left,
+    # known or enough, or an amount of something else (time off, notice, a discount in percent, water)
+    r"|\bhow\s+much\s+(?:is|are|was|were|will|would)\b"
+    r"(?!\s+(?:there|left|known|enough|too|remaining|needed|required|allowed)\b)"
+    r"(?!(?:\s+(?:the|a|an|my|our|your|each|per|one|it|this|that|these|those))*\s+(?:[\w-]+\s+)?"
+    r"(?:time|leave|notice|warning|discount|reduction|percentage|share|proportion|water|data|space|weight)\b)"
     r"|\brates?\s+of\s+(?:[\w-]+\s+){0,3}?pay\b"  # "the weekly rate of statutory maternity pay"
     r"|多少钱|花费|费用|价格|价钱|预算|成本|收费",
     re.IGNORECASE,
@@ -138,6 +144,8 @@ def asks_for_what_it_lacks(question: str, text: str) -> bool:
     >>> asks_for_what_it_lacks("How much warning must you give before putting my fee up?", "At least 30 days' notice.")
     False
     >>> asks_for_what_it_lacks("How much is the fee for leaving without notice?", "Give at least 30 days' notice.")
+    True
+    >>> asks_for_what_it_lacks("How much are swimming lessons?", "Lessons run from 3:30 pm to 6:30 pm.")
     True
     """
     for asks, states in _ANSWER_KINDS:

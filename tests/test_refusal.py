@@ -196,6 +196,13 @@ def test_refusal_messages_follow_the_question_language():
         ("How much will I be paid while on parental leave?", "Leave is taken in blocks of 5 days.", True),
         ("How much will I be paid while on parental leave?", "It is paid at 90% of your average weekly earnings.",
          False),
+        # "how much is/are X?" asks a price, unless X is an amount of something else, or what is left
+        ("How much are swimming lessons for my 6-year-old?", "Lessons run from 3:30 pm to 6:30 pm.", True),
+        ("How much is a day pass?", "A day pass costs £3.", False),
+        ("How much is the rent each month?", "The rent is due on the 1st of each month.", True),
+        ("How much is the annual leave allowance?", "Staff get 25 days a year.", False),
+        ("How much is the discount for low-income households?", "It takes 40 percent off the charge.", False),
+        ("How much is left of my allowance?", "Staff get 25 days a year.", False),
     ],
 )
 def test_a_question_asking_for_a_number_money_or_a_measure_against_text_stating_none(question, text, lacks):
