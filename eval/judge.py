@@ -69,9 +69,9 @@ def judge_run(run: Path, model: YesNoModel, limit: int | None = None) -> dict:
     """Score one run directory in place; return the aggregates.
 
     An answer judged before, in this folder's ``judge.jsonl``, word for word, against the same text of
-    the paragraphs it cites, by the same model and prompt, keeps its scores instead of asking the judge again (a run made again after a
-    change most answers do not see): ``alce_reused_answers`` counts them, ``alce_judge_calls`` the new
-    calls."""
+    the paragraphs it cites, by the same model and prompt, keeps its scores instead of asking the judge
+    again (a run made again after a change most answers do not see): ``alce_reused_answers`` counts
+    them, ``alce_judge_calls`` the new calls."""
     from tqdm import tqdm
 
     from rag.cite import split_claims
