@@ -203,6 +203,10 @@ def test_refusal_messages_follow_the_question_language():
         ("How much is the annual leave allowance?", "Staff get 25 days a year.", False),
         ("How much is the discount for low-income households?", "It takes 40 percent off the charge.", False),
         ("How much is left of my allowance?", "Staff get 25 days a year.", False),
+        # "smoke-free" or "feel free" says nothing of a price
+        ("How much is the fine for smoking in the car park?", "The hospital site is smoke-free.", True),
+        ("How much does parking cost?", "Feel free to ask at reception.", True),
+        ("How much does parking cost?", "Parking is free for blue badge holders.", False),
     ],
 )
 def test_a_question_asking_for_a_number_money_or_a_measure_against_text_stating_none(question, text, lacks):
