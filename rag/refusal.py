@@ -87,6 +87,7 @@ _ASKS_MONEY = re.compile(
 _STATES_MONEY = re.compile(
     r"[$€£¥￥]|\b(usd|eur|gbp|cny|rmb|dollars?|euros?|pounds?|pence|cents?|yuan|renminbi|yen|francs?|rupees?)\b"
     r"|\d+p\b|便士"  # pence: "an extra 10p per minute"
+    # "free", but not "smoke-free" or "feel free" (which say nothing of a price)
     r"|(?<!-)(?<!feel\s)\bfree\b|\bno\s+(cost|charge|fee)\b|\bwithout\s+charge\b|免费|不收费|\d\s*[万亿]?\s*[元圆]|美元|欧元|英镑|日元|人民币"
     r"|\btime\s+and\s+a\s+(half|third|quarter)\b|\bdouble\s+time\b"  # a rate of pay, against the usual one
     r"|\d+(?:\.\d+)?\s*(?:%|percent|per\s+cent)\s+of\s+(?:[\w-]+\s+){0,3}(?:pay|salary|earnings|wages?)\b",
