@@ -93,10 +93,8 @@ def judge_run(run: Path, model: YesNoModel, limit: int | None = None) -> dict:
         if old is not None:
             reused += bool(claims)
             scores = {k: old[k] for k in ("alce_recall", "alce_precision")}
-        elif claims:
-            scores = alce_citations(claims, judge)
         else:
-            scores = {"alce_recall": float("nan"), "alce_precision": float("nan")}
+            scores = alce_citations(claims, judge)  # NaN for an answer with no claims, without asking
         scored.append({"id": row["id"], "sentences": len(claims), **scores, **key})
     with open(run / "judge.jsonl", "w", encoding="utf-8") as f:
         for s in scored:
