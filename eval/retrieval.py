@@ -6,15 +6,20 @@ For each question set (a corpus and its JSONL) every system builds its own
 index in a temporary folder and ranks the answerable questions (history is
 ignored, as in ``python -m rag search --dataset``). Writes ``retrieval.md``,
 ``retrieval.json`` and ``retrieval.png``.
+
+The sets' questions call a document "the text", "the declaration" or "the document"; its users call it by its
+name as often ("What does the Beijing Initiative say about climate change?"). So for a set in ``BY_NAME`` the
+same questions are ranked again with that name in their place (see :func:`by_name`), and the report shows both.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.pipeline import EmbedderPool, load_pipeline
@@ -43,6 +48,21 @@ DATASETS = {
     "leisure_centre_membership": (Path("eval/corpora/leisure_centre_membership.txt"),
                                   Path("eval/datasets/leisure_centre_membership.jsonl")),
 }
+
+# What a set's document is called by its users, in place of "the text" (see by_name)
+BY_NAME = {"beijing_initiative": "the Beijing Initiative"}
+_THE_TEXT = re.compile(r"\b(?:the|this)\s+(?:declaration|document|text)\b", re.IGNORECASE)
+
+
+def by_name(rows: list[Row], name: str) -> list[Row]:
+    """The ``rows`` whose question calls the document "the text", "the declaration" or "the document", asked
+    with ``name`` in its place (the first such words; the same id, gold and kind).
+
+    >>> row = Row("q1", "Does the declaration back the WTO?", (10,), True)
+    >>> [r.question for r in by_name([row, Row("q2", "Who won?", (), False)], "the Beijing Initiative")]
+    ['Does the Beijing Initiative back the WTO?']
+    """
+    return [replace(r, question=_THE_TEXT.sub(name, r.question, count=1)) for r in rows if _THE_TEXT.search(r.question)]
 
 
 @dataclass(frozen=True)
@@ -170,6 +190,7 @@ def run(out: Path, systems: list[System] = SYSTEMS, datasets: dict = DATASETS) -
                 search, build_s, chunks = _searcher(system, corpus, Path(tmp) / "index", pool, chat_model, BUILDS)
                 search(rows[0].question)  # warm-up
                 scored = score(rows, search)
+                named = score(by_name(rows, BY_NAME[ds_name]), search) if ds_name in BY_NAME else None
             kinds = sorted({r["kind"] for r in scored["rows"]})
             results["datasets"][ds_name][system.name] = {
                 "all": aggregate(scored["rows"]),
@@ -179,6 +200,11 @@ def run(out: Path, systems: list[System] = SYSTEMS, datasets: dict = DATASETS) -
                 "search_p95_ms": percentile(scored["latency_ms"], 95),
                 "misses": [r for r in scored["rows"] if r["r1"] == 0.0],
             }
+            if named is not None:  # the same questions as the sets ask them, and by the document's name
+                asked = {r["id"] for r in named["rows"]}
+                results["datasets"][ds_name][system.name]["by_name"] = {
+                    "name": BY_NAME[ds_name], "as_asked": aggregate([r for r in scored["rows"] if r["id"] in asked]),
+                    "by_name": aggregate(named["rows"]), "misses": [r for r in named["rows"] if r["r1"] == 0.0]}
             print(f"{ds_name:20s} {system.name:15s} " + " ".join(
                 f"{k}={v:.3f}" for k, v in results["datasets"][ds_name][system.name]["all"].items() if k != "n"))
     out.mkdir(parents=True, exist_ok=True)
@@ -225,6 +251,18 @@ def render(results: dict) -> str:
             lines += ["", "Questions the default system does not rank first (gold -> top 5):", ""]
             for m in systems["hybrid"]["misses"]:
                 lines.append(f"- `{m['id']}` ({m['kind']}): gold {m['gold']} -> {m['retrieved']}")
+        named = {name: r["by_name"] for name, r in systems.items() if "by_name" in r}
+        if named:
+            first = next(iter(named.values()))
+            lines += ["", f"The {first['as_asked']['n']} of these questions that call the document \"the text\", \"the "
+                      f"declaration\" or \"the document\", asked as the set asks them and with \"{first['name']}\" in "
+                      "their place (recall@1 / MRR):", "", "| system | as asked | by its name |", "|---|---|---|"]
+            for name, r in named.items():
+                lines.append(f"| {name} | {r['as_asked']['recall@1']:.3f} / {r['as_asked']['mrr']:.3f} | "
+                             f"{r['by_name']['recall@1']:.3f} / {r['by_name']['mrr']:.3f} |")
+            if "hybrid" in named:
+                lines += ["", "Of these, by its name, the default system does not rank first:", ""]
+                lines += [f"- `{m['id']}`: gold {m['gold']} -> {m['retrieved']}" for m in named["hybrid"]["misses"]]
         lines.append("")
     lines += ["## Systems", ""] + [f"- **{k}**: {v}" for k, v in results["systems"].items()] + [""]
     return "\n".join(lines)

@@ -254,6 +254,56 @@ def position_refs(question: str) -> list[str]:
     return out
 
 
+# What a question may call the whole document, beside "the document" itself: "the text", "the declaration",
+# and a word of the document's own title that names a kind of document ("the Beijing Initiative", "the
+# initiative"; "the house rules" of "Membership Terms and House Rules").
+_DOCUMENT_WORDS = ("text", "declaration")
+_DOCUMENT_KINDS = frozenset(
+    "initiative declaration charter policy agreement terms rules conditions contract constitution treaty convention "
+    "statute code handbook guide guidelines regulations protocol resolution communique manifesto statement "
+    "memorandum covenant bylaws procedure procedures principles standards".split())
+_ITSELF = r"\b(?:this|these|the\s+present)\s+({})\b"  # how a document calls itself: "This Charter comes into force"
+
+
+def document_names(titles: list[str], texts) -> re.Pattern | None:
+    """A pattern for what a question calls the document whose ``titles`` (one per document of the corpus) and
+    paragraph ``texts`` are given: "the text", "the declaration", and its title's words that name a kind of
+    document, after "the" and any of the title's other words ("the Beijing Initiative", "this initiative").
+    Not a word the document calls itself by ("This Charter comes into force on ..."): there "When does the
+    charter come into force?" asks for the paragraphs that say "this Charter". None when no word is left.
+
+    >>> names = document_names(["北京倡议 Beijing Initiative"], ["We hail the Belt and Road Initiative."])
+    >>> [names.search(q).group(0) for q in ("What does the Beijing Initiative say?", "Does the initiative agree?")]
+    ['the Beijing Initiative', 'the initiative']
+    >>> document_names(["Riverside Water Charter"], ["This Charter comes into force."]).search("the charter's aims")
+    >>> names.search("I got the text message"), names.search("Does the Belt and Road Initiative help?")
+    (None, None)
+    """
+    title_words = {w.lower() for t in titles for w in re.findall(r"[A-Za-z]+", t)}
+    candidates = sorted(set(_DOCUMENT_WORDS) | (title_words & _DOCUMENT_KINDS))
+    itself = re.compile(_ITSELF.format("|".join(candidates)), re.IGNORECASE)
+    own = {m.group(1).lower() for text in texts for m in itself.finditer(text)}
+    kinds = [w for w in candidates if w not in own]
+    if not kinds:
+        return None
+    before = "|".join(sorted((re.escape(w) for w in title_words), key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"\b(?:the|this|these)\s+(?:(?:{before})\s+){{0,4}}(?:{'|'.join(kinds)})\b(?!\s+messages?\b)",
+                      re.IGNORECASE)
+
+
+def as_the_document(question: str, names: re.Pattern | None) -> str:
+    """``question`` with what it calls the document (see :func:`document_names`) written "the document":
+    what the retrievers rank by. Those words name the source, not what is asked, yet they rank: "initiative"
+    put paragraph 13 of the Beijing Initiative ("the Belt and Road Initiative") first for most questions
+    that called the document by its name.
+
+    >>> names = document_names(["Beijing Initiative"], [])
+    >>> as_the_document("What does the Beijing Initiative say about climate change?", names)
+    'What does the document say about climate change?'
+    """
+    return question if names is None else names.sub("the document", question)
+
+
 def relative_ref(question: str) -> int | None:
     """-1 for "the one before it", +1 for "the next paragraph", 0 for "that same paragraph": relative
     to the paragraph the conversation was about, which only the caller knows."""

@@ -16,6 +16,8 @@ question names explicitly ("paragraph 9", "第9段", "[9]", "water:9" of several
 documents, "Article 9" of a document numbered by Article), or by its place ("the last paragraph", "the penultimate paragraph", "How
 does the declaration end?"), is pinned first; a named number the corpus lacks
 ("paragraph 42", "paragraph -1") is reported in ``missing_refs``, never guessed.
+What the question calls the document itself ("the Beijing Initiative", "the text") is ranked as "the document"
+(``rag.refs.as_the_document``): asked so, "initiative" had put the Belt and Road Initiative's paragraph first.
 
 A question in everyday words ("Can I bring my mate for a swim?") may share few words with the paragraph
 that answers it ("Members may bring up to two guests ..."). With ``RAG_EXPAND_CLOSE_QUERIES=true`` (off by
@@ -39,7 +41,7 @@ from collections.abc import Callable
 from .embed import Embedder
 from .index import Index
 from .records import Hit, Paragraph, SearchResult
-from .refs import label_refs, paragraph_refs, position_refs, unit_refs, whole_clauses
+from .refs import as_the_document, document_names, label_refs, paragraph_refs, position_refs, unit_refs, whole_clauses
 from .settings import Settings
 
 DENSE_POOL = 50  # chunks fetched per dense retriever before fusing
@@ -91,6 +93,9 @@ class Retriever:
         # "the first / last paragraph": of each document, in the document's own order
         self._by_position = {"first": [ps[0] for ps in by_doc.values()], "last": [ps[-1] for ps in by_doc.values()],
                              "penultimate": [ps[-2] for ps in by_doc.values() if len(ps) > 1]}
+        # "the Beijing Initiative", "the text": the question's words for the document itself (see rag.refs)
+        self._names = document_names([d.get("title") or "" for d in getattr(index, "documents", [])],
+                                     (p.text for p in index.paragraphs))
 
     @classmethod
     def from_settings(cls, settings: Settings, index: Index, embedders: dict[str, Embedder]) -> Retriever:
@@ -108,7 +113,7 @@ class Retriever:
         ``expand_margin`` is ranked by the expansion too, its fused scores added at ``expand_weight``."""
         k = k or self.k
         timings: dict[str, float] = {}
-        rankings = self.rankings(translation or query, timings)
+        rankings = self.rankings(as_the_document(translation or query, self._names), timings)
         fused = self.fuse(rankings)
         named = whole_clauses(query) if self._clauses else query
         numbers = paragraph_refs(named)
@@ -117,7 +122,7 @@ class Retriever:
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
         # "water:3": that document's paragraph; a name no document has is no reference ("Note:3")
         labelled = [ref for ref in label_refs(query) if ref[0] in self._docs]
-        places = position_refs(query)
+        places = position_refs(as_the_document(query, self._names))  # "How does the Beijing Initiative end?"
         expansion = None
         if expand is not None and not (numbers or labelled or places) and self._close(fused):
             t = time.perf_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.refs import (asks_what_it_says, asks_where, label_refs, paragraph_refs, position_refs, relative_ref,
-                      says_only_where, unit_refs)
+from rag.refs import (as_the_document, asks_what_it_says, asks_where, document_names, label_refs, paragraph_refs,
+                      position_refs, relative_ref, says_only_where, unit_refs)
 
 REF_CASES = [
     # English forms
@@ -281,3 +281,36 @@ def test_unit_refs(question, unit, roman, expected):
 def test_naming_an_article_or_section_asks_what_it_says():
     assert asks_what_it_says("What does Article III say?") and asks_what_it_says("And Section 2?")
     assert not asks_what_it_says("What does Section 2 say about fees?")
+
+
+BEIJING = (["北京倡议 Beijing Initiative"], ["We hail the Belt and Road Initiative.", "Peace is like air."])
+CHARTER = (["Riverside City Water Charter"], ["This Charter comes into force on 1 May.", "Water is tested daily."])
+LEISURE = (["Membership Terms and House Rules"], ["These terms apply to members.", "Guests must sign in."])
+
+
+@pytest.mark.parametrize("document, question, ranked", [
+    (BEIJING, "What does the Beijing Initiative say about climate change?",
+     "What does the document say about climate change?"),
+    (BEIJING, "Does the initiative back the WTO?", "Does the document back the WTO?"),
+    (BEIJING, "Does this Initiative mention the UN?", "Does the document mention the UN?"),
+    (BEIJING, "How does the declaration describe peace, according to the text?",
+     "How does the document describe peace, according to the document?"),
+    (BEIJING, "What has the Belt and Road Initiative achieved?", "What has the Belt and Road Initiative achieved?"),
+    (BEIJING, "Which initiatives does it praise?", "Which initiatives does it praise?"),  # no "the": not its name
+    (BEIJING, "Can I get the text message in Chinese?", "Can I get the text message in Chinese?"),
+    (CHARTER, "When does the charter come into force?", "When does the charter come into force?"),  # "This Charter"
+    (CHARTER, "Who wrote the text?", "Who wrote the document?"),
+    (LEISURE, "Which house rules apply to guests under the house rules?",
+     "Which house rules apply to guests under the document?"),
+    (LEISURE, "What do the terms say about guests?", "What do the terms say about guests?"),  # "These terms"
+    (LEISURE, "Are the fees and rules fair?", "Are the fees and rules fair?"),  # "the fees and rules": no name of it
+], ids=["title", "title-noun", "this-title-noun", "generic-words", "another-initiative", "no-article", "text-message",
+        "calls-itself-so", "generic-word-kept-apart", "house-rules", "terms-it-calls-itself", "not-its-title"])
+def test_what_a_question_calls_the_document_is_ranked_as_the_document(document, question, ranked):
+    assert as_the_document(question, document_names(*document)) == ranked
+
+
+def test_a_document_that_calls_itself_by_every_such_word_has_no_names():
+    itself = ["This agreement ends.", "This text and this declaration bind."]
+    assert document_names(["Tenancy Agreement"], itself) is None
+    assert as_the_document("What does the agreement say?", None) == "What does the agreement say?"

@@ -247,6 +247,20 @@ def test_dense_only_index_still_retrieves(beijing, make_settings, retriever_for)
     assert set(result.hits[0].ranks) == {"hash"}
 
 
+def test_the_document_called_by_its_own_name_ranks_what_the_question_asks(beijing_retriever):
+    """"The Beijing Initiative" names the document, not paragraph 13's "Belt and Road Initiative"; the paragraph
+    it names is still pinned, and a translation is ranked the same way."""
+    asked = "What does the Beijing Initiative say about climate change?"
+    first = [h.paragraph.number for h in beijing_retriever.search(asked, k=3).hits]
+    assert first[0] != 13 and first == [h.paragraph.number for h in beijing_retriever.search(
+        "What does the document say about climate change?", k=3).hits]
+    assert [h.paragraph.number for h in beijing_retriever.search("倡议第13段", k=3, translation=asked).hits][:2] == [
+        13, first[0]]
+    assert beijing_retriever.search("How is the Belt and Road Initiative doing?", k=1).hits[0].paragraph.number == 13
+    ending = beijing_retriever.search("How does the Beijing Initiative end?", k=3).hits[0]
+    assert (ending.paragraph.number, ending.pinned) == (16, True)  # its last paragraph, as "the declaration"'s
+
+
 def test_chinese_question_skips_english_bm25_while_a_dense_embedder_ranks(beijing_retriever):
     # The hash embedder is not multilingual, but it is all there is, so it keeps ranking; BM25 (English) does not.
     rankings = beijing_retriever.rankings("和平与发展")
