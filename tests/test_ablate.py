@@ -21,7 +21,7 @@ RULE = {r.name: r for r in RULES}
 def test_a_rule_switched_off_is_on_again_after():
     with switched_off(RULE["lead"]), switched_off(RULE["reanswer"]):
         assert answer.LEAD_MARGIN == float("inf") and answer.Asker._reanswer(None) is None
-    assert answer.LEAD_MARGIN == 0.1 and answer.Asker._reanswer.__name__ == "_reanswer"
+    assert answer.LEAD_MARGIN == 0.02 and answer.Asker._reanswer.__name__ == "_reanswer"
 
 
 class _Judge:
