@@ -75,7 +75,7 @@ def collect(retriever: Retriever, search: Callable, rows: list, translate: Calla
         translation = translate(row.question)
         pinned = [h.paragraph.number for h in search(row.question, 10, translation).hits if h.pinned]
         out.append({"id": row.id, "gold": list(row.gold), "pinned": pinned,
-                    "rankings": retriever.rankings(translation or row.question)})
+                    "rankings": retriever.rankings(retriever.ranked_text(translation or row.question))})
     return out
 
 

@@ -113,7 +113,7 @@ class Retriever:
         ``expand_margin`` is ranked by the expansion too, its fused scores added at ``expand_weight``."""
         k = k or self.k
         timings: dict[str, float] = {}
-        rankings = self.rankings(as_the_document(translation or query, self._names), timings)
+        rankings = self.rankings(self.ranked_text(translation or query), timings)
         fused = self.fuse(rankings)
         named = whole_clauses(query) if self._clauses else query
         numbers = paragraph_refs(named)
@@ -148,6 +148,11 @@ class Retriever:
                 hits.append(self._hit(self._by_key[key], fused, rankings))
         return SearchResult(query=query, hits=hits[: max(k, len(pinned))], missing_refs=missing, timings_ms=timings,
                             translation=translation, expansion=expansion)
+
+    def ranked_text(self, query: str) -> str:
+        """What the retrievers rank ``query`` (or its translation) by: its words for the document itself read as
+        "the document" (see ``rag.refs.as_the_document``)."""
+        return as_the_document(query, self._names)
 
     def _close(self, fused: dict[tuple, float]) -> bool:
         """Whether the two best paragraphs' fused scores are within ``expand_margin`` (a corpus of one: no)."""
