@@ -122,7 +122,7 @@ class Retriever:
         pinned = [p for n in numbers for p in self._by_number.get(n, [])]
         # "water:3": that document's paragraph; a name no document has is no reference ("Note:3")
         labelled = [ref for ref in label_refs(query) if ref[0] in self._docs]
-        places = position_refs(as_the_document(query, self._names))  # "How does the Beijing Initiative end?"
+        places = position_refs(self.ranked_text(query))  # "How does the Beijing Initiative end?" as "the document"
         expansion = None
         if expand is not None and not (numbers or labelled or places) and self._close(fused):
             t = time.perf_counter()
