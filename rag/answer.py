@@ -221,17 +221,18 @@ class Asker:
         started = time.perf_counter()
         question = self._validate(question)
         history = clean_history(history, self.max_question_chars)
-        query = self.rewrite(question, history)
+        parts = self._query_parts(question, history)
+        query = " ".join(parts)  # as rewrite makes it
         timings["rewrite_s"] = _since(started)
 
         declined = refusal.check_request(question)
         if relative_ref(question) is not None and not paragraph_refs(query):  # "the one before" what?
             declined = declined or refusal.unclear_reference(question)
         translation = None
-        if self.translator is not None and not declined and needs_translation(query):
+        if self.translator is not None and not declined and any(needs_translation(part) for part in parts):
             yield "status", "translating"
             t = time.perf_counter()
-            translation = self.translator(query)
+            translation = self._translate_query(parts)
             timings["translate_s"] = _since(t)
         t = time.perf_counter()
         result = self.retriever.search(query, k or self.k, translation=translation,
@@ -298,22 +299,39 @@ class Asker:
         """A standalone retrieval query. "And the one before it?" names the paragraph before (or
         after) the one the conversation was last about; a short or pronoun-led follow-up borrows
         the previous user question's words, unless it names its own paragraph."""
+        return " ".join(self._query_parts(question, history))
+
+    def _query_parts(self, question: str, history: list[dict]) -> list[str]:
+        """The parts ``rewrite`` joins: the previous question it borrows, if any, and the question (with the
+        paragraph it refers to, if any)."""
         if not history:
-            return question
+            return [question]
         step = relative_ref(question)
         if step is not None and not paragraph_refs(question):
             focus = _paragraph_in_focus(history, step)
             if focus is not None:  # before the first or past the last one: reported as missing
                 n = focus + step
-                return f"{question} (paragraph {n})" if mostly_latin(question) else f"{question}（第{n}段）"
+                return [f"{question} (paragraph {n})" if mostly_latin(question) else f"{question}（第{n}段）"]
         previous = [t["content"] for t in history if t["role"] == "user"]
         if not previous:
-            return question
+            return [question]
         short = len(question.split()) <= 6 if mostly_latin(question) else len(question) <= 12
-        if short or _FOLLOW_UP.search(question):
-            borrowed = previous[-1] if not names_paragraphs(question) else ""
-            return f"{borrowed} {question}".strip()
-        return question
+        if (short or _FOLLOW_UP.search(question)) and not names_paragraphs(question):
+            return [part for part in (previous[-1].strip(), question) if part]
+        return [question]
+
+    def _translate_query(self, parts: list[str]) -> str | None:
+        """The retrieval query in English. Parts in one language are translated as one text; a follow-up in
+        another language than the question it borrows from ("那关于文明交流呢？" after an English question) is
+        translated alone and joined to the English one: as one mixed text it was not translated at all, and
+        e5 ranked it by the English half (the previous question's topic). A part the translator cannot
+        translate is ranked as it is written; None when no part was translated."""
+        if len({needs_translation(part) for part in parts}) == 1:
+            return self.translator(" ".join(parts))
+        english = [self.translator(part) if needs_translation(part) else None for part in parts]
+        if not any(english):
+            return None
+        return " ".join(e or part for e, part in zip(english, parts))
 
     def _draft(self, question: str, evidence: list[Evidence], history: list[dict], timings: dict[str, float],
                started: float) -> Iterator[tuple[str, object]]:

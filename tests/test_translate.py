@@ -127,6 +127,54 @@ def test_the_asker_retrieves_by_the_translation_and_shows_it(pipeline):
     assert "translate_s" not in named[-1][1].timings
 
 
+@pytest.mark.parametrize(
+    ("previous", "question", "asked", "translation"),
+    [
+        # the chat's own case: as one mixed text it was not translated, and e5 ranked it by the English half
+        ("What does the text say about world peace?", "那关于巴黎协定呢？", ["那关于巴黎协定呢？"],
+         "What does the text say about world peace? What about the Paris Agreement?"),
+        ("倡议关于世界和平说了什么？", "And what about the Paris Agreement?", ["倡议关于世界和平说了什么？"],
+         "What does the initiative say about world peace? And what about the Paris Agreement?"),
+        ("倡议关于世界和平说了什么？", "那关于巴黎协定呢？", ["倡议关于世界和平说了什么？ 那关于巴黎协定呢？"],
+         "What does the initiative say about world peace? What about the Paris Agreement?"),  # one language: one call
+    ],
+    ids=["chinese-after-english", "english-after-chinese", "chinese-after-chinese"],
+)
+def test_a_follow_up_is_translated_apart_from_a_question_in_another_language(pipeline, previous, question, asked,
+                                                                             translation):
+    from rag.answer import Asker
+    from rag.embed import HashEmbedder
+    from rag.support import SentenceScorer
+
+    english = {"那关于巴黎协定呢？": "What about the Paris Agreement?",
+               "倡议关于世界和平说了什么？": "What does the initiative say about world peace?",
+               "倡议关于世界和平说了什么？ 那关于巴黎协定呢？": translation}
+    calls = []
+
+    def translator(text):
+        calls.append(text)
+        return english[text]
+
+    asker = Asker(pipeline, SentenceScorer(HashEmbedder(), None), FakeChatModel(), name="fake", translator=translator)
+    result = asker.ask(question, [{"role": "user", "content": previous}, {"role": "assistant", "content": "..."}])
+    assert calls == asked and result.translation == translation
+    assert result.query == f"{previous} {question}"  # shown as rewritten: the user's own words
+    assert 12 in [hit["number"] for hit in result.retrieved]  # the follow-up's topic (the previous one's is 9)
+
+
+def test_a_follow_up_that_cannot_be_translated_is_ranked_as_written(pipeline):
+    from rag.answer import Asker
+    from rag.embed import HashEmbedder
+    from rag.support import SentenceScorer
+
+    asker = Asker(pipeline, SentenceScorer(HashEmbedder(), None), FakeChatModel(), name="fake",
+                  translator=lambda text: None)
+    result = asker.ask("那关于巴黎协定呢？", [{"role": "user", "content": "What does the text say about world peace?"}])
+    assert result.translation is None and result.query == "What does the text say about world peace? 那关于巴黎协定呢？"
+    assert result.retrieved  # ranked by what was written, which the English half leads
+    assert 12 not in [hit["number"] for hit in result.retrieved]  # what the translation above finds
+
+
 def test_a_real_translator_in_the_asker(pipeline):
     from rag.answer import Asker
     from rag.embed import HashEmbedder
