@@ -1,6 +1,7 @@
 """Stage 6: answer a question with cited, verified sentences, or decline.
 
-    question (+ history) -> standalone query (-> English translation) -> hybrid retrieval
+    question (+ history) -> standalone query (-> the model's standalone English rewrite of a follow-up,
+    or an English translation) -> hybrid retrieval
     -> refusal checks -> evidence sentences -> answerer (streams tokens) -> citation
     verification -> AnswerResult (fallback to the extractive answer when the model fails)
 
@@ -22,7 +23,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from . import refusal
 from .cite import (CITATION, NAMED_PARAGRAPHS, Claim, Verification, named_paragraphs, parse_labels,
@@ -140,6 +141,7 @@ class AnswerResult:
     sentences: list[dict] = field(default_factory=list)
     draft: str = ""  # the model's raw text, as streamed
     translation: str | None = None  # the query in English, which retrieval ranked by, when it was translated
+    rewritten: str | None = None  # a follow-up as the chat model made it standalone, which retrieval ranked by
     expansion: str | None = None  # the model's sentence retrieval also ranked by, when the query was a close call
     missing: str | None = None  # "The document has no paragraph 99; ...": named beside paragraphs it has
     timings: dict[str, float] = field(default_factory=dict)
@@ -166,9 +168,11 @@ class Asker:
                  first_token_timeout: float = 20.0, answer_timeout: float = 60.0,
                  translator: Callable[[str], str | None] | None = None,
                  claim_translator: Callable[[str], str | None] | None = None,
-                 expander: Callable[[str], str | None] | None = None) -> None:
+                 expander: Callable[[str], str | None] | None = None,
+                 rewriter: Callable[..., str | None] | None = None) -> None:
         self.retriever = retriever
         self.translator = translator  # the query in English for retrieval, or None (see rag.translate)
+        self.rewriter = rewriter  # a follow-up as a standalone English question for retrieval, or None (see rag.translate)
         self.expander = expander  # a close call's expansion for retrieval, or None (see Retriever.search)
         self.claim_translator = claim_translator  # an answer sentence in English, for verification, or None
         self.scorer = scorer
@@ -221,26 +225,35 @@ class Asker:
         started = time.perf_counter()
         question = self._validate(question)
         history = clean_history(history, self.max_question_chars)
-        parts = self._query_parts(question, history)
+        parts = self.query_parts(question, history)
         query = " ".join(parts)  # as rewrite makes it
         timings["rewrite_s"] = _since(started)
 
         declined = refusal.check_request(question)
         if relative_ref(question) is not None and not paragraph_refs(query):  # "the one before" what?
             declined = declined or refusal.unclear_reference(question)
-        translation = None
-        if self.translator is not None and not declined and any(needs_translation(part) for part in parts):
+        translation = rewritten = None
+        if self.rewriter is not None and not declined and len(parts) > 1:  # a follow-up that borrows words
+            yield "status", "rewriting"
+            t = time.perf_counter()
+            rewritten = self.rewriter(parts[-1], previous=parts[0])
+            timings["rewrite_model_s"] = _since(t)
+        if rewritten is None and self.translator is not None and not declined \
+                and any(needs_translation(part) for part in parts):
             yield "status", "translating"
             t = time.perf_counter()
-            translation = self._translate_query(parts)
+            translation = self.translate_query(parts)
             timings["translate_s"] = _since(t)
         t = time.perf_counter()
-        result = self.retriever.search(query, k or self.k, translation=translation,
+        # ranked by the rewrite or the translation, and paragraphs named in either question pinned from the query
+        result = self.retriever.search(query, k or self.k, translation=rewritten or translation,
                                        expand=None if declined else self.expander)
+        if rewritten:
+            result = replace(result, translation=None)  # not a translation: the result tells them apart
         timings["retrieve_s"] = _since(t)
         declined = declined or refusal.check_retrieval(question, result, self.span, RELEVANCE_FLOORS)
         if declined:
-            yield "result", self._declined(question, query, result, declined, timings, started)
+            yield "result", _with(self._declined(question, query, result, declined, timings, started), rewritten)
             return
 
         t = time.perf_counter()
@@ -249,7 +262,8 @@ class Asker:
         if self.chat_model is None and _named_but_unaddressed(evidence, question):
             # "What does paragraph 12 say about football?": with a model, the judge decides (see _overrule);
             # the extractive answer has none, and would quote the paragraph's least irrelevant sentence
-            yield "result", self._declined(question, query, result, refusal.not_addressed(question), timings, started)
+            yield "result", _with(self._declined(question, query, result, refusal.not_addressed(question), timings,
+                                                 started), rewritten)
             return
         draft, failure, verdict, reread, reread_failed = "", None, None, None, None
         checked = None  # the draft's verification, once done: _finish reuses it for the same draft
@@ -292,16 +306,16 @@ class Asker:
         timings["verify_s"] = _since(t)
         final.timings = {**timings, "total_s": _since(started)}
         final.timings.setdefault("first_token_s", final.timings["total_s"])  # extractive: all at once
-        yield "result", final
+        yield "result", _with(final, rewritten)
 
     # -- steps --------------------------------------------------------------
     def rewrite(self, question: str, history: list[dict]) -> str:
         """A standalone retrieval query. "And the one before it?" names the paragraph before (or
         after) the one the conversation was last about; a short or pronoun-led follow-up borrows
         the previous user question's words, unless it names its own paragraph."""
-        return " ".join(self._query_parts(question, history))
+        return " ".join(self.query_parts(question, history))
 
-    def _query_parts(self, question: str, history: list[dict]) -> list[str]:
+    def query_parts(self, question: str, history: list[dict]) -> list[str]:
         """The parts ``rewrite`` joins: the previous question it borrows, if any, and the question (with the
         paragraph it refers to, if any)."""
         if not history:
@@ -320,7 +334,7 @@ class Asker:
             return [part for part in (previous[-1].strip(), question) if part]
         return [question]
 
-    def _translate_query(self, parts: list[str]) -> str | None:
+    def translate_query(self, parts: list[str]) -> str | None:
         """The retrieval query in English. Parts in one language are translated as one text; a follow-up in
         another language than the question it borrows from ("那关于文明交流呢？" after an English question) is
         translated alone and joined to the English one: as one mixed text it was not translated at all, and
@@ -732,6 +746,12 @@ def _passages(evidence: list[Evidence]) -> list[dict]:
 def _retrieved(result: SearchResult) -> list[dict]:
     return [{"label": h.paragraph.label, "number": h.paragraph.number, "doc": h.paragraph.doc,
              "score": round(h.score, 6), "pinned": h.pinned} for h in result.hits]
+
+
+def _with(answer: AnswerResult, rewritten: str | None) -> AnswerResult:
+    """``answer`` with the follow-up's rewrite that retrieval ranked by, if any."""
+    answer.rewritten = rewritten
+    return answer
 
 
 def clean_history(history: list[dict] | None, max_chars: int) -> list[dict]:

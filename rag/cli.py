@@ -122,7 +122,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(result.answer)
     if result.missing:
         print(f"\n{result.missing}")
-    searched = result.translation or result.query
+    searched = result.rewritten or result.translation or result.query
     if searched != result.question:
         print(f"\n(searched for: {searched})")
     if result.fallback:

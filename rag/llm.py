@@ -243,7 +243,9 @@ class FakeChatModel(_StreamingChatModel):
     declines; asked to translate a question, it knows no other language and gives
     it back unchanged; asked to expand one (``rag.translate.query_expander``), it
     knows no document's wording and gives it back unchanged too (which ranks as
-    the question alone). ``responses`` scripts exact replies (popped in order) for
+    the question alone); asked to make a follow-up standalone
+    (``rag.translate.follow_up_rewriter``), it joins it to the earlier question, as
+    the extractive answerer's query does. ``responses`` scripts exact replies (popped in order) for
     edge cases; ``fail`` raises, ``delay`` sleeps before the first token.
 
     As a yes/no judge it answers with the share of the question's words (of four
@@ -266,6 +268,9 @@ class FakeChatModel(_StreamingChatModel):
             return prompt.rsplit("\n", 1)[-1]  # it knows no other language: the question comes back as it was
         if len(messages) > 1 and messages[0].content == render("expand_system"):
             return prompt  # it knows no document's wording: the question comes back as it was
+        if len(messages) > 1 and messages[0].content == render("condense_system"):
+            # it knows no better rewrite of a follow-up than the two questions joined, as the extractive answer's
+            return " ".join(line.split(": ", 1)[-1] for line in prompt.splitlines())
         if self.responses:
             return self.responses.pop(0)
         passages = _PASSAGE.findall(prompt)

@@ -93,18 +93,20 @@ class Pipeline:
     def _build_asker(self, name: str) -> Asker:
         chat_model = None if name == "extractive" else self.models.get(name)
         scorer = SentenceScorer(self._embedder("minilm") or self._embedder("hash"), self._embedder("e5"))
-        translator = claims = expander = None
+        translator = claims = expander = rewriter = None
         if chat_model is not None:
-            from .translate import QueryTranslator, claim_translator, query_expander
+            from .translate import QueryTranslator, claim_translator, follow_up_rewriter, query_expander
 
             claims = claim_translator(chat_model, timeout=self.settings.first_token_timeout_s)
             if self.settings.translate_queries:
                 translator = QueryTranslator(chat_model, timeout=self.settings.first_token_timeout_s)
+            if self.settings.rewrite_follow_ups:
+                rewriter = follow_up_rewriter(chat_model, timeout=self.settings.first_token_timeout_s)
             if self.settings.expand_close_queries:
                 expander = query_expander(chat_model, timeout=self.settings.first_token_timeout_s)
         return Asker(
             self, scorer, chat_model, name=name, k=self.settings.k, translator=translator, claim_translator=claims,
-            expander=expander,
+            expander=expander, rewriter=rewriter,
             max_question_chars=self.settings.max_question_chars, judge_threshold=self.settings.judge_threshold,
             first_token_timeout=self.settings.first_token_timeout_s,
             answer_timeout=self.settings.answer_timeout_s,

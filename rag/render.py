@@ -99,6 +99,8 @@ def sources_html(result, paragraphs: dict[str, Paragraph], pending: bool = False
         notes.insert(0, f"also searched for: {result.expansion}")
     if getattr(result, "translation", None):
         notes.insert(0, f"searched in English for: {result.translation}")
+    if getattr(result, "rewritten", None):
+        notes.insert(0, f"searched for: {result.rewritten} (the follow-up with the question before it)")
     if notes:
         parts.append("<details><summary>Verification notes</summary><ul>"
                      + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></details>")

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     translate_queries: bool = Field(
         True, description="Translate a question in another language into English for retrieval, with the "
         "answerer's chat model (see rag/translate.py); without one, or off, the multilingual e5 ranks it alone.")
+    rewrite_follow_ups: bool = Field(
+        False, description="Rewrite a follow-up question (\"And at weekends?\") with the previous one into a standalone "
+        "English question for retrieval, with the answerer's chat model (see rag/translate.py); without one, or off, "
+        "the two questions are searched joined as they were asked. Off by default: it ranks the right paragraph first "
+        "more often, but the local answerer's answers were no better and came seconds later (eval/reports/follow_ups.md).")
     expand_close_queries: bool = Field(
         False, description="When the two best paragraphs score within expand_margin of each other, rank again by a "
         "sentence the answerer's chat model writes in a document's formal words, and add those scores at "

@@ -25,6 +25,8 @@ VARIABLES = {
     "translate_claim": {"text": "和平很重要。"},
     "expand_system": {},
     "expand_user": {"text": "Can I bring my mate for a swim?"},
+    "condense_system": {},
+    "condense_user": {"previous": "What are the opening hours during the week?", "text": "And at weekends?"},
 }
 
 
@@ -43,7 +45,7 @@ def test_every_prompt_renders_with_the_variables_the_code_passes(name):
     ("name", "missing"),
     [("answer_user", "passages"), ("answer_user", "history"), ("answer_user", "question"),
      ("answerable_user", "passages"), ("answerable_user", "question"), ("translate_user", "text"), ("translate_claim", "text"),
-     ("expand_user", "text")],
+     ("expand_user", "text"), ("condense_user", "previous"), ("condense_user", "text")],
 )
 def test_a_missing_variable_raises(name, missing):
     variables = {k: v for k, v in VARIABLES[name].items() if k != missing}

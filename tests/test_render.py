@@ -423,3 +423,12 @@ def test_the_sentence_a_close_call_was_also_searched_by_is_in_the_notes_after_th
     r.translation, r.expansion = "Peace?", "Peace is <b>the</b> precondition."
     items = re.findall(r"<li>(.*?)</li>", sources_html(r, PARAS))
     assert items == ["searched in English for: Peace?", "also searched for: Peace is &lt;b&gt;the&lt;/b&gt; precondition."]
+
+
+def test_the_standalone_question_a_follow_up_was_searched_by_comes_first_in_the_notes():
+    r = result("Peace matters [3].", [cite(PARAS["3"], "Peace and development remain the call of our day.")],
+               question="And <peace>?", notes=["re-cited to [3]: Peace matters."])
+    r.rewritten = "What does the text say about <peace>?"
+    items = re.findall(r"<li>(.*?)</li>", sources_html(r, PARAS))
+    assert items == ["searched for: What does the text say about &lt;peace&gt;? (the follow-up with the question "
+                     "before it)", "re-cited to [3]: Peace matters."]
