@@ -1,4 +1,4 @@
-"""``python -m eval retrieval|run|replay|ablate|judges|rescore|compare|rerank|weights|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
+"""``python -m eval retrieval|run|replay|ablate|judges|rescore|compare|rerank|weights|follow-ups|bench|judge|load|llm-speed``: the evaluation and benchmark runners."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--out", required=True)
     rr = sub.add_parser("rerank", help="measure an LLM reranking step against the default ranking")
     rr.add_argument("--out", default="eval/reports")
+    fu = sub.add_parser("follow-ups", help="which query finds the paragraph a follow-up asks about: the questions "
+                        "joined, translated, or rewritten by the embedded model")
+    fu.add_argument("--out", default="eval/reports")
     w = sub.add_parser("weights", help="measure whether tuning the fusion weights carries over to unseen question sets")
     w.add_argument("--out", default="eval/reports")
     b = sub.add_parser("bench", help="cost and growth: ingest, search, answers, cold start, memory")
@@ -168,6 +171,11 @@ def _run(args: argparse.Namespace) -> int:
 
         run_rerank(Path(args.out))
         print(f"wrote {Path(args.out) / 'rerank.md'}")
+    if args.command == "follow-ups":
+        from .follow_ups import run as run_follow_ups
+
+        run_follow_ups(Path(args.out))
+        print(f"wrote {Path(args.out) / 'follow_ups.md'}")
     if args.command == "weights":
         from .weights import run as run_weights
 

@@ -33,6 +33,9 @@ def compare(runs: list[Path], out: Path) -> str:
         m, _ = read_run(Path(run), with_records=False)
         replayed = " (replay)" if m.get("replay_of") else ""
         rows.append((f"{Path(m['dataset']).stem} / {m['answerer']}{replayed}", m))
+    labels = [name for name, _ in rows]  # runs of one answerer on one set told apart by the folder above theirs
+    rows = [(f"{name} ({Path(run).parent.name})" if labels.count(name) > 1 else name, m)
+            for run, (name, m) in zip(runs, rows)]
     lines = ["| run | " + " | ".join(label for _, label, _ in COLUMNS) + " |",
              "|---|" + "---|" * len(COLUMNS),
              "| target | " + " | ".join(t for _, _, t in COLUMNS) + " |"]

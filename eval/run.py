@@ -226,7 +226,7 @@ def answer_row(row: Row, ask: Callable[[str, list[dict]], AnswerResult]) -> dict
         record.update({
             "answer": result.answer, "citations": cited, "refused": result.refused,
             "refusal_reason": result.refusal_reason, "retrieved": retrieved, "query": result.query,
-            "expansion": result.expansion,
+            "rewritten": result.rewritten, "expansion": result.expansion,
             "fallback": result.fallback, "answerability": getattr(result, "answerability", None),
             "notes": result.notes, "draft": result.draft,
             "latency_s": round(time.perf_counter() - started, 3),

@@ -252,3 +252,19 @@ def test_rescore_keeps_a_replay_a_replay(tmp_path):
 def test_an_unknown_retrieval_system_is_one_sentence(capsys):
     assert main(["retrieval", "--systems", "hybrid,nonsense"]) == 1
     assert capsys.readouterr().err.startswith("error: No retrieval system nonsense; choose from bm25, tutorial,")
+
+
+def test_compare_tells_apart_runs_of_one_answerer_on_one_set_by_their_folders(tmp_path):
+    from eval.compare import compare
+
+    def run(folder, dataset, **metrics):
+        folder.mkdir(parents=True)
+        (folder / "metrics.json").write_text(json.dumps({"dataset": dataset, "answerer": "local", **metrics}))
+        (folder / "results.jsonl").write_text("")
+        return folder
+
+    runs = [run(tmp_path / config / "set", "eval/datasets/set.jsonl", cites_correct_rate=rate)
+            for config, rate in (("joined", 0.5), ("rewritten", 0.75))]
+    table = compare([*runs, run(tmp_path / "other", "eval/datasets/other.jsonl")], tmp_path / "answers.md")
+    assert "| set / local (joined) | 0.500 |" in table and "| set / local (rewritten) | 0.750 |" in table
+    assert "| other / local |" in table  # alone on its set: no folder
