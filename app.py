@@ -42,6 +42,7 @@ a.cite { text-decoration: none; font-weight: 600; }
 # is sent: the model's first token comes a second or more later, seconds under load).
 SEARCHING = "Searching the document…"
 STEPS = {
+    "rewriting": "Reading the follow-up with the question before it…",  # RAG_REWRITE_FOLLOW_UPS=true
     "translating": "Translating the question for the search…",
     "generating": "Reading the passages…",
     "rereading": "Reading the whole paragraph…",  # the draft found no answer the text holds up: a second reading

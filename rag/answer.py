@@ -172,7 +172,7 @@ class Asker:
                  rewriter: Callable[..., str | None] | None = None) -> None:
         self.retriever = retriever
         self.translator = translator  # the query in English for retrieval, or None (see rag.translate)
-        self.rewriter = rewriter  # a follow-up as a standalone English question for retrieval, or None (see rag.translate)
+        self.rewriter = rewriter  # a follow-up as a standalone English question, or None (see rag.translate)
         self.expander = expander  # a close call's expansion for retrieval, or None (see Retriever.search)
         self.claim_translator = claim_translator  # an answer sentence in English, for verification, or None
         self.scorer = scorer
@@ -238,8 +238,7 @@ class Asker:
             t = time.perf_counter()
             rewritten = self.rewriter(parts[-1], previous=parts[0])
             timings["rewrite_model_s"] = _since(t)
-        if rewritten is None and self.translator is not None and not declined \
-                and any(needs_translation(part) for part in parts):
+        if rewritten is None and self.translator is not None and not declined and _to_translate(parts):
             yield "status", "translating"
             t = time.perf_counter()
             translation = self.translate_query(parts)
@@ -335,12 +334,14 @@ class Asker:
         return [question]
 
     def translate_query(self, parts: list[str]) -> str | None:
-        """The retrieval query in English. Parts in one language are translated as one text; a follow-up in
-        another language than the question it borrows from ("那关于文明交流呢？" after an English question) is
-        translated alone and joined to the English one: as one mixed text it was not translated at all, and
-        e5 ranked it by the English half (the previous question's topic). A part the translator cannot
-        translate is ranked as it is written; None when no part was translated."""
-        if len({needs_translation(part) for part in parts}) == 1:
+        """The retrieval query in English (see :func:`_to_translate`). Parts in one script are translated as one
+        text; a follow-up in another script than the question it borrows from ("那关于文明交流呢？" after an English
+        question) is translated alone and joined to the English one: as one mixed text it was not translated at
+        all, and e5 ranked it by the English half (the previous question's topic). A part the translator cannot
+        translate is ranked as it is written; None when no part was translated, or there is no translator."""
+        if self.translator is None:
+            return None
+        if len({mostly_latin(part) for part in parts}) == 1:
             return self.translator(" ".join(parts))
         english = [self.translator(part) if needs_translation(part) else None for part in parts]
         if not any(english):
@@ -746,6 +747,21 @@ def _passages(evidence: list[Evidence]) -> list[dict]:
 def _retrieved(result: SearchResult) -> list[dict]:
     return [{"label": h.paragraph.label, "number": h.paragraph.number, "doc": h.paragraph.doc,
              "score": round(h.score, 6), "pinned": h.pinned} for h in result.hits]
+
+
+def _to_translate(parts: list[str]) -> bool:
+    """Whether ``Asker.translate_query`` would translate any of the query's ``parts``: parts in one script as one
+    text (a paragraph that text names is pinned from the original: nothing to translate), or else each part in
+    another script than English on its own.
+
+    >>> _to_translate(["What about peace?"]), _to_translate(["第8段说了什么？", "那气候呢？"])
+    (False, False)
+    >>> _to_translate(["What about peace?", "那气候呢？"]), _to_translate(["第8段说了什么？", "And the climate?"])
+    (True, False)
+    """
+    if len({mostly_latin(part) for part in parts}) == 1:
+        return needs_translation(" ".join(parts))
+    return any(needs_translation(part) for part in parts)
 
 
 def _with(answer: AnswerResult, rewritten: str | None) -> AnswerResult:

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     rewrite_follow_ups: bool = Field(
         False, description="Rewrite a follow-up question (\"And at weekends?\") with the previous one into a standalone "
         "English question for retrieval, with the answerer's chat model (see rag/translate.py); without one, or off, "
-        "the two questions are searched joined as they were asked. Off by default: it ranks the right paragraph first "
+        "the two questions are searched joined as they were asked (a part in another language translated apart). Off by default: it ranks the right paragraph first "
         "more often, but the local answerer's answers were no better and came seconds later (eval/reports/follow_ups.md).")
     expand_close_queries: bool = Field(
         False, description="When the two best paragraphs score within expand_margin of each other, rank again by a "

@@ -11,6 +11,10 @@ The translation is a retrieval query only: the question is answered in its own
 words, and a paragraph it names ("第9段") is pinned from the original. A reply
 that is not an English sentence (a small model may answer instead of
 translating) is discarded, and retrieval falls back to e5.
+
+The same model can also write the sentence a formal document would answer a
+close call with (``query_expander``) and rewrite a follow-up into a standalone
+English question (``follow_up_rewriter``); both are off by default, measured.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ def needs_translation(question: str) -> bool:
 class QueryTranslator:
     """Text in another language -> English, by the chat model, cached. By default it translates a
     question for retrieval; ``prompt`` and ``needed`` make it translate an answer's sentences for
-    verification (``claim_translator``), or write a question's expansion for retrieval (``query_expander``)."""
+    verification (``claim_translator``), write a question's expansion for retrieval (``query_expander``),
+    or, given the previous question too, rewrite a follow-up as a standalone one (``follow_up_rewriter``)."""
 
     def __init__(self, chat_model, timeout: float = 20.0, cache_size: int = 256, prompt: str = "translate_user",
                  needed: Callable[[str], bool] = needs_translation, system: str = "answer_system",
@@ -73,7 +78,8 @@ class QueryTranslator:
         from .answer import with_deadline
 
         # By default the answer prompt's system message: the model's KV cache keeps that prefix for the answer.
-        messages = [SystemMessage(render(self.system)), HumanMessage(render(self.prompt, self.folder, text=question, **context))]
+        messages = [SystemMessage(render(self.system)),
+                    HumanMessage(render(self.prompt, self.folder, text=question, **context))]
         try:
             # one line is all a translation needs: a model that goes on to answer is cut off there
             chunks = (str(chunk.content) for chunk in self.chat_model.stream(messages, stop=["\n"]))
@@ -81,7 +87,7 @@ class QueryTranslator:
         except Exception as err:  # no translation is no worse than before: e5 ranks the original
             log.warning("translating the question failed: %s: %s", type(err).__name__, err)
             return None
-        english = clean(reply, question)
+        english = clean(reply, " ".join([*context.values(), question]))  # a rewrite may repeat the context
         with self._lock:
             self._cache[key] = english
             while len(self._cache) > self._size:

@@ -160,6 +160,7 @@ class _Rereading:
     """An asker whose model declines, then answers on a second reading."""
 
     def stream(self, question, history=None, k=None):
+        yield "status", "rewriting"
         yield "status", "translating"
         yield "status", "generating"
         yield "token", "NOT IN DOCUMENT"
@@ -168,10 +169,11 @@ class _Rereading:
         yield "token", "matters"
 
 
-def test_translating_and_a_second_reading_show_and_start_a_fresh_draft(pipeline, monkeypatch):
+def test_rewriting_translating_and_a_second_reading_show_and_start_a_fresh_draft(pipeline, monkeypatch):
     monkeypatch.setattr(pipeline, "asker", lambda answerer=None: _Rereading())
     bubbles = [last_assistant(messages) for messages, _, _ in respond(PARIS, [], pipeline)]
     assert bubbles == ['<span class="status">Searching the document…</span>',
+                       '<span class="status">Reading the follow-up with the question before it…</span>',
                        '<span class="status">Translating the question for the search…</span>',
                        '<span class="status">Reading the passages…</span>',
                        "NOT IN DOCUMENT ▌", '<span class="status">Reading the whole paragraph…</span>',

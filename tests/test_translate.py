@@ -162,6 +162,20 @@ def test_a_follow_up_is_translated_apart_from_a_question_in_another_language(pip
     assert 12 in [hit["number"] for hit in result.retrieved]  # the follow-up's topic (the previous one's is 9)
 
 
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [("第8段说了什么？", "那关于巴黎协定呢？"),  # one script: as one text, which names its paragraph
+     ("第8段说了什么？", "And what about the Paris Agreement?")],  # the Chinese part names it; the other is English
+    ids=["chinese-after-chinese", "english-after-chinese"],
+)
+def test_a_follow_up_to_a_named_paragraph_is_not_translated(pipeline, previous, question):
+    calls = []
+    result = _asker(pipeline, translator=lambda text: calls.append(text)).ask(question, [{"role": "user",
+                                                                                       "content": previous}])
+    assert calls == [] and result.translation is None
+    assert result.retrieved[0]["number"] == 8 and result.retrieved[0]["pinned"]
+
+
 def test_a_follow_up_that_cannot_be_translated_is_ranked_as_written(pipeline):
     from rag.answer import Asker
     from rag.embed import HashEmbedder
@@ -223,6 +237,10 @@ def test_without_a_rewrite_a_follow_up_is_translated_or_joined(pipeline):
     result = _asker(pipeline, rewriter=lambda q, previous: None, translator=translator).ask("那关于巴黎协定呢？", PEACE)
     assert translated == ["那关于巴黎协定呢？"] and result.rewritten is None
     assert result.translation == "What does the text say about world peace? What about the Paris Agreement?"
+    alone = _asker(pipeline, rewriter=lambda q, previous: None)  # and no translator: ranked as written
+    assert alone.translate_query([PEACE[0]["content"], "那关于巴黎协定呢？"]) is None
+    result = alone.ask("那关于巴黎协定呢？", PEACE)
+    assert result.rewritten is None and result.translation is None and result.retrieved
 
 
 @pytest.mark.parametrize(
@@ -252,6 +270,9 @@ def test_the_follow_up_rewriter_prompt_and_cache():
     assert len(model.prompts) == 1
     assert rewrite("And at weekends?", previous="When is the gym open?") is None  # not English: not used
     assert rewrite("And at weekends?", previous="When is the pool open?") == "What are the swimming pool's hours at weekends?"
+    long = "What are the opening hours of the swimming pool, the gym and the sauna during the school holidays? " * 3
+    model.responses.append(long + "And at weekends?")  # the rewrite repeats a long earlier question: still one
+    assert rewrite("And at weekends?", previous=long) == (long + "And at weekends?").strip()
 
 
 def test_the_rewriter_follows_the_setting(built):
