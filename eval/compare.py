@@ -27,14 +27,33 @@ COLUMNS = [
 ]
 
 
+def _told_apart(name: str, run: Path, alike: list[Path]) -> str:
+    """``name``, and for runs of one answerer on one set (``alike``), the fewest of the run's folders that tell
+    it from the others, after the folders all of them end in: "(joined)" for joined/set beside rewritten/set.
+
+    >>> _told_apart("set / local", Path("a/joined/set"), [Path("a/joined/set"), Path("a/rewritten/set")])
+    'set / local (joined)'
+    """
+    if len(alike) < 2:
+        return name
+    paths = [Path(r).resolve().parts for r in alike]
+    common = 0
+    while common < min(map(len, paths)) - 1 and len({p[-1 - common] for p in paths}) == 1:
+        common += 1
+    parts = Path(run).resolve().parts[: len(Path(run).resolve().parts) - common]
+    for n in range(1, len(parts) + 1):
+        if sum(p[: len(p) - common][-n:] == parts[-n:] for p in paths) == 1:
+            return f"{name} ({'/'.join(parts[-n:])})"
+    return f"{name} ({run})"
+
+
 def compare(runs: list[Path], out: Path) -> str:
     rows = []
     for run in runs:
         m, _ = read_run(Path(run), with_records=False)
         replayed = " (replay)" if m.get("replay_of") else ""
         rows.append((f"{Path(m['dataset']).stem} / {m['answerer']}{replayed}", m))
-    labels = [name for name, _ in rows]  # runs of one answerer on one set told apart by the folder above theirs
-    rows = [(f"{name} ({Path(run).parent.name})" if labels.count(name) > 1 else name, m)
+    rows = [(_told_apart(name, run, [r for r, (other, _) in zip(runs, rows) if other == name]), m)
             for run, (name, m) in zip(runs, rows)]
     lines = ["| run | " + " | ".join(label for _, label, _ in COLUMNS) + " |",
              "|---|" + "---|" * len(COLUMNS),

@@ -45,6 +45,7 @@ def run(out: Path, datasets: dict = DATASETS) -> dict:
     pool, models = EmbedderPool(settings), ModelPool(settings)
     results: dict = {"forms": FORMS, "datasets": {}, "rewrite_s": {}}
     seconds: dict[str, list[float]] = {form: [] for form in FORMS}
+    asker = rewriter = None
     for name, (corpus, questions) in datasets.items():
         with tempfile.TemporaryDirectory() as tmp:
             pipeline = load_pipeline(Settings(corpus=corpus, index_dir=Path(tmp) / "index", k=10, answerer="local"),
@@ -56,39 +57,49 @@ def run(out: Path, datasets: dict = DATASETS) -> dict:
             queries = {
                 "joined": lambda parts: None,
                 "joined, translated": asker.translate_query,
-                # a rewrite that is no English question falls back to the translation, as in ``ask``
-                "rewritten, answer system": lambda parts: (in_answer_system(parts[-1], previous=parts[0])
-                                                           or asker.translate_query(parts)),
-                "rewritten": lambda parts: rewriter(parts[-1], previous=parts[0]) or asker.translate_query(parts),
+                "rewritten, answer system": _timed(asker, in_answer_system, seconds["rewritten, answer system"]),
+                "rewritten": _timed(asker, rewriter, seconds["rewritten"]),
             }
             rows = []
             for row in load_rows(questions):
                 parts = asker.query_parts(row.question, list(row.history))
                 if row.answerable and len(parts) > 1:
-                    rows.append(_ranked(pipeline.search, row, parts, queries, seconds))
+                    rows.append(_ranked(pipeline.search, row, parts, queries))
         results["datasets"][name] = rows
         print(name, len(rows), "follow-ups ranked", flush=True)
     everything = [r for rows in results["datasets"].values() for r in rows]
     results["all"] = {form: rank_summary(r["forms"][form] for r in everything) for form in FORMS}
     results["rewrite_s"] = {form: {"p50": statistics.median(s), "p95": percentile(s, 95), "n": len(s)}
                             for form, s in seconds.items() if s}
-    results["answer_system_reread_s"] = _reread_cost(asker.chat_model, rewriter)
+    results["answer_system_reread_s"] = _reread_cost(asker.chat_model, rewriter) if asker else {}
     out.mkdir(parents=True, exist_ok=True)
     (out / "follow_ups.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     (out / "follow_ups.md").write_text(render_report(results))
     return results
 
 
-def _ranked(search: Callable, row, parts: list[str], queries: dict[str, Callable], seconds: dict) -> dict:
+def _timed(asker, rewrite: Callable[..., str | None], seconds: list[float]) -> Callable[[list[str]], str | None]:
+    """``rewrite`` of a follow-up's parts as ``ask`` would rank by it, its time appended to ``seconds``. The
+    model holds the answer prompt's system message first, as after the answer to the question before; a rewrite
+    that is no English question falls back to the translation, as in ``ask`` (not timed)."""
+    warm = getattr(asker.chat_model, "warm", lambda system: None)
+
+    def query(parts: list[str]) -> str | None:
+        warm(render("answer_system"))
+        started = time.perf_counter()
+        text = rewrite(parts[-1], previous=parts[0])
+        seconds.append(time.perf_counter() - started)
+        return text or asker.translate_query(parts)
+    return query
+
+
+def _ranked(search: Callable, row, parts: list[str], queries: dict[str, Callable]) -> dict:
     """One follow-up ranked with each query form: its rank scores and the text ranked by."""
     query = " ".join(parts)
     out = {"id": row.id, "question": row.question, "previous": parts[0], "gold": list(row.gold), "forms": {},
            "ranked_by": {}, "top": {}}
     for form, make in queries.items():
-        started = time.perf_counter()
         text = make(parts)
-        if form.startswith("rewritten"):
-            seconds[form].append(time.perf_counter() - started)
         ranked = [hit.paragraph.number for hit in search(query, 10, translation=text).hits]
         out["forms"][form], out["ranked_by"][form], out["top"][form] = rank_scores(ranked, row.gold), text, ranked[:3]
     return out

@@ -268,3 +268,6 @@ def test_compare_tells_apart_runs_of_one_answerer_on_one_set_by_their_folders(tm
     table = compare([*runs, run(tmp_path / "other", "eval/datasets/other.jsonl")], tmp_path / "answers.md")
     assert "| set / local (joined) | 0.500 |" in table and "| set / local (rewritten) | 0.750 |" in table
     assert "| other / local |" in table  # alone on its set: no folder
+    siblings = [run(tmp_path / "x" / name, "eval/datasets/set.jsonl") for name in ("set_a", "set_b")]
+    table = compare(siblings, tmp_path / "answers.md")
+    assert "| set / local (set_a) |" in table and "| set / local (set_b) |" in table  # their own names differ

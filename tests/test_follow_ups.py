@@ -4,7 +4,7 @@ either question names pinned), and the report names every follow-up a form does 
 from __future__ import annotations
 
 from eval.dataset import Row
-from eval.follow_ups import FORMS, _ranked, render_report
+from eval.follow_ups import FORMS, _ranked, _timed, render_report
 
 PEACE = "What does the text say about world peace?"
 
@@ -13,15 +13,25 @@ def test_each_form_is_ranked_by_its_own_text_with_the_questions_pins(pipeline):
     row = Row(id="f1", question="And what about the Paris Agreement?", gold=(12,), answerable=True,
               history=({"role": "user", "content": PEACE},))
     forms = {"joined": lambda parts: None, "rewritten": lambda parts: "What does the text say about the Paris Agreement?"}
-    seconds = {"joined": [], "rewritten": []}
-    ranked = _ranked(pipeline.search, row, [PEACE, row.question], forms, seconds)
+    ranked = _ranked(pipeline.search, row, [PEACE, row.question], forms)
     assert ranked["forms"]["rewritten"]["r1"] == 1.0 and ranked["top"]["rewritten"][0] == 12
     assert ranked["forms"]["joined"]["r1"] == 0.0 and ranked["top"]["joined"][0] == 9  # the earlier topic
     assert ranked["ranked_by"] == {"joined": None, "rewritten": "What does the text say about the Paris Agreement?"}
-    assert len(seconds["rewritten"]) == 1 and seconds["joined"] == []  # only the model's forms are timed
     named = _ranked(pipeline.search, row, ["What does paragraph 8 say?", "Which frontiers does it name?"],
-                    {"rewritten": lambda parts: "Which frontiers of cooperation are named?"}, {"rewritten": []})
+                    {"rewritten": lambda parts: "Which frontiers of cooperation are named?"})
     assert named["top"]["rewritten"][0] == 8  # pinned from the earlier question, whatever the rewrite kept
+
+
+def test_a_rewrite_is_timed_alone_and_falls_back_to_the_translation():
+    from types import SimpleNamespace
+
+    translated, warmed, seconds = [], [], []
+    asker = SimpleNamespace(chat_model=SimpleNamespace(warm=warmed.append),
+                            translate_query=lambda parts: translated.append(parts) or "translated")
+    query = _timed(asker, lambda question, previous: None if "呢" in question else f"{previous} / {question}", seconds)
+    assert query(["Before?", "And now?"]) == "Before? / And now?" and translated == []
+    assert query(["Before?", "那现在呢？"]) == "translated" and translated == [["Before?", "那现在呢？"]]
+    assert len(seconds) == 2 and len(warmed) == 2  # the answer prompt's system message held before each
 
 
 def test_the_report_lists_every_follow_up_a_form_misses():
