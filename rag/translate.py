@@ -137,7 +137,7 @@ def follow_up_rewriter(chat_model, timeout: float = 20.0) -> QueryTranslator:
 
     Measured on the seven sets' 33 answerable follow-ups that borrow words (eval/reports/follow_ups.md): the
     right paragraph first for 29, against 26 with the two questions joined (and a part in another language
-    translated apart), and 26 with the same prompt under the answer prompt's system message. But in a run of
+    translated apart), and 27 with the same prompt under the answer prompt's system message. But in a run of
     all 51 follow-ups by the local answerer (eval/reports/follow_ups/answers.md) the answers were no better
     (31 of 38 answerable ones cited a right paragraph, against 33 joined; 8 of 13 unanswerable ones declined,
     against 9), and the first token came 3.7 s later at the median: under a system message of its own, the
