@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ["What does the initiative say about climate change?", "关于不同文明之间的交流，倡议怎么说？"]
+# the second a Chinese follow-up: translated apart from the English question it borrows from (Asker.translate_query)
+QUESTIONS = ["What does the initiative say about climate change?", "那关于不同文明之间的交流呢？"]
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic"]
 

@@ -2,7 +2,8 @@
 
 Types a question, waits for the streamed answer, clicks its [n] citation and
 sees that paragraph, and checks that a <script> in a question never runs.
-Set RAG_SCREENSHOT=path to keep the screenshot (the README's comes from here).
+Set RAG_SCREENSHOT=path to keep the screenshot (of the fake answerer; the README's, of the
+embedded model, comes from docs/screenshot.py).
 """
 
 from __future__ import annotations
