@@ -40,7 +40,8 @@ def _told_apart(name: str, run: Path, alike: list[Path]) -> str:
     common = 0
     while common < min(map(len, paths)) - 1 and len({p[-1 - common] for p in paths}) == 1:
         common += 1
-    parts = Path(run).resolve().parts[: len(Path(run).resolve().parts) - common]
+    parts = Path(run).resolve().parts
+    parts = parts[: len(parts) - common]
     for n in range(1, len(parts) + 1):
         if sum(p[: len(p) - common][-n:] == parts[-n:] for p in paths) == 1:
             return f"{name} ({'/'.join(parts[-n:])})"

@@ -238,7 +238,8 @@ class Asker:
             t = time.perf_counter()
             rewritten = self.rewriter(parts[-1], previous=parts[0])
             timings["rewrite_model_s"] = _since(t)
-        if rewritten is None and self.translator is not None and not declined and _to_translate(parts):
+        if rewritten is None and self.translator is not None and not declined \
+                and any(needs_translation(text) for text in _translation_units(parts)):
             yield "status", "translating"
             t = time.perf_counter()
             translation = self.translate_query(parts)
@@ -334,19 +335,18 @@ class Asker:
         return [question]
 
     def translate_query(self, parts: list[str]) -> str | None:
-        """The retrieval query in English (see :func:`_to_translate`). Parts in one script are translated as one
-        text; a follow-up in another script than the question it borrows from ("那关于文明交流呢？" after an English
-        question) is translated alone and joined to the English one: as one mixed text it was not translated at
-        all, and e5 ranked it by the English half (the previous question's topic). A part the translator cannot
-        translate is ranked as it is written; None when no part was translated, or there is no translator."""
+        """The retrieval query in English, each of :func:`_translation_units` that needs it translated: a
+        follow-up in another script than the question it borrows from ("那关于文明交流呢？" after an English
+        question) is translated alone and joined to the English one, since as one mixed text it was not translated
+        at all, and e5 ranked it by the English half (the previous question's topic). A text the translator cannot
+        translate is ranked as it is written; None when nothing was translated, or there is no translator."""
         if self.translator is None:
             return None
-        if len({mostly_latin(part) for part in parts}) == 1:
-            return self.translator(" ".join(parts))
-        english = [self.translator(part) if needs_translation(part) else None for part in parts]
+        units = _translation_units(parts)
+        english = [self.translator(text) if needs_translation(text) else None for text in units]
         if not any(english):
             return None
-        return " ".join(e or part for e, part in zip(english, parts))
+        return " ".join(e or text for e, text in zip(english, units))
 
     def _draft(self, question: str, evidence: list[Evidence], history: list[dict], timings: dict[str, float],
                started: float) -> Iterator[tuple[str, object]]:
@@ -749,19 +749,18 @@ def _retrieved(result: SearchResult) -> list[dict]:
              "score": round(h.score, 6), "pinned": h.pinned} for h in result.hits]
 
 
-def _to_translate(parts: list[str]) -> bool:
-    """Whether ``Asker.translate_query`` would translate any of the query's ``parts``: parts in one script as one
-    text (a paragraph that text names is pinned from the original: nothing to translate), or else each part in
-    another script than English on its own.
+def _translation_units(parts: list[str]) -> list[str]:
+    """The texts of a query's ``parts`` that are translated each as a whole: parts in one script as one text (a
+    paragraph that text names is pinned from the original: it needs no translation), parts in two scripts each
+    on its own (see ``Asker.translate_query``).
 
-    >>> _to_translate(["What about peace?"]), _to_translate(["第8段说了什么？", "那气候呢？"])
-    (False, False)
-    >>> _to_translate(["What about peace?", "那气候呢？"]), _to_translate(["第8段说了什么？", "And the climate?"])
-    (True, False)
+    >>> _translation_units(["第8段说了什么？", "那气候呢？"]), _translation_units(["What about peace?", "那气候呢？"])
+    (['第8段说了什么？ 那气候呢？'], ['What about peace?', '那气候呢？'])
+    >>> [any(needs_translation(text) for text in _translation_units(parts)) for parts in (["What about peace?"],
+    ...  ["第8段说了什么？", "那气候呢？"], ["What about peace?", "那气候呢？"], ["第8段说了什么？", "And the climate?"])]
+    [False, False, True, False]
     """
-    if len({mostly_latin(part) for part in parts}) == 1:
-        return needs_translation(" ".join(parts))
-    return any(needs_translation(part) for part in parts)
+    return [" ".join(parts)] if len({mostly_latin(part) for part in parts}) == 1 else parts
 
 
 def _with(answer: AnswerResult, rewritten: str | None) -> AnswerResult:
