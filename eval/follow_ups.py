@@ -30,7 +30,10 @@ from .retrieval import DATASETS
 
 PROMPTS = Path(__file__).parent / "prompts" / "follow_ups"
 FORMS = {
-    "joined": "the two questions joined as they were asked (the extractive answerer's query)",
+    "joined": "the questions joined as they were asked (the extractive answerer's query); a follow-up to a "
+              "follow-up with the question the thread started from too",
+    "joined, question before only": "a follow-up joined to the question just before it only, as before "
+                                    "2026-12-07 (differs from the above for a follow-up to a follow-up)",
     "joined, translated": "the same, with a part in another language translated into English apart from the "
                           "other (the local answerer's query, the default)",
     "rewritten, answer system": "the local model's standalone English question, asked under the answer prompt's "
@@ -56,6 +59,7 @@ def run(out: Path, datasets: dict = DATASETS) -> dict:
                                                prompt="condense_answer_user", needed=lambda s: True, folder=PROMPTS)
             queries = {
                 "joined": lambda parts: None,
+                "joined, question before only": lambda parts: " ".join(parts[-2:]) if len(parts) > 2 else None,
                 "joined, translated": asker.translate_query,
                 "rewritten, answer system": _timed(asker, in_answer_system, seconds["rewritten, answer system"]),
                 "rewritten": _timed(asker, rewriter, seconds["rewritten"]),
@@ -69,6 +73,9 @@ def run(out: Path, datasets: dict = DATASETS) -> dict:
         print(name, len(rows), "follow-ups ranked", flush=True)
     everything = [r for rows in results["datasets"].values() for r in rows]
     results["all"] = {form: rank_summary(r["forms"][form] for r in everything) for form in FORMS}
+    chained = [r for r in everything if r["parts"] > 2]
+    if chained:
+        results["chained"] = {form: rank_summary(r["forms"][form] for r in chained) for form in FORMS}
     results["rewrite_s"] = {form: {"p50": statistics.median(s), "p95": percentile(s, 95), "n": len(s)}
                             for form, s in seconds.items() if s}
     results["answer_system_reread_s"] = _reread_cost(asker.chat_model, rewriter) if asker else {}
@@ -87,7 +94,7 @@ def _timed(asker, rewrite: Callable[..., str | None], seconds: list[float]) -> C
     def query(parts: list[str]) -> str | None:
         warm(render("answer_system"))
         started = time.perf_counter()
-        text = rewrite(parts[-1], previous=parts[0])
+        text = rewrite(parts[-1], previous=" ".join(parts[:-1]))
         seconds.append(time.perf_counter() - started)
         return text or asker.translate_query(parts)
     return query
@@ -96,8 +103,8 @@ def _timed(asker, rewrite: Callable[..., str | None], seconds: list[float]) -> C
 def _ranked(search: Callable, row, parts: list[str], queries: dict[str, Callable]) -> dict:
     """One follow-up ranked with each query form: its rank scores and the text ranked by."""
     query = " ".join(parts)
-    out = {"id": row.id, "question": row.question, "previous": parts[0], "gold": list(row.gold), "forms": {},
-           "ranked_by": {}, "top": {}}
+    out = {"id": row.id, "question": row.question, "previous": " ".join(parts[:-1]), "parts": len(parts),
+           "gold": list(row.gold), "forms": {}, "ranked_by": {}, "top": {}}
     for form, make in queries.items():
         text = make(parts)
         ranked = [hit.paragraph.number for hit in search(query, 10, translation=text).hits]
@@ -140,6 +147,12 @@ def render_report(results: dict) -> str:
         t = results["rewrite_s"].get(form)
         took = f"{t['p50']:.2f} / {t['p95']:.2f} s" if t else "—"
         lines.append(f"| {form} | {cells(m)} | {took} |")
+    chained = [r for r in everything if r.get("parts", 2) > 2]
+    if chained:
+        lines += ["", f"Of these, the {len(chained)} follow-ups to a follow-up (\"And after ten?\" after \"And after "
+                      "five years?\"), which borrow the question the thread started from too:", "",
+                  "| query | recall@1 | recall@3 | MRR |", "|---|---|---|---|"]
+        lines += [f"| {form} | {cells(m)} |" for form, m in results["chained"].items()]
     cost = results.get("answer_system_reread_s")
     if cost:
         lines += ["", f"The answer after a rewrite under its own system message reads the answer prompt's system "

@@ -107,6 +107,7 @@ _MODEL_DECLINES = re.compile(
     r"|\bno (information|mention)\b|\bnot (mentioned|specified|stated|provided)\b|没有(提到|提及|说明|涉及|具体)|未(提及|说明)",
     re.IGNORECASE,
 )
+_THREAD_TURNS = 6  # how far back a follow-up to a follow-up looks for the question it borrowed: three exchanges
 _FOLLOW_UP = re.compile(
     r"^\s*(and|but|also|so|what about|how about|then)\b|\b(it|its|that|this|there|they|them|those|these|"
     r"the one|which paragraph|same)\b|^(那|还有|它|这|那个|这个|此)|呢[？?]?\s*$",
@@ -236,7 +237,7 @@ class Asker:
         if self.rewriter is not None and not declined and len(parts) > 1:  # a follow-up that borrows words
             yield "status", "rewriting"
             t = time.perf_counter()
-            rewritten = self.rewriter(parts[-1], previous=parts[0])
+            rewritten = self.rewriter(parts[-1], previous=" ".join(parts[:-1]))
             timings["rewrite_model_s"] = _since(t)
         if rewritten is None and self.translator is not None and not declined \
                 and any(needs_translation(text) for text in _translation_units(parts)):
@@ -317,7 +318,9 @@ class Asker:
 
     def query_parts(self, question: str, history: list[dict]) -> list[str]:
         """The parts ``rewrite`` joins: the previous question it borrows, if any, and the question (with the
-        paragraph it refers to, if any)."""
+        paragraph it refers to, if any). A follow-up to a follow-up ("And on bank holidays?" after "And at
+        weekends?") borrows the question that one borrowed too, the one the conversation's thread started from:
+        at most three parts, that question, the follow-up before and this one."""
         if not history:
             return [question]
         step = relative_ref(question)
@@ -326,13 +329,18 @@ class Asker:
             if focus is not None:  # before the first or past the last one: reported as missing
                 n = focus + step
                 return [f"{question} (paragraph {n})" if mostly_latin(question) else f"{question}（第{n}段）"]
-        previous = [t["content"] for t in history if t["role"] == "user"]
-        if not previous:
+        asked = [i for i, turn in enumerate(history) if turn["role"] == "user"]
+        if not asked:
             return [question]
         short = len(question.split()) <= 6 if mostly_latin(question) else len(question) <= 12
-        if (short or _FOLLOW_UP.search(question)) and not names_paragraphs(question):
-            return [part for part in (previous[-1].strip(), question) if part]
-        return [question]
+        if not (short or _FOLLOW_UP.search(question)) or names_paragraphs(question):
+            return [question]
+        before = history[asked[-1]]["content"].strip()
+        # elliptical itself ("And at weekends?", not merely short): what did it borrow?
+        # (it is looked for in the turns just before, so any length of history takes a few steps)
+        earlier = history[max(0, asked[-1] - _THREAD_TURNS):asked[-1]]
+        borrowed = self.query_parts(before, earlier) if _FOLLOW_UP.search(before) else [before]
+        return [part for part in (*borrowed[:-1][:1], before, question) if part]
 
     def translate_query(self, parts: list[str]) -> str | None:
         """The retrieval query in English, each of :func:`_translation_units` that needs it translated: a

@@ -203,6 +203,8 @@ def test_no_history_is_fine(pipeline, history):
 # --------------------------------------------------------------------------- rewrite
 
 PREVIOUS = HISTORY[0]["content"]
+FAIRNESS = [{"role": "user", "content": "And what about fairness?"},
+            {"role": "assistant", "content": "It names mutual respect, fairness and justice [6]."}]
 
 
 @pytest.mark.parametrize(
@@ -232,13 +234,31 @@ PREVIOUS = HISTORY[0]["content"]
          "And the one before it? (paragraph 0)"),  # there is none: reported as missing
         ("And is poverty covered in that same paragraph?", HISTORY,
          "And is poverty covered in that same paragraph? (paragraph 3)"),  # the one cited
+        # a follow-up to a follow-up borrows the question that one borrowed too: the thread's first question
+        ("And justice?", [*HISTORY, *FAIRNESS], f"{PREVIOUS} And what about fairness? And justice?"),
+        ("And justice?", [*HISTORY, *FAIRNESS, {"role": "user", "content": "And equality?"}],
+         f"{PREVIOUS} And equality? And justice?"),  # the thread's first and the one just before: three parts
+        ("And justice?", [*HISTORY, {"role": "user", "content": "Which treaty is mentioned?"}],
+         "Which treaty is mentioned? And justice?"),  # short, but not elliptical: the thread starts there
+        ("And justice?", [{"role": "user", "content": "What does paragraph 14 cover?"},
+                          {"role": "user", "content": "And the one before it?"}],
+         "And the one before it? And justice?"),  # it named its paragraph: borrowed nothing to pass on
     ],
     ids=["follow-up", "chinese-follow-up", "names-a-paragraph", "standalone", "no-history", "assistant-only",
          "latest-user-turn", "one-before-it", "next-after-the-cited-one", "chinese-previous", "after-a-range",
-         "before-a-range", "names-its-place", "before-the-first", "that-same-paragraph"],
+         "before-a-range", "names-its-place", "before-the-first", "that-same-paragraph", "follow-up-to-a-follow-up",
+         "thread-of-three", "short-but-standalone-before", "after-a-named-paragraph"],
 )
 def test_rewrite(pipeline, question, history, query):
     assert pipeline.asker().rewrite(question, history) == query
+
+
+def test_a_long_thread_of_follow_ups_borrows_from_the_last_few_turns(pipeline):
+    """A follow-up to a follow-up looks back for the question it borrowed; in a history of thousands of
+    elliptical turns (an API caller's) it looks only a few turns back, neither recursing without end nor
+    joining them all."""
+    thread = [{"role": "user", "content": PREVIOUS}] + [{"role": "user", "content": "And then?"}] * 5000
+    assert pipeline.asker().query_parts("And fairness?", thread) == ["And then?", "And then?", "And fairness?"]
 
 
 def test_the_one_before_it_is_answered_from_that_paragraph(pipeline, paragraphs):

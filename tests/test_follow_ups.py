@@ -38,19 +38,22 @@ def test_the_report_lists_every_follow_up_a_form_misses():
     def scores(r1):
         return {"r1": r1, "r3": 1.0, "r5": 1.0, "rr": 1.0 if r1 else 0.5}
 
-    def row(id_, r1s):
-        return {"id": id_, "question": f"And {id_}?", "previous": "What | before?", "gold": [3],
+    def row(id_, r1s, parts=2):
+        return {"id": id_, "question": f"And {id_}?", "previous": "What | before?", "gold": [3], "parts": parts,
                 "forms": {f: scores(r) for f, r in zip(FORMS, r1s)}, "ranked_by": {f: f"{f} text" for f in FORMS},
                 "top": {f: [3, 4, 5] if r else [4, 3, 5] for f, r in zip(FORMS, r1s)}}
 
-    rows = [row("hit", [1.0] * 4), row("miss", [0.0, 0.0, 1.0, 1.0])]
+    assert len(FORMS) == 5
+    rows = [row("hit", [1.0] * 5), row("miss", [0.0, 0.0, 0.0, 1.0, 1.0], parts=3)]
     results = {"forms": FORMS, "datasets": {"set": rows},
                "all": {f: {"recall@1": 0.5, "recall@3": 1.0, "mrr": 0.75} for f in FORMS},
+               "chained": {f: {"recall@1": 0.0, "recall@3": 1.0, "mrr": 0.5} for f in FORMS},
                "rewrite_s": {"rewritten": {"p50": 0.7, "p95": 1.1, "n": 2}},
                "answer_system_reread_s": {"kept": 0.05, "read_again": 1.5}}
     report = render_report(results)
     assert "| rewritten | 0.500 | 1.000 | 0.750 | 0.70 / 1.10 s |" in report and "| joined | 0.500 | 1.000 | 0.750 | — |" in report
+    assert "the 1 follow-ups to a follow-up" in report and "| joined, question before only | 0.000 | 1.000 | 0.500 |" in report
     assert "1.500 s against 0.050 s" in report
     misses = report.split("does not rank first")[1].split("## What each rewrite said")[0]
     assert "`miss`" in misses and "`hit`" not in misses and "What \\| before?" in misses
-    assert "✗ [4, 3, 5] | ✗ [4, 3, 5] | ✓ [3, 4, 5] | ✓ [3, 4, 5]" in misses
+    assert "✗ [4, 3, 5] | ✗ [4, 3, 5] | ✗ [4, 3, 5] | ✓ [3, 4, 5] | ✓ [3, 4, 5]" in misses

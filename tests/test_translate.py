@@ -220,6 +220,19 @@ def test_a_follow_up_is_ranked_by_the_models_standalone_rewrite(pipeline):
     assert joined.rewritten is None and joined.retrieved[0]["number"] == 9
 
 
+def test_a_follow_up_to_a_follow_up_is_rewritten_and_translated_with_the_threads_first_question(pipeline):
+    thread = [*PEACE, {"role": "user", "content": "And the Paris Agreement?"},
+              {"role": "assistant", "content": "It calls for implementing the Paris Agreement [12]."}]
+    asked = []
+    _asker(pipeline, rewriter=lambda q, previous: asked.append((q, previous))).ask("And which way of life?", thread)
+    assert asked == [("And which way of life?", f"{PEACE[0]['content']} And the Paris Agreement?")]
+    translated = []
+    result = _asker(pipeline, translator=lambda text: translated.append(text) or "Which way of life?").ask(
+        "那生活方式呢？", thread)
+    assert translated == ["那生活方式呢？"]  # the English questions are searched as written
+    assert result.translation == f"{PEACE[0]['content']} And the Paris Agreement? Which way of life?"
+
+
 def test_a_paragraph_the_earlier_question_names_stays_pinned_when_the_rewrite_drops_it(pipeline):
     history = [{"role": "user", "content": "What does paragraph 8 say?"}, {"role": "assistant", "content": "..."}]
     result = _asker(pipeline, rewriter=lambda q, previous: "Which new frontiers of cooperation are named?").ask(
