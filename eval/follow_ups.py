@@ -147,9 +147,9 @@ def render_report(results: dict) -> str:
         t = results["rewrite_s"].get(form)
         took = f"{t['p50']:.2f} / {t['p95']:.2f} s" if t else "—"
         lines.append(f"| {form} | {cells(m)} | {took} |")
-    chained = [r for r in everything if r.get("parts", 2) > 2]
-    if chained:
-        lines += ["", f"Of these, the {len(chained)} follow-ups to a follow-up (\"And after ten?\" after \"And after "
+    if "chained" in results:  # summed by ``run`` over the follow-ups of three parts
+        n = sum(r["parts"] > 2 for r in everything)
+        lines += ["", f"Of these, the {n} follow-ups to a follow-up (\"And after ten?\" after \"And after "
                       "five years?\"), which borrow the question the thread started from too:", "",
                   "| query | recall@1 | recall@3 | MRR |", "|---|---|---|---|"]
         lines += [f"| {form} | {cells(m)} |" for form, m in results["chained"].items()]

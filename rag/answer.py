@@ -340,7 +340,8 @@ class Asker:
         # (it is looked for in the turns just before, so any length of history takes a few steps)
         earlier = history[max(0, asked[-1] - _THREAD_TURNS):asked[-1]]
         borrowed = self.query_parts(before, earlier) if _FOLLOW_UP.search(before) else [before]
-        return [part for part in (*borrowed[:-1][:1], before, question) if part]
+        first = borrowed[:1] if len(borrowed) > 1 else []  # the thread's first question, if it borrowed one
+        return [part for part in (*first, before, question) if part]
 
     def translate_query(self, parts: list[str]) -> str | None:
         """The retrieval query in English, each of :func:`_translation_units` that needs it translated: a
