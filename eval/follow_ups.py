@@ -22,7 +22,7 @@ from pathlib import Path
 from rag.pipeline import EmbedderPool, ModelPool, load_pipeline
 from rag.prompts import render
 from rag.settings import Settings
-from rag.translate import QueryTranslator, follow_up_rewriter
+from rag.translate import QueryTranslator, follow_up_rewriter, rewrite_follow_up
 
 from .dataset import load_rows
 from .metrics import percentile, rank_scores, rank_summary
@@ -94,7 +94,7 @@ def _timed(asker, rewrite: Callable[..., str | None], seconds: list[float]) -> C
     def query(parts: list[str]) -> str | None:
         warm(render("answer_system"))
         started = time.perf_counter()
-        text = rewrite(parts[-1], previous=" ".join(parts[:-1]))
+        text = rewrite_follow_up(rewrite, parts)
         seconds.append(time.perf_counter() - started)
         return text or asker.translate_query(parts)
     return query

@@ -29,7 +29,7 @@ from . import refusal
 from .cite import (CITATION, NAMED_PARAGRAPHS, Claim, Verification, named_paragraphs, parse_labels,
                    render_sentence, verify)
 from .errors import RagError
-from .evidence import Evidence, select_evidence, widen
+from .evidence import Evidence, select_evidence, sentence_relevance, widen
 from .extractive import ExtractiveAnswerer
 from .prompts import render
 from .records import SearchResult
@@ -37,7 +37,7 @@ from .refs import asks_what_it_says, asks_where, names_paragraphs, paragraph_ref
 from .retrieve import Retriever, mostly_latin
 from .settings import JUDGE_THRESHOLD
 from .support import SentenceScorer, coverage, is_fragment, restates
-from .translate import needs_translation
+from .translate import needs_translation, rewrite_follow_up
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ class Asker:
         if self.rewriter is not None and not declined and len(parts) > 1:  # a follow-up that borrows words
             yield "status", "rewriting"
             t = time.perf_counter()
-            rewritten = self.rewriter(parts[-1], previous=" ".join(parts[:-1]))
+            rewritten = rewrite_follow_up(self.rewriter, parts)
             timings["rewrite_model_s"] = _since(t)
         if rewritten is None and self.translator is not None and not declined \
                 and any(needs_translation(text) for text in _translation_units(parts)):
@@ -284,7 +284,7 @@ class Asker:
                     missed = "answered without support"
             if missed:
                 verdict = self._overrule(question, evidence, timings)
-                wider = None if verdict[0] else widen(query, evidence, self.scorer)
+                wider = None if verdict[0] else widen(query, evidence, self.scorer, question)
                 if wider is not None:
                     # Not by the judge's reading of them either. The chosen sentences may show only half
                     # of the answer: before the refusal stands, the model reads the whole top paragraph.
@@ -486,7 +486,7 @@ class Asker:
         if refusal.asks_for_what_it_lacks(question, CITATION.sub("", text)):  # "[1]" states no number
             cited = set(parse_labels(text))
             stating = [(r, s, e.label) for e in evidence if e.label in cited
-                       for s, r in self.scorer.relevance(query, e.paragraph)
+                       for s, r in sentence_relevance(self.scorer, query, e.paragraph, question)
                        if r >= QUOTE_RELEVANCE_FLOOR and not refusal.asks_for_what_it_lacks(
                            question, NAMED_PARAGRAPHS.sub(" ", s))]
             if stating:
@@ -551,7 +551,8 @@ class Asker:
         for e in evidence:
             if e.label not in cited and str(e.paragraph.number) not in named:
                 continue
-            sentence, relevance = max(self.scorer.relevance(query, e.paragraph), key=lambda c: c[1], default=("", 0.0))
+            sentence, relevance = max(sentence_relevance(self.scorer, query, e.paragraph, question),
+                                      key=lambda c: c[1], default=("", 0.0))
             if relevance < LOCATE_RELEVANCE_FLOOR:
                 continue
             place = f"Paragraph {e.label}: " if english else f"第{e.label}段：" if e.label.isdigit() else f"{e.label}："

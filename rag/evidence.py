@@ -43,7 +43,8 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
 
     ``asked`` is the question in the user's own words when ``query`` is a follow-up rewritten
     with the previous question's: each paragraph's ``similarity`` (how closely it restates the
-    question, a sign that it answers) is to what the user asked now, not to the previous question.
+    question, a sign that it answers) is to what the user asked now, not to the previous question,
+    and each sentence's relevance is to both (see :func:`sentence_relevance`).
 
     Candidates are the best ``sentences_first`` sentences of the first paragraph and
     ``sentences_other`` of the others; a lower-ranked paragraph is a candidate only if
@@ -66,7 +67,7 @@ def select_evidence(query: str, hits: list[Hit], scorer: SentenceScorer, max_par
     if any(hit.pinned for hit in hits) and asks_what_it_says(asked or query):
         hits = [hit for hit in hits if hit.pinned]
     for rank, hit in enumerate(hits[:max_paragraphs]):
-        scored = scorer.relevance(query, hit.paragraph)
+        scored = sentence_relevance(scorer, query, hit.paragraph, asked)
         if hit.pinned:
             chosen = scored  # the user asked for this paragraph: give all of it
         else:
@@ -118,13 +119,33 @@ def within_budget(evidence: list[Evidence], max_chars: int | None) -> list[Evide
     return out
 
 
-def widen(query: str, evidence: list[Evidence], scorer: SentenceScorer) -> list[Evidence] | None:
+def sentence_relevance(scorer: SentenceScorer, query: str, paragraph: Paragraph,
+                       asked: str | None = None) -> list[tuple[str, float]]:
+    """Each sentence of ``paragraph`` with its relevance (``SentenceScorer.relevance``) to the ``query``; for a
+    follow-up, whose query joins the questions it borrows from to the user's own words ``asked``, the mean of
+    its relevance to both. The joined query names the topic ("When is the creche open? And how much does it
+    cost? And how long can they stay?"), the user's words what is asked of it now; by the joined query alone,
+    sentences on the earlier questions' topic led ("open Monday to Friday ...", not "a maximum of 2 hours").
+
+    Measured over the seven sets' 41 answerable follow-ups that borrow words (a throwaway script, side by
+    side): key facts in the evidence 0.768 -> 0.805, and in the extractive answer composed from it 0.476 ->
+    0.622. By the user's words alone the extractive answer held more (0.683), the evidence fewer (0.793); see
+    eval/reports/answers.md for the answers."""
+    scored = scorer.relevance(query, paragraph)
+    if not asked or asked == query:
+        return scored
+    own = scorer.relevance(asked, paragraph)
+    return [(sentence, (x + y) / 2) for (sentence, x), (_, y) in zip(scored, own)]
+
+
+def widen(query: str, evidence: list[Evidence], scorer: SentenceScorer,
+          asked: str | None = None) -> list[Evidence] | None:
     """The same evidence with its first paragraph given whole, for a second reading when the
     model finds no answer in the chosen sentences; None when that paragraph already is whole."""
     if not evidence:
         return None
     first = evidence[0]
-    whole = scorer.relevance(query, first.paragraph)
+    whole = sentence_relevance(scorer, query, first.paragraph, asked)
     if len(whole) <= len(first.sentences):
         return None
     return [Evidence(first.paragraph, whole, first.retrieval_score, first.pinned, first.similarity), *evidence[1:]]

@@ -144,3 +144,9 @@ def follow_up_rewriter(chat_model, timeout: float = 20.0) -> QueryTranslator:
     answer prompt's, which llama.cpp keeps read from one question to the next, is read again."""
     return QueryTranslator(chat_model, timeout, prompt="condense_user", needed=lambda s: True,
                            system="condense_system")
+
+
+def rewrite_follow_up(rewriter: Callable[..., str | None], parts: list[str]) -> str | None:
+    """``rewriter``'s standalone question for a follow-up's query parts (``Asker.query_parts``): the follow-up,
+    with the questions it borrows from joined as the earlier question its prompt names."""
+    return rewriter(parts[-1], previous=" ".join(parts[:-1]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.embed import HashEmbedder
-from rag.evidence import Evidence, select_evidence, within_budget
+from rag.evidence import Evidence, select_evidence, sentence_relevance, widen, within_budget
 from rag.records import Hit, Paragraph
 from rag.support import SentenceScorer
 
@@ -85,3 +85,30 @@ def test_a_paragraph_left_without_a_sentence_is_dropped():
     assert [e.label for e in within_budget(ev, 25)] == ["1"]
     assert [e.label for e in within_budget(ev, 60)] == ["1", "2"]
     assert within_budget([], 10) == [] and within_budget(ev, None) is ev
+
+
+FOLLOW_UP = "And how high?"
+JOINED = f"What does the city build along the river against spring floods? {FOLLOW_UP}"  # as Asker.query_parts joins
+
+
+def test_a_follow_up_s_sentences_are_chosen_by_what_it_asks_as_well_as_its_topic(scorer):
+    """By the joined query alone the earlier question's topic leads (the levees' place, not their height);
+    by the mean of it and the user's own words, what is asked now."""
+    alone = select_evidence(JOINED, hits(P1, P2, P3), scorer, max_chars=40)
+    asked = select_evidence(JOINED, hits(P1, P2, P3), scorer, max_chars=40, asked=FOLLOW_UP)
+    assert alone[0].text == "The city builds levees along the river."
+    assert asked[0].text == "The levees are two metres high."
+    wider = widen(JOINED, asked, scorer, FOLLOW_UP)  # the second reading ranks its sentences the same way
+    assert dict(wider[0].sentences) == dict(sentence_relevance(scorer, JOINED, P1, FOLLOW_UP))
+
+
+@pytest.mark.parametrize("asked", [None, JOINED])
+def test_a_question_that_borrows_nothing_is_scored_by_itself_alone(scorer, asked):
+    assert sentence_relevance(scorer, JOINED, P1, asked) == scorer.relevance(JOINED, P1)
+
+
+def test_a_follow_up_s_relevance_is_the_mean_of_both(scorer):
+    joined, own = scorer.relevance(JOINED, P1), scorer.relevance(FOLLOW_UP, P1)
+    blended = sentence_relevance(scorer, JOINED, P1, FOLLOW_UP)
+    assert [s for s, _ in blended] == [s for s, _ in joined]
+    assert [r for _, r in blended] == pytest.approx([(a + b) / 2 for (_, a), (_, b) in zip(joined, own)])
